@@ -1,0 +1,62 @@
+"""Shared fixtures: an empty migrated project, the demo corpus, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DEMO_CSV = REPO / "corpora" / "ai-therapy-survey.csv"
+DEMO_CODEBOOK = REPO / "codebooks" / "ai-therapy.yaml"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.pop("THEMATIC_PROJECT", None)
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys, tmp_path):
+    """Run `thematic ARGS...` in-process against tmp_path/thematic.db; returns exit code and output."""
+    from thematic.cli.app import main
+
+    def run(*args: str, project: Path | None = None) -> Result:
+        path = project if project is not None else tmp_path / "thematic.db"
+        capsys.readouterr()
+        code = main(["--project", str(path), *map(str, args)])
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+@pytest.fixture
+def project(tmp_path):
+    """An empty, migrated project."""
+    from thematic.store.project import create_project
+
+    proj, _ = create_project(tmp_path / "thematic.db")
+    yield proj
+    proj.close()
+
+
+@pytest.fixture
+def demo_project(tmp_path):
+    """A project with the demo corpus imported (response units)."""
+    from thematic.ingest.importer import ImportOptions, import_file
+    from thematic.store.project import create_project
+
+    proj, _ = create_project(tmp_path / "thematic.db")
+    import_file(proj, DEMO_CSV, ImportOptions(id_column="respondent_id", text_columns=["answer"]))
+    yield proj
+    proj.close()

@@ -1,0 +1,6 @@
+"""Imports every command module so that each registers its commands on the app.
+
+One module per command group; add yours here.
+"""
+
+from thematic.cli import corpus  # noqa: F401

@@ -1,0 +1,164 @@
+"""Queries for the corpus: sources, respondents, questions, responses and units."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from thematic.store.project import Project
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    respondent_id: str
+    question_id: str
+    response_id: int
+    seq: int
+    start: int
+    end: int
+    text: str
+    text_sha256: str
+
+
+_UNIT_COLUMNS = """u.id, r.respondent_id, r.question_id, u.response_id, u.seq, u.start_offset, u.end_offset,
+                   u.text, u.text_sha256"""
+
+
+def _unit(row) -> Unit:
+    return Unit(*row)
+
+
+def find_source(project: Project, sha256: str, options: str):
+    return project.conn.execute(
+        "SELECT id, name, imported_at FROM sources WHERE sha256 = ? AND options = ?", (sha256, options)
+    ).fetchone()
+
+
+def insert_source(project: Project, *, name: str, sha256: str, options: str, imported_at: str) -> int:
+    cur = project.execute(
+        "INSERT INTO sources (name, sha256, options, imported_at, summary) VALUES (?, ?, ?, ?, '{}')",
+        (name, sha256, options, imported_at),
+    )
+    return int(cur.lastrowid)
+
+
+def set_source_summary(project: Project, source_id: int, summary: dict) -> None:
+    project.execute("UPDATE sources SET summary = ? WHERE id = ?", (json.dumps(summary), source_id))
+
+
+def respondent_attributes(project: Project) -> dict[str, dict]:
+    return {rid: json.loads(attrs) for rid, attrs in project.execute("SELECT id, attributes FROM respondents")}
+
+
+def insert_respondents(project: Project, rows: Iterable[tuple[str, dict, int]]) -> None:
+    project.conn.executemany(
+        "INSERT INTO respondents (id, attributes, source_id) VALUES (?, ?, ?)",
+        ((rid, json.dumps(attrs, ensure_ascii=False), sid) for rid, attrs, sid in rows),
+    )
+
+
+def update_respondent_attributes(project: Project, rows: Iterable[tuple[str, dict]]) -> None:
+    project.conn.executemany(
+        "UPDATE respondents SET attributes = ? WHERE id = ?",
+        ((json.dumps(attrs, ensure_ascii=False), rid) for rid, attrs in rows),
+    )
+
+
+def questions(project: Project) -> list[tuple[str, str | None]]:
+    return [(r[0], r[1]) for r in project.execute("SELECT id, text FROM questions ORDER BY position")]
+
+
+def ensure_question(project: Project, question_id: str, text: str | None) -> None:
+    position = project.scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM questions")
+    project.execute(
+        "INSERT INTO questions (id, text, position) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        (question_id, text, position),
+    )
+    if text:
+        project.execute("UPDATE questions SET text = ? WHERE id = ? AND text IS NULL", (text, question_id))
+
+
+def response_texts(project: Project, question_id: str) -> dict[str, str]:
+    return dict(project.execute("SELECT respondent_id, text FROM responses WHERE question_id = ?", (question_id,)))
+
+
+def insert_response(project: Project, respondent_id: str, question_id: str, text: str, source_id: int) -> int:
+    cur = project.execute(
+        "INSERT INTO responses (respondent_id, question_id, text, source_id) VALUES (?, ?, ?, ?)",
+        (respondent_id, question_id, text, source_id),
+    )
+    return int(cur.lastrowid)
+
+
+def insert_units(project: Project, rows: Iterable[tuple]) -> None:
+    """rows: (id, response_id, seq, start, end, text, text_sha256)."""
+    project.conn.executemany(
+        "INSERT INTO units (id, response_id, seq, start_offset, end_offset, text, text_sha256) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def get_unit(project: Project, unit_id: str) -> Unit | None:
+    row = project.conn.execute(
+        f"SELECT {_UNIT_COLUMNS} FROM units u JOIN responses r ON r.id = u.response_id WHERE u.id = ?", (unit_id,)
+    ).fetchone()
+    return None if row is None else _unit(row)
+
+
+def list_units(project: Project, *, question_id: str | None = None, limit: int | None = None,
+               offset: int = 0) -> list[Unit]:
+    sql = f"SELECT {_UNIT_COLUMNS} FROM units u JOIN responses r ON r.id = u.response_id"
+    params: list = []
+    if question_id is not None:
+        sql += " WHERE r.question_id = ?"
+        params.append(question_id)
+    sql += " ORDER BY r.id, u.seq"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return [_unit(row) for row in project.execute(sql, params)]
+
+
+def get_response(project: Project, response_id: int) -> tuple[str, str, str]:
+    """(respondent id, question id, full text) of a response."""
+    row = project.conn.execute(
+        "SELECT respondent_id, question_id, text FROM responses WHERE id = ?", (response_id,)
+    ).fetchone()
+    return tuple(row)
+
+
+def get_respondent(project: Project, respondent_id: str) -> dict:
+    row = project.conn.execute("SELECT attributes FROM respondents WHERE id = ?", (respondent_id,)).fetchone()
+    return {} if row is None else json.loads(row[0])
+
+
+def counts(project: Project) -> dict:
+    per_question = [
+        {"question": q, "text": t, "responses": n_resp, "units": n_units}
+        for q, t, n_resp, n_units in project.execute(
+            """SELECT q.id, q.text,
+                      (SELECT COUNT(*) FROM responses r WHERE r.question_id = q.id),
+                      (SELECT COUNT(*) FROM units u JOIN responses r ON r.id = u.response_id
+                        WHERE r.question_id = q.id)
+               FROM questions q ORDER BY q.position"""
+        )
+    ]
+    return {
+        "sources": project.scalar("SELECT COUNT(*) FROM sources"),
+        "respondents": project.scalar("SELECT COUNT(*) FROM respondents"),
+        "responses": project.scalar("SELECT COUNT(*) FROM responses"),
+        "units": project.scalar("SELECT COUNT(*) FROM units"),
+        "questions": per_question,
+    }
+
+
+def list_sources(project: Project) -> list[dict]:
+    return [
+        {"id": sid, "name": name, "imported_at": at, "summary": json.loads(summary)}
+        for sid, name, at, summary in project.execute(
+            "SELECT id, name, imported_at, summary FROM sources ORDER BY id"
+        )
+    ]
