@@ -31,13 +31,13 @@ def _migrations() -> list[tuple[int, str]]:
             found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
     found.sort()
     numbers = [n for n, _ in found]
-    if numbers != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations are not numbered 1..n: {numbers}")
+    if len(set(numbers)) != len(numbers):
+        raise RuntimeError(f"two migrations share a number: {numbers}")
     return found
 
 
 MIGRATIONS = _migrations()
-SCHEMA_VERSION = len(MIGRATIONS)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -122,7 +122,7 @@ def _migrate(project: Project) -> None:
     if current >= SCHEMA_VERSION:
         return
     with project.transaction() as conn:
-        for number, sql in MIGRATIONS[current:]:
+        for number, sql in [(n, sql) for n, sql in MIGRATIONS if n > current]:
             for statement in _split_sql(sql):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
