@@ -17,8 +17,9 @@ install: $(BIN)/thematic
 
 demo: install
 	rm -rf out && mkdir -p out
-	$(BIN)/thematic --project out/demo.db run corpora/ai-therapy-survey.csv \
-	    --id respondent_id --text answer --codebook codebooks/ai-therapy.yaml --out out
+	$(BIN)/thematic --project out/demo.db init
+	$(BIN)/thematic --project out/demo.db import corpora/ai-therapy-survey.csv --id respondent_id --text answer
+	$(BIN)/thematic --project out/demo.db status
 
 test: install
 	$(BIN)/python -m pytest -q
