@@ -6,7 +6,7 @@ Rows are units, columns are coders, cells are category codes as numbers (``nan``
     >>> from thematic.agreement import krippendorff_alpha, bootstrap_ci
     >>> matrix = np.array([[1, 1, 1], [0, 0, np.nan], [1, 0, 1], [0, 0, 0]])
     >>> round(krippendorff_alpha(matrix), 3)
-    0.615
+    0.667
 
 Every coefficient is listed, with what it needs, in :data:`COEFFICIENTS`; the formulas, when to use
 which, and the references are in ``docs/agreement.md``.

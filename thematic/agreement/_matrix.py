@@ -5,22 +5,25 @@ the unit, as a number (0/1 for theme presence, or any numeric category code), an
 coder did not code the unit.
 
 Every coefficient here is a function of sums over units. :class:`UnitStatistics` keeps those per-unit
-terms as an ``(n_units, n_terms)`` matrix plus the function that turns their totals into the
-coefficient, so the coefficient itself is ``finish(per_unit.sum(0))`` and a bootstrap resample that
-draws unit ``u`` ``w_u`` times is ``finish(w @ per_unit)``: one matrix product for a batch of resamples.
+terms (a few dense columns, plus per-category columns in coordinate form) and the function that turns
+their totals into the coefficient, so the coefficient itself is ``finish(sum over units)`` and a
+bootstrap resample that draws unit ``u`` ``w_u`` times is ``finish(w @ terms)``: one matrix product
+for a batch of resamples. Counts of units by category (:class:`Counts`) are kept in coordinate form
+too, one entry per (unit, category) that occurs, so memory grows with the codes, not with
+units x categories.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from thematic.errors import ThematicError
 
-__all__ = ["CodedMatrix", "UnitStatistics", "as_matrix", "check_categories", "encode"]
+__all__ = ["CodedMatrix", "Counts", "UnitStatistics", "as_matrix", "check_categories", "encode"]
 
 
 def as_matrix(
@@ -103,17 +106,45 @@ class CodedMatrix:
         """How many coders coded each unit (Krippendorff's m_u, Gwet's r_i)."""
         return self.present.sum(axis=1)
 
-    def counts(self, units: np.ndarray | None = None) -> sparse.csr_array:
-        """Sparse ``(n_units, n_categories)`` matrix: how many coders put unit u in category c.
+    def counts(self, units: np.ndarray | None = None) -> Counts:
+        """How many coders put each unit in each category (``n_uc``), in coordinate form.
 
-        ``units`` (a boolean mask) keeps only those rows; the others are left empty.
+        ``units`` (a boolean mask) keeps only those units.
         """
         present = self.present if units is None else self.present & units[:, None]
-        units, coders = np.nonzero(present)
-        return sparse.csr_array(
-            (np.ones(units.size), (units, self.codes[units, coders])),
-            shape=(self.n_units, self.n_categories),
-        )
+        n_units, n_categories = self.n_units, self.n_categories
+        keys = (np.arange(n_units)[:, None] * n_categories + self.codes)[present]
+        if n_units * n_categories <= _DENSE_COUNTS:  # counting is faster than sorting
+            table = np.bincount(keys, minlength=n_units * n_categories)
+            cells = np.flatnonzero(table)
+            count = table[cells]
+        else:
+            cells, count = np.unique(keys, return_counts=True)
+        unit, category = np.divmod(cells, max(n_categories, 1))
+        return Counts(unit, category, count.astype(float), n_units, n_categories)
+
+
+_DENSE_COUNTS = 1 << 22
+
+
+@dataclass(frozen=True)
+class Counts:
+    """``n_uc`` in coordinate form: one entry per (unit, category) that occurs, sorted by unit then
+    category, with how many coders put the unit there."""
+
+    unit: np.ndarray
+    category: np.ndarray
+    count: np.ndarray
+    n_units: int
+    n_categories: int
+
+    def by_unit(self, values: np.ndarray) -> np.ndarray:
+        """``sum_c values[u, c]`` for each unit, ``values`` given per entry."""
+        return np.bincount(self.unit, weights=values, minlength=self.n_units)
+
+    def by_category(self, values: np.ndarray) -> np.ndarray:
+        """``sum_u values[u, c]`` for each category, ``values`` given per entry."""
+        return np.bincount(self.category, weights=values, minlength=self.n_categories)
 
 
 def encode(values: np.ndarray, *, categories: np.ndarray | None = None, label: str = "") -> CodedMatrix:
@@ -125,7 +156,7 @@ def encode(values: np.ndarray, *, categories: np.ndarray | None = None, label: s
     present = ~np.isnan(values)
     observed = values[present]
     if categories is None:
-        categories, inverse = np.unique(observed, return_inverse=True)
+        categories, inverse = _distinct(observed)
     else:
         inverse = np.minimum(np.searchsorted(categories, observed), categories.size - 1)
         unknown = categories[inverse] != observed
@@ -139,6 +170,24 @@ def encode(values: np.ndarray, *, categories: np.ndarray | None = None, label: s
     codes = np.full(values.shape, -1, dtype=np.intp)
     codes[present] = inverse.reshape(-1)
     return CodedMatrix(values=values, present=present, codes=codes, categories=np.asarray(categories, float))
+
+
+def _distinct(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each value's index among them (``np.unique(..., return_inverse)``).
+
+    Category codes are nearly always small whole numbers; those are counted rather than sorted.
+    """
+    if observed.size:
+        low, high = observed.min(), observed.max()
+        if high - low < _COUNTING_RANGE and np.array_equal(observed, np.floor(observed)):
+            shifted = (observed - low).astype(np.intp)
+            seen = np.bincount(shifted) > 0
+            index = np.cumsum(seen) - 1
+            return low + np.flatnonzero(seen).astype(float), index[shifted]
+    return np.unique(observed, return_inverse=True)
+
+
+_COUNTING_RANGE = 1 << 16
 
 
 def check_categories(categories, *, label: str) -> np.ndarray:
@@ -164,40 +213,57 @@ def _format_number(value: float) -> str:
 class UnitStatistics:
     """Per-unit terms of a coefficient and the function from their totals to its value.
 
-    ``per_unit`` is ``(n_units, n_terms)``, dense or sparse; ``finish`` maps totals of shape
-    ``(n_batches, n_terms)`` to ``n_batches`` coefficient values, ``nan`` where undefined.
+    The terms of unit ``u`` are the row ``dense[u]`` followed by ``n_cells`` more columns given in
+    coordinate form: ``cells = (unit, column, value)``, entries with the same unit and column adding
+    up. ``finish`` maps totals of shape ``(n_batches, n_dense + n_cells)`` to ``n_batches``
+    coefficient values, ``nan`` where undefined.
     """
 
-    per_unit: np.ndarray | sparse.csr_array
+    dense: np.ndarray
+    cells: tuple[np.ndarray, np.ndarray, np.ndarray]
+    n_cells: int
     finish: Callable[[np.ndarray], np.ndarray]
+
+    @property
+    def n_units(self) -> int:
+        return self.dense.shape[0]
 
     def totals(self, weights: np.ndarray) -> np.ndarray:
         """Weighted sums over units, one row per row of ``weights`` (``(n_batches, n_units)``)."""
-        return np.asarray(self.per_unit.T @ weights.T).T
+        return np.hstack([weights @ self.dense, np.asarray(weights @ self._cells_by_unit)])
+
+    @functools.cached_property
+    def _cells_by_unit(self):
+        """The cell columns as an ``(n_units, n_cells)`` matrix: dense when small, else sparse."""
+        unit, column, value = self.cells
+        if self.n_cells * self.n_units <= _DENSE_COUNTS:
+            flat = np.bincount(unit * self.n_cells + column, value, minlength=self.n_units * self.n_cells)
+            return flat.reshape(self.n_units, self.n_cells)
+        from scipy import sparse  # only the bootstrap needs it, and only for many cells
+
+        return sparse.csr_array((value, (unit, column)), shape=(self.n_units, self.n_cells))
 
     def value(self) -> float:
-        totals = np.asarray(self.per_unit.sum(axis=0), dtype=float).reshape(1, -1)
-        return float(self.finish(totals)[0])
+        _, column, value = self.cells
+        totals = np.concatenate([self.dense.sum(axis=0), np.bincount(column, value, minlength=self.n_cells)])
+        return float(self.finish(totals.reshape(1, -1))[0])
 
 
-def within_unit_pairs(counts: sparse.csr_array):
+def within_unit_pairs(counts: Counts):
     """Every ordered pair of categories that meet in a unit, with their counts there.
 
-    Returns ``(unit, c, k, n_uc, n_uk)`` arrays, one entry per pair of non-zero cells in the same row
-    of ``counts`` (the pair ``c == k`` included). This is the coincidence matrix in coordinate form,
+    Returns ``(unit, c, k, n_uc, n_uk)`` arrays, one entry per pair of entries of ``counts`` in the
+    same unit (the pair ``c == k`` included). This is the coincidence matrix in coordinate form,
     built in ``sum_u (categories in u)^2`` steps rather than ``n_units * n_categories^2``.
     """
-    counts = counts.tocsr()
-    counts.sort_indices()
-    indptr, indices, data = counts.indptr, counts.indices, counts.data
-    lengths = np.diff(indptr)
-    entry_unit = np.repeat(np.arange(lengths.size), lengths)
-    repeats = lengths[entry_unit]
-    first = np.repeat(np.arange(indices.size), repeats)
-    starts = np.cumsum(repeats) - repeats
-    offsets = np.arange(first.size) - np.repeat(starts, repeats)
-    second = indptr[entry_unit[first]] + offsets
-    return entry_unit[first], indices[first], indices[second], data[first], data[second]
+    lengths = np.bincount(counts.unit, minlength=counts.n_units)  # categories per unit
+    starts = np.cumsum(lengths) - lengths
+    repeats = lengths[counts.unit]
+    first = np.repeat(np.arange(counts.unit.size), repeats)
+    offsets = np.arange(first.size) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    second = starts[counts.unit[first]] + offsets
+    c, n = counts.category, counts.count
+    return counts.unit[first], c[first], c[second], n[first], n[second]
 
 
 def count_categories_used(totals: np.ndarray) -> np.ndarray:

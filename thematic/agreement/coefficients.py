@@ -14,11 +14,11 @@ alpha lives in :mod:`.krippendorff` and Gwet's AC1 family in :mod:`.gwet`, one r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 
 from thematic.errors import ThematicError
 
@@ -114,7 +114,9 @@ def fleiss_kappa(matrix, *, missing: str = "raise") -> float:
     missing : {"raise", "gwet"}, default "raise"
         ``"raise"``: a missing code is an error. ``"gwet"``: Gwet's (2014) generalisation, which uses
         each unit's own number of codes ``r_i`` in place of ``n`` (as irrCAC's ``fleiss.kappa.raw``)
-        and equals Fleiss' kappa on complete data.
+        and equals Fleiss' kappa on complete data. Its chance agreement comes from every code but
+        its observed agreement only from units with two codes or more, so with many missing codes
+        it can fall below -1.
 
     Returns
     -------
@@ -150,7 +152,8 @@ def percent_statistics(matrix) -> UnitStatistics:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(totals[:, 1] > 0, totals[:, 0] / totals[:, 1], np.nan)
 
-    return UnitStatistics(terms[:, :2], finish)
+    empty = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0))
+    return UnitStatistics(terms.dense[:, :2], empty, 0, finish)
 
 
 def cohen_statistics(matrix) -> UnitStatistics:
@@ -166,10 +169,9 @@ def cohen_statistics(matrix) -> UnitStatistics:
     both = coded.present.all(axis=1)
     units = np.flatnonzero(both)
     cell = coded.codes[units, 0] * k + coded.codes[units, 1]  # the (A, B) cell of the k x k table
-    per_unit = sparse.csr_array((np.ones(units.size), (units, cell)), shape=(coded.n_units, k * k))
 
     def finish(totals: np.ndarray) -> np.ndarray:
-        table = totals.reshape(-1, k, k)
+        table = totals.reshape(totals.shape[0], k, k)
         n = table.sum(axis=(1, 2))
         with np.errstate(divide="ignore", invalid="ignore"):
             p_o = np.trace(table, axis1=1, axis2=2) / n
@@ -179,7 +181,7 @@ def cohen_statistics(matrix) -> UnitStatistics:
         used = count_categories_used(table.sum(axis=2) + table.sum(axis=1))
         return np.where((n > 0) & (used >= 2), kappa, np.nan)
 
-    return UnitStatistics(per_unit, finish)
+    return UnitStatistics(np.zeros((coded.n_units, 0)), (units, cell, np.ones(units.size)), k * k, finish)
 
 
 def fleiss_statistics(matrix, *, missing: str = "raise") -> UnitStatistics:
@@ -205,8 +207,9 @@ class Coefficient:
     """One agreement coefficient and what it needs.
 
     ``lower`` and ``upper`` bound its value under the default options (Krippendorff's alpha and
-    Fleiss' kappa stay above ``lower``); ``statistics`` builds the per-unit terms the bootstrap
-    resamples, taking the same arguments as ``func``.
+    Fleiss' kappa stay above ``lower``; Conger's kappa with missing codes has no lower bound);
+    ``statistics`` builds the per-unit terms the bootstrap resamples, taking the same arguments as
+    ``func``.
     """
 
     name: str
@@ -240,31 +243,49 @@ COEFFICIENTS: dict[str, Coefficient] = {
     entry.name: entry
     for entry in (
         _entry(
-            percent_agreement, PERCENT, percent_statistics, lower=0.0,
+            percent_agreement,
+            PERCENT,
+            percent_statistics,
+            lower=0.0,
             reference="Gwet (2014), Handbook of Inter-Rater Reliability, 4th ed., ch. 2",
         ),
         _entry(
-            cohen_kappa, COHEN, cohen_statistics, max_coders=2,
+            cohen_kappa,
+            COHEN,
+            cohen_statistics,
+            max_coders=2,
             reference="Cohen (1960), doi:10.1177/001316446002000104",
         ),
         _entry(
-            fleiss_kappa, FLEISS, fleiss_statistics, allows_missing=False,
+            fleiss_kappa,
+            FLEISS,
+            fleiss_statistics,
+            allows_missing=False,
             reference="Fleiss (1971), doi:10.1037/h0031619",
         ),
         _entry(
-            krippendorff_alpha, "Krippendorff's alpha", alpha_statistics,
+            krippendorff_alpha,
+            "Krippendorff's alpha",
+            alpha_statistics,
             reference="Krippendorff (2011); Hayes & Krippendorff (2007), doi:10.1080/19312450709336664",
         ),
         _entry(
-            gwet_ac1, "Gwet's AC1", ac1_statistics,
+            gwet_ac1,
+            "Gwet's AC1",
+            ac1_statistics,
             reference="Gwet (2008), doi:10.1348/000711006X126600",
         ),
         _entry(
-            brennan_prediger, "Brennan-Prediger's coefficient", bp_statistics,
+            brennan_prediger,
+            "Brennan-Prediger's coefficient",
+            bp_statistics,
             reference="Brennan & Prediger (1981), doi:10.1177/001316448104100307",
         ),
         _entry(
-            conger_kappa, "Conger's kappa", conger_statistics,
+            conger_kappa,
+            "Conger's kappa",
+            conger_statistics,
+            lower=-math.inf,
             reference="Conger (1980), doi:10.1037/0033-2909.88.2.322",
         ),
     )

@@ -21,10 +21,10 @@ through :func:`thematic.agreement.fleiss_kappa` with ``missing="gwet"``.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from thematic.errors import ThematicError
 
@@ -96,8 +96,14 @@ def gwet_ac1(matrix, *, categories=None) -> float:
     ...                    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]])
     >>> round(gwet_ac1(coders.T), 5)
     0.77544
-    >>> gwet_ac1([[0, 0], [0, 0], [0, 1]], categories=(0, 1))
-    0.5
+
+    A theme nobody applied: with the categories observed (one) AC1 is undefined; with both possible
+    categories given it is 1:
+
+    >>> gwet_ac1([[0, 0], [0, 0], [0, 0]])
+    nan
+    >>> gwet_ac1([[0, 0], [0, 0], [0, 0]], categories=(0, 1))
+    1.0
     """
     return ac1_statistics(matrix, categories=categories).value()
 
@@ -146,8 +152,10 @@ def conger_kappa(matrix) -> float:
         ``(p_a - p_e) / (1 - p_e)`` with ``p_e = sum_k (pbar_k^2 - s2_k / r)``, where ``p_gk`` is the
         share of coder ``g``'s codes in category ``k``, ``pbar_k`` its mean over the ``r`` coders and
         ``s2_k`` its variance; ``p_e`` is the mean over pairs of coders of Cohen's chance agreement.
-        With two coders and complete data it equals Cohen's kappa. In [-1, 1]. Coders with no code
-        at all are left out (irrCAC returns NA for them). ``nan`` when undefined: fewer than two
+        With two coders and complete data it equals Cohen's kappa. At most 1; with complete data at
+        least -1, but with missing codes ``p_e`` comes from every code while ``p_a`` comes only from
+        units with two codes or more, so it can fall below -1. Coders with no code at all are left
+        out (irrCAC returns NA for them). ``nan`` when undefined: fewer than two
         coders with codes, no unit with two codes, or a single category.
 
     References
@@ -158,7 +166,7 @@ def conger_kappa(matrix) -> float:
     Examples
     --------
     >>> round(conger_kappa([[1, 1, 1], [1, 0, 1], [0, 0, 0], [0, 0, 1]]), 4)
-    0.4667
+    0.3846
     """
     return conger_statistics(matrix).value()
 
@@ -197,34 +205,34 @@ def gwet_ac1_ci(matrix, *, ci: float = 0.95, categories=None) -> AC1Interval:
     --------
     >>> result = gwet_ac1_ci([[1, 1], [1, 0], [0, 0], [0, 0], [1, 1], [0, 0]])
     >>> round(result.estimate, 4), round(result.standard_error, 4)
-    (0.6667, 0.3333)
+    (0.6757, 0.3305)
     """
-    if isinstance(ci, bool) or not isinstance(ci, (int, float)) or not 0 < ci < 1:
+    if isinstance(ci, bool) or not isinstance(ci, numbers.Real) or not 0 < ci < 1:
         raise ThematicError(f"{AC1}: ci must be between 0 and 1 (for example 0.95); got {ci!r}")
     coded, q_fixed = _prepare(matrix, AC1, categories)
-    r_i = coded.codes_per_unit()
-    coded_units = r_i >= 1
-    counts = coded.counts()[coded_units]
-    r_i = r_i[coded_units].astype(float)
-    n = int(coded_units.sum())
+    r_i = coded.codes_per_unit().astype(float)
+    counts = coded.counts()  # r_ik in coordinate form
+    n = int((r_i >= 1).sum())  # units nobody coded are left out
     two = r_i >= 2
     n_2 = int(two.sum())
-    q = q_fixed if q_fixed is not None else int((np.asarray(counts.sum(axis=0)) > 0).sum())
+    q = q_fixed if q_fixed is not None else coded.n_categories
     if n_2 == 0 or q < 2:
         return AC1Interval(math.nan, math.nan, math.nan, math.nan, float(ci))
 
-    r_ik = counts
-    sum_q = np.asarray(r_ik.multiply(r_ik - r_ik.sign()).sum(axis=1)).reshape(-1)  # sum_k r_ik (r_ik - 1)
+    r_ik, entry_r_i = counts.count, r_i[counts.unit]
     with np.errstate(divide="ignore", invalid="ignore"):
-        pa_i = np.where(two, sum_q / (r_i * (r_i - 1)), 0.0)
+        pa_i = np.where(two, counts.by_unit(r_ik * (r_ik - 1)) / (r_i * (r_i - 1)), 0.0)
     p_a = pa_i.sum() / n_2
-    pi = np.asarray(r_ik.multiply(1.0 / r_i[:, None]).sum(axis=0)).reshape(-1) / n
+    pi = counts.by_category(r_ik / entry_r_i) / n
     p_e = (pi * (1.0 - pi)).sum() / (q - 1)
     ac1 = (p_a - p_e) / (1.0 - p_e)
     if n < 2:
         return AC1Interval(float(ac1), math.nan, math.nan, math.nan, float(ci))
 
-    pe_i = (r_i - r_ik @ pi) / ((q - 1) * r_i)  # sum_k r_ik (1 - pi_k) / ((q - 1) r_i)
+    coded_units = r_i >= 1
+    r_i, two, pa_i = r_i[coded_units], two[coded_units], pa_i[coded_units]
+    r_ik_pi = counts.by_unit(r_ik * pi[counts.category])[coded_units]  # sum_k r_ik pi_k
+    pe_i = (r_i - r_ik_pi) / ((q - 1) * r_i)  # sum_k r_ik (1 - pi_k) / ((q - 1) r_i)
     ac1_i = (n / n_2) * (pa_i - p_e * two) / (1.0 - p_e)
     ac1_star = ac1_i - 2.0 * (1.0 - ac1) * (pe_i - p_e) / (1.0 - p_e)
     variance = ((ac1_star - ac1) ** 2).sum() / (n * (n - 1))
@@ -253,17 +261,31 @@ def _prepare(matrix, label: str, categories) -> tuple[CodedMatrix, int | None]:
     return encode(values, categories=given, label=label), given.size
 
 
-def agreement_terms(coded: CodedMatrix) -> sparse.csr_array:
-    """Per unit: ``p_a|i [r_i >= 2]``, ``[r_i >= 2]``, ``[r_i >= 1]``, then ``r_ik / r_i`` for each k."""
+def agreement_terms(coded: CodedMatrix, *, extra_cells=None, n_extra: int = 0) -> UnitStatistics:
+    """Per unit: ``p_a|i [r_i >= 2]``, ``[r_i >= 2]``, ``[r_i >= 1]``, then ``r_ik / r_i`` for each k.
+
+    ``extra_cells`` (unit, column, value) add ``n_extra`` more columns after those. The ``finish``
+    of the result is a placeholder; each coefficient supplies its own.
+    """
     r_i = coded.codes_per_unit().astype(float)
-    r_ik = coded.counts()
+    counts = coded.counts()
+    r_ik = counts.count
     two = r_i >= 2
-    sum_q = np.asarray(r_ik.multiply(r_ik - r_ik.sign()).sum(axis=1)).reshape(-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        pa_i = np.where(two, sum_q / (r_i * (r_i - 1)), 0.0)
-        shares = r_ik.multiply(np.where(r_i > 0, 1.0 / r_i, 0.0)[:, None])
+        pa_i = np.where(two, counts.by_unit(r_ik * (r_ik - 1)) / (r_i * (r_i - 1)), 0.0)
     head = np.column_stack([pa_i, two, r_i >= 1]).astype(float)
-    return sparse.hstack([sparse.csr_array(head), sparse.csr_array(shares)], format="csr")
+    cells = (counts.unit, counts.category, r_ik / r_i[counts.unit])
+    if extra_cells is not None:
+        cells = tuple(np.concatenate(pair) for pair in zip(cells, extra_cells, strict=True))
+    return UnitStatistics(head, cells, coded.n_categories + n_extra, _undefined)
+
+
+def _undefined(totals: np.ndarray) -> np.ndarray:
+    return np.full(totals.shape[0], np.nan)
+
+
+def _with_finish(terms: UnitStatistics, finish) -> UnitStatistics:
+    return UnitStatistics(terms.dense, terms.cells, terms.n_cells, finish)
 
 
 def split_terms(totals: np.ndarray, n_categories: int):
@@ -292,7 +314,7 @@ def ac1_statistics(matrix, *, categories=None) -> UnitStatistics:
             p_e = (pi * (1.0 - pi)).sum(axis=1) / (q - 1)
         return _chance_corrected(p_a, p_e, q >= 2)
 
-    return UnitStatistics(agreement_terms(coded), finish)
+    return _with_finish(agreement_terms(coded), finish)
 
 
 def bp_statistics(matrix, *, categories=None) -> UnitStatistics:
@@ -306,7 +328,7 @@ def bp_statistics(matrix, *, categories=None) -> UnitStatistics:
             p_e = 1.0 / q
         return _chance_corrected(p_a, p_e, q >= 2)
 
-    return UnitStatistics(agreement_terms(coded), finish)
+    return _with_finish(agreement_terms(coded), finish)
 
 
 def fleiss_generalised_statistics(coded: CodedMatrix) -> UnitStatistics:
@@ -318,22 +340,20 @@ def fleiss_generalised_statistics(coded: CodedMatrix) -> UnitStatistics:
         p_e = (pi * pi).sum(axis=1)
         return _chance_corrected(p_a, p_e, used >= 2)
 
-    return UnitStatistics(agreement_terms(coded), finish)
+    return _with_finish(agreement_terms(coded), finish)
 
 
 def conger_statistics(matrix) -> UnitStatistics:
     coded = _prepare(matrix, CONGER, None)[0]
     k, m = coded.n_categories, coded.n_coders
     units, coders = np.nonzero(coded.present)
-    by_coder = sparse.csr_array(  # one-hot of (coder g, category k): sums to Gwet's classification matrix
-        (np.ones(units.size), (units, coders * k + coded.codes[units, coders])),
-        shape=(coded.n_units, m * k),
-    )
-    per_unit = sparse.hstack([agreement_terms(coded), by_coder], format="csr")
+    # one-hot of (coder g, category k) per unit: its totals are Gwet's classification matrix
+    by_coder = (units, k + coders * k + coded.codes[units, coders], np.ones(units.size))
+    terms = agreement_terms(coded, extra_cells=by_coder, n_extra=m * k)
 
     def finish(totals: np.ndarray) -> np.ndarray:
         p_a, _, used = split_terms(totals, k)
-        classified = totals[:, _N_TERMS + k :].reshape(-1, m, k)
+        classified = totals[:, _N_TERMS + k :].reshape(totals.shape[0], m, k)
         n_g = classified.sum(axis=2)
         active = n_g > 0
         r = active.sum(axis=1)
@@ -344,4 +364,4 @@ def conger_statistics(matrix) -> UnitStatistics:
             p_e = ((column * column) - (p_gk * p_gk).sum(axis=1)).sum(axis=1) / (r * (r - 1))
         return _chance_corrected(p_a, p_e, (r >= 2) & (used >= 2))
 
-    return UnitStatistics(per_unit, finish)
+    return _with_finish(terms, finish)

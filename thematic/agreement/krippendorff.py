@@ -12,15 +12,15 @@ notation:
 - ``delta2_ck``: the squared difference between categories ``c`` and ``k`` at the level of measurement.
 - ``alpha = 1 - D_o / D_e = 1 - (n - 1) sum_ck o_ck delta2_ck / sum_ck n_c n_k delta2_ck``.
 
-The coincidence matrix is built from the sparse ``n_uc`` (never a dense loop over units), so 100,000
-units take a fraction of a second. Alpha is undefined (``nan``) when fewer than two categories occur
-among the pairable values (``D_e = 0``) or when no unit has two codes.
+The coincidence matrix is built from ``n_uc`` in coordinate form (one entry per category present in a
+unit; never a loop over units), so 100,000 units take a fraction of a second. Alpha is undefined
+(``nan``) when fewer than two categories occur among the pairable values (``D_e = 0``) or when no
+unit has two codes.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from thematic.errors import ThematicError
 
@@ -97,36 +97,36 @@ def alpha_statistics(matrix, *, level: str = "nominal") -> UnitStatistics | None
     """Per-unit terms of alpha (for the bootstrap); ``None`` where they would be too large to keep."""
     coded = _prepare(matrix, level)
     m_u = coded.codes_per_unit()
-    pairable = m_u >= 2
-    counts = coded.counts(units=pairable)  # n_uc over pairable units only
-    n_units, n_categories = counts.shape
-    unit, c, k, n_uc, n_uk = within_unit_pairs(counts)
-    o = n_uc * (n_uk - (c == k)) / (m_u[unit] - 1)  # this unit's share of o_ck
+    counts = coded.counts(units=m_u >= 2)  # n_uc over pairable units only
+    n_units, n_categories = counts.n_units, counts.n_categories
+    cells = (counts.unit, counts.category, counts.count)  # n_uc, whose totals are n_c
 
     if level == "nominal":
         # D_o needs only the diagonal of o: sum_ck o_ck [c != k] = n - sum_c o_cc.
-        diagonal = c == k
-        o_cc = np.bincount(unit[diagonal], weights=o[diagonal], minlength=n_units)
-        per_unit = sparse.hstack([sparse.csr_array(o_cc.reshape(-1, 1)), counts], format="csr")
-        return UnitStatistics(per_unit, _finish_nominal)
+        n_uc = counts.count
+        o_cc = counts.by_unit(n_uc * (n_uc - 1) / (m_u[counts.unit] - 1))
+        return UnitStatistics(o_cc.reshape(-1, 1), cells, n_categories, _finish_nominal)
+
+    unit, c, k, n_uc, n_uk = within_unit_pairs(counts)
+    o = n_uc * (n_uk - (c == k)) / (m_u[unit] - 1)  # this unit's share of o_ck
 
     if level in ("interval", "ratio"):
         x = coded.categories
         d2 = _interval_delta2(x[c], x[k]) if level == "interval" else _ratio_delta2(x[c], x[k])
         observed = np.bincount(unit, weights=o * d2, minlength=n_units)
-        per_unit = sparse.hstack([sparse.csr_array(observed.reshape(-1, 1)), counts], format="csr")
         finish = _finish_interval if level == "interval" else _finish_ratio
-        return UnitStatistics(per_unit, lambda totals: finish(totals, x))
+        return UnitStatistics(observed.reshape(-1, 1), cells, n_categories, lambda totals: finish(totals, x))
 
     # ordinal: delta2 depends on the margins n_c, so each resample needs the whole o
     if n_categories > _ORDINAL_MAX_CATEGORIES:
         return None
     keep = o != 0
-    per_unit = sparse.csr_array(
-        (o[keep], (unit[keep], c[keep] * n_categories + k[keep])),
-        shape=(n_units, n_categories * n_categories),
+    return UnitStatistics(
+        np.zeros((n_units, 0)),
+        (unit[keep], c[keep] * n_categories + k[keep], o[keep]),
+        n_categories * n_categories,
+        lambda totals: _finish_ordinal(totals, n_categories),
     )
-    return UnitStatistics(per_unit, lambda totals: _finish_ordinal(totals, n_categories))
 
 
 def _prepare(matrix, level: str) -> CodedMatrix:
@@ -202,7 +202,7 @@ def _ordinal_ranks(n_c: np.ndarray) -> np.ndarray:
 
 
 def _finish_ordinal(totals: np.ndarray, n_categories: int) -> np.ndarray:
-    o = totals.reshape(-1, n_categories, n_categories)
+    o = totals.reshape(totals.shape[0], n_categories, n_categories)
     n_c = o.sum(axis=2)
     r = _ordinal_ranks(n_c)
     difference = r[:, :, None] - r[:, None, :]
@@ -216,7 +216,7 @@ def _ordinal_direct(coded: CodedMatrix) -> float:
     counts = coded.counts(units=m_u >= 2)
     unit, c, k, n_uc, n_uk = within_unit_pairs(counts)
     o = n_uc * (n_uk - (c == k)) / (m_u[unit] - 1)
-    n_c = np.asarray(counts.sum(axis=0), dtype=float).reshape(1, -1)
+    n_c = counts.by_category(counts.count).reshape(1, -1)
     r = _ordinal_ranks(n_c)[0]
     observed = np.array([(o * (r[c] - r[k]) ** 2).sum()])
     return float(_alpha(n_c.sum(axis=1), observed, _spread(n_c, r[None, :]), count_categories_used(n_c))[0])
