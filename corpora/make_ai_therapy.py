@@ -175,6 +175,64 @@ def _fill(fixed: list[str | None], totals: dict[str, int], rng: random.Random) -
     return [v if v is not None else next(it) for v in fixed]
 
 
+# ----------------------------------------------------------------------------- closed items
+# The study's closed items (Prescott & Hanley 2023 report subscale means ordered goal > task > bond):
+# twelve working-alliance items adapted to "can a machine therapist offer this?" (1-7, strongly disagree
+# .. strongly agree; 4 per subscale, in the spirit of the WAI-SR but worded for this project) and twelve
+# attitude items (1-5, strongly disagree .. strongly agree; access, general attitudes, risks, training).
+# Reverse-keyed items (stored as answered, so a high number means disagreement with the construct):
+# wai_task_4, wai_bond_4 and att_general_3. scales/ai-therapy.yaml describes them all.
+WAI_ITEMS = [f"wai_{s}_{i}" for s in ("goal", "task", "bond") for i in range(1, 5)]
+ATT_ITEMS = [f"att_{s}_{i}" for s in ("access", "general", "risks", "training") for i in range(1, 4)]
+REVERSED = {"wai_task_4", "wai_bond_4", "att_general_3"}
+# Subscale centres before the respondent's own leaning (scale points).
+WAI_CENTRE = {"goal": 4.3, "task": 3.7, "bond": 3.0}
+ATT_CENTRE = {"access": 3.4, "general": 2.9, "risks": 3.7, "training": 3.2}
+OPENNESS = {"yes": 1.0, "maybe": 0.2, "no": -0.6}       # would_consider
+THEME_OPENNESS = {N: -0.5, P: 0.5, M: 0.1, T: 0.0}
+ITEM_MISSING = 0.025            # chance that any one answer is left blank
+SKIP_ATTITUDES = 2              # respondents who left every attitude item blank
+
+
+def _closed_items(rows: list, rng: random.Random) -> list[list[str]]:
+    """One list of answers (WAI_ITEMS then ATT_ITEMS, '' for blank) per respondent, in row order.
+
+    Each respondent's openness comes from would_consider and the themes of their answer, plus noise;
+    raising therapeutic risks lowers bond (and task a little) and raises the risks items; raising
+    possibilities raises access and training. Items add their own noise and are rounded onto the scale.
+    """
+    def point(value: float, top: int) -> int:
+        return min(top, max(1, round(value)))
+
+    skip_att = set(rng.sample(range(len(rows)), SKIP_ATTITUDES))
+    out = []
+    for index, row in enumerate(rows):
+        would, themes = row[0], row[1]
+        openness = OPENNESS[would] + sum(THEME_OPENNESS[t] for t in themes) + rng.gauss(0, 0.6)
+        wai_shift = {"goal": 0.0, "task": -0.3 if T in themes else 0.0, "bond": -0.9 if T in themes else 0.0}
+        att_shift = {"access": 0.4 if P in themes else 0.0, "general": 0.0,
+                     "risks": (0.4 if T in themes else 0.0) + (0.3 if N in themes else 0.0),
+                     "training": 0.3 if P in themes else 0.0}
+        answers = []
+        for subscale, centre in WAI_CENTRE.items():
+            own = centre + openness + wai_shift[subscale] + rng.gauss(0, 0.4)
+            for i in range(1, 5):
+                value = point(own + rng.gauss(0, 0.8), 7)
+                answers.append(8 - value if f"wai_{subscale}_{i}" in REVERSED else value)
+        for subscale, centre in ATT_CENTRE.items():
+            lean = -0.5 if subscale == "risks" else (0.7 if subscale == "general" else 0.5)
+            own = centre + lean * openness + att_shift[subscale] + rng.gauss(0, 0.3)
+            for i in range(1, 4):
+                value = point(own + rng.gauss(0, 0.7), 5)
+                answers.append(6 - value if f"att_{subscale}_{i}" in REVERSED else value)
+        cells = []
+        for j, value in enumerate(answers):
+            blank = rng.random() < ITEM_MISSING or (j >= len(WAI_ITEMS) and index in skip_att)
+            cells.append("" if blank else str(value))
+        out.append(cells)
+    return out
+
+
 def main() -> None:
     if len(ANSWERS) != 120:
         raise SystemExit(f"expected 120 answers, have {len(ANSWERS)}")
@@ -183,18 +241,20 @@ def main() -> None:
     rng.shuffle(rows)
     roles = _fill([r[3] for r in rows], ROLES, rng)
     approaches = _fill([r[4] for r in rows], APPROACHES, rng)
+    closed = _closed_items(rows, random.Random(SEED + 1))
 
     survey = HERE / "ai-therapy-survey.csv"
     key = HERE / "ai-therapy-key.csv"
     with survey.open("w", encoding="utf-8", newline="") as fs, key.open("w", encoding="utf-8", newline="") as fk:
         ws = csv.writer(fs, lineterminator="\n")
         wk = csv.writer(fk, lineterminator="\n")
-        ws.writerow(["respondent_id", "role", "approach", "would_consider", "answer"])
+        ws.writerow(["respondent_id", "role", "approach", "would_consider", "answer", *WAI_ITEMS, *ATT_ITEMS])
         wk.writerow(["respondent_id", "themes"])
-        for i, (row, role, approach) in enumerate(zip(rows, roles, approaches, strict=True), start=1):
+        for i, (row, role, approach, items) in enumerate(zip(rows, roles, approaches, closed, strict=True),
+                                                          start=1):
             would, themes, answer = row[0], row[1], row[2]
             rid = f"R{i:03d}"
-            ws.writerow([rid, role, approach, would, answer])
+            ws.writerow([rid, role, approach, would, answer, *items])
             wk.writerow([rid, ";".join(themes)])
 
 

@@ -46,7 +46,8 @@ def check_coder(name: str, *, allow_consensus: bool = False) -> str:
     """
     if name == MACHINE:
         raise ThematicError(
-            "coder name 'machine' is reserved for the machine's suggestions (choose your own name, e.g. --coder ana)"
+            "coder name 'machine' is reserved for the machine's suggestions "
+            "(choose your own name, e.g. --coder ana)"
         )
     if name == CONSENSUS and not allow_consensus:
         raise ThematicError(
@@ -110,15 +111,35 @@ class Decision:
         object.__setattr__(self, "themes", frozenset(self.themes))
 
     @classmethod
-    def new(cls, coder: str, unit_id: str, themes: Iterable[str] = (), kind: str = "code", *,
-            target_uuid: str | None = None, note: str | None = None, codebook_hash: str | None = None,
-            suggestions: dict | None = None, uuid: str | None = None, at: str | None = None) -> Decision:
+    def new(
+        cls,
+        coder: str,
+        unit_id: str,
+        themes: Iterable[str] = (),
+        kind: str = "code",
+        *,
+        target_uuid: str | None = None,
+        note: str | None = None,
+        codebook_hash: str | None = None,
+        suggestions: dict | None = None,
+        uuid: str | None = None,
+        at: str | None = None,
+    ) -> Decision:
         """A fresh decision, with a new uuid and the current time unless given."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-        return cls(uuid=uuid or new_uuid(), coder=coder, unit_id=unit_id, themes=frozenset(themes), kind=kind,
-                   target_uuid=target_uuid, note=note or None, codebook_hash=codebook_hash,
-                   suggestions=suggestions, at=at or stamp())
+        return cls(
+            uuid=uuid or new_uuid(),
+            coder=coder,
+            unit_id=unit_id,
+            themes=frozenset(themes),
+            kind=kind,
+            target_uuid=target_uuid,
+            note=note or None,
+            codebook_hash=codebook_hash,
+            suggestions=suggestions,
+            at=at or stamp(),
+        )
 
     @property
     def order(self) -> tuple[str, str]:
@@ -128,9 +149,16 @@ class Decision:
     def to_dict(self) -> dict:
         """A JSON-ready dict; ``themes`` as a sorted list."""
         return {
-            "uuid": self.uuid, "coder": self.coder, "unit_id": self.unit_id, "themes": sorted(self.themes),
-            "kind": self.kind, "target_uuid": self.target_uuid, "note": self.note,
-            "codebook_hash": self.codebook_hash, "suggestions": self.suggestions, "at": self.at,
+            "uuid": self.uuid,
+            "coder": self.coder,
+            "unit_id": self.unit_id,
+            "themes": sorted(self.themes),
+            "kind": self.kind,
+            "target_uuid": self.target_uuid,
+            "note": self.note,
+            "codebook_hash": self.codebook_hash,
+            "suggestions": self.suggestions,
+            "at": self.at,
         }
 
     def to_json(self) -> str:
@@ -175,9 +203,18 @@ class Decision:
         suggestions = data.get("suggestions")
         if suggestions is not None and not isinstance(suggestions, dict):
             raise ValueError("'suggestions' must be an object or null")
-        return cls(uuid=data["uuid"], coder=data["coder"], unit_id=data["unit_id"], themes=frozenset(themes),
-                   kind=data["kind"], target_uuid=data.get("target_uuid"), note=data.get("note"),
-                   codebook_hash=data.get("codebook_hash"), suggestions=suggestions, at=data["at"])
+        return cls(
+            uuid=data["uuid"],
+            coder=data["coder"],
+            unit_id=data["unit_id"],
+            themes=frozenset(themes),
+            kind=data["kind"],
+            target_uuid=data.get("target_uuid"),
+            note=data.get("note"),
+            codebook_hash=data.get("codebook_hash"),
+            suggestions=suggestions,
+            at=data["at"],
+        )
 
     def same_as(self, other: Decision) -> bool:
         """Equal in every field (two copies of one decision)."""
@@ -198,11 +235,12 @@ def sort_log(decisions: Iterable[Decision]) -> list[Decision]:
 def undone(decisions: Iterable[Decision]) -> set[str]:
     """The uuids of decisions that stand reversed: targets of undos that are not themselves undone.
 
-    >>> a = Decision.new("ana", "u1", {"t"}, uuid="a", at="2026-01-01T00:00:00.000001Z")
-    >>> b = Decision.new("ana", "u1", kind="undo", target_uuid="a", uuid="b", at="2026-01-01T00:00:00.000002Z")
+    >>> t = "2026-01-01T00:00:00.00000{}Z".format
+    >>> a = Decision.new("ana", "u1", {"t"}, uuid="a", at=t(1))
+    >>> b = Decision.new("ana", "u1", kind="undo", target_uuid="a", uuid="b", at=t(2))
     >>> undone([a, b])
     {'a'}
-    >>> c = Decision.new("ana", "u1", kind="undo", target_uuid="b", uuid="c", at="2026-01-01T00:00:00.000003Z")
+    >>> c = Decision.new("ana", "u1", kind="undo", target_uuid="b", uuid="c", at=t(3))
     >>> undone([a, b, c])
     {'b'}
     """
