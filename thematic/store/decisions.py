@@ -23,19 +23,35 @@ _RETRIES = 6
 
 def _row(decision: Decision) -> tuple:
     return (
-        decision.uuid, decision.coder, decision.unit_id, json.dumps(sorted(decision.themes), ensure_ascii=False),
-        decision.kind, decision.target_uuid, decision.note, decision.codebook_hash,
-        None if decision.suggestions is None else json.dumps(decision.suggestions, ensure_ascii=False,
-                                                             sort_keys=True),
+        decision.uuid,
+        decision.coder,
+        decision.unit_id,
+        json.dumps(sorted(decision.themes), ensure_ascii=False),
+        decision.kind,
+        decision.target_uuid,
+        decision.note,
+        decision.codebook_hash,
+        None
+        if decision.suggestions is None
+        else json.dumps(decision.suggestions, ensure_ascii=False, sort_keys=True),
         decision.at,
     )
 
 
 def _decision(row) -> Decision:
     uuid, coder, unit_id, themes, kind, target, note, cb_hash, suggestions, at = row
-    return Decision(uuid=uuid, coder=coder, unit_id=unit_id, themes=frozenset(json.loads(themes)), kind=kind,
-                    target_uuid=target, note=note, codebook_hash=cb_hash,
-                    suggestions=None if suggestions is None else json.loads(suggestions), at=at)
+    return Decision(
+        uuid=uuid,
+        coder=coder,
+        unit_id=unit_id,
+        themes=frozenset(json.loads(themes)),
+        kind=kind,
+        target_uuid=target,
+        note=note,
+        codebook_hash=cb_hash,
+        suggestions=None if suggestions is None else json.loads(suggestions),
+        at=at,
+    )
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -78,7 +94,7 @@ def record_many(project: Project, decisions: Iterable[Decision]) -> int:
                         ExitCode.ERROR,
                     ) from exc
                 raise
-            time.sleep(0.05 * 2 ** attempt)
+            time.sleep(0.05 * 2**attempt)
 
 
 def record(project: Project, decision: Decision) -> bool:
@@ -95,14 +111,15 @@ def missing_units(project: Project, unit_ids: Iterable[str]) -> set[str]:
     found: set[str] = set()
     ids = sorted(wanted)
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         marks = ", ".join("?" * len(chunk))
         found.update(r[0] for r in project.execute(f"SELECT id FROM units WHERE id IN ({marks})", chunk))
     return wanted - found
 
 
-def decisions(project: Project, *, coder: str | None = None, question: str | None = None,
-              unit_id: str | None = None) -> list[Decision]:
+def decisions(
+    project: Project, *, coder: str | None = None, question: str | None = None, unit_id: str | None = None
+) -> list[Decision]:
     """The log (or one coder's, one question's, one unit's part of it) in log order: ``at``, then uuid."""
     sql = f"SELECT {', '.join('d.' + c.strip() for c in _COLUMNS.split(','))} FROM decisions d"
     where, params = [], []
@@ -127,7 +144,7 @@ def by_uuid(project: Project, uuids: Iterable[str]) -> dict[str, Decision]:
     ids = sorted(set(uuids))
     found: dict[str, Decision] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         marks = ", ".join("?" * len(chunk))
         for row in project.execute(f"SELECT {_COLUMNS} FROM decisions WHERE uuid IN ({marks})", chunk):
             found[row[0]] = _decision(row)
@@ -143,7 +160,9 @@ def coders(project: Project) -> list[str]:
     return [r[0] for r in project.execute("SELECT DISTINCT coder FROM decisions ORDER BY coder")]
 
 
-def current_codings(project: Project, coder: str, *, question: str | None = None) -> dict[str, frozenset[str]]:
+def current_codings(
+    project: Project, coder: str, *, question: str | None = None
+) -> dict[str, frozenset[str]]:
     """Unit id -> theme ids of the coder's latest non-undone ``code`` decision.
 
     Coder ``machine`` gives the latest suggest run's assignments (``thematic.store.ml.machine_codings``).
@@ -167,5 +186,10 @@ def latest_notes(project: Project, coder: str) -> dict[str, str]:
 def unit_ids(project: Project, *, question: str | None = None) -> set[str]:
     if question is None:
         return {r[0] for r in project.execute("SELECT id FROM units")}
-    return {r[0] for r in project.execute(
-        "SELECT u.id FROM units u JOIN responses r ON r.id = u.response_id WHERE r.question_id = ?", (question,))}
+    return {
+        r[0]
+        for r in project.execute(
+            "SELECT u.id FROM units u JOIN responses r ON r.id = u.response_id WHERE r.question_id = ?",
+            (question,),
+        )
+    }

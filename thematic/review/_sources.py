@@ -1,0 +1,74 @@
+"""What review needs from the codebook and the machine, behind one small seam.
+
+The codebook store (``thematic.store.codebooks``) and the machine suggestions (``thematic.store.ml``)
+are imported lazily here, so that review, sheets and merges work in a project with no suggest run.
+"""
+
+from __future__ import annotations
+
+import json
+
+from thematic.store.project import Project
+
+
+def current_codebook(project: Project):
+    """The current CodebookVersion, or None."""
+    from thematic.store.codebooks import current_version
+
+    return current_version(project)
+
+
+def require_codebook(project: Project):
+    """The current CodebookVersion; a ThematicError (from the codebook store) if there is none."""
+    from thematic.store.codebooks import require_current
+
+    return require_current(project)
+
+
+def codebook_by_hash(project: Project, content_hash: str):
+    from thematic.store.codebooks import version_by_hash
+
+    return version_by_hash(project, content_hash)
+
+
+def suggest_run(project: Project) -> dict | None:
+    """The latest suggest run (a dict with "id" and "parameters"), or None when there is none."""
+    try:
+        from thematic.store.ml import latest_suggest_run
+    except ImportError:  # pragma: no cover - the machine-coding store is not installed
+        return None
+    return latest_suggest_run(project)
+
+
+def scores(project: Project, run: dict) -> dict[str, dict[str, tuple[float, bool]]]:
+    """unit id -> theme id -> (score, assigned) for a suggest run."""
+    from thematic.store.ml import run_scores
+
+    return run_scores(project, run["id"])
+
+
+def thresholds(run: dict, scores_by_unit: dict[str, dict[str, tuple[float, bool]]]) -> dict[str, float]:
+    """Each theme's threshold in a run: from its parameters ("thresholds" per theme, or one "threshold"),
+    else estimated from the scores as the lowest assigned score (or the highest, if none was assigned)."""
+    parameters = run.get("parameters") or {}
+    if isinstance(parameters, str):
+        try:
+            parameters = json.loads(parameters)
+        except json.JSONDecodeError:
+            parameters = {}
+    given = parameters.get("thresholds") if isinstance(parameters, dict) else None
+    single = parameters.get("threshold") if isinstance(parameters, dict) else None
+    themes = {t for per_unit in scores_by_unit.values() for t in per_unit}
+    result: dict[str, float] = {}
+    for theme in themes:
+        if isinstance(given, dict) and isinstance(given.get(theme), int | float):
+            result[theme] = float(given[theme])
+        elif isinstance(given, int | float):
+            result[theme] = float(given)
+        elif isinstance(single, int | float):
+            result[theme] = float(single)
+        else:
+            assigned = [s for per in scores_by_unit.values() for t, (s, a) in per.items() if t == theme and a]
+            every = [s for per in scores_by_unit.values() for t, (s, a) in per.items() if t == theme]
+            result[theme] = min(assigned) if assigned else max(every)
+    return result
