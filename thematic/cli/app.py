@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     from thematic.cli import commands  # noqa: F401  registers every command on `app`
 
     try:
-        app(args=args, prog_name="thematic", standalone_mode=False)
+        returned = app(args=args, prog_name="thematic", standalone_mode=False)
     except ThematicError as exc:
         if debug:
             raise
@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
 
         error(f"{type(exc).__name__}: {exc} (this is a bug in thematic; rerun with --debug for the traceback)")
         return ExitCode.ERROR
-    return ExitCode.OK
+    # With standalone_mode=False, a `raise typer.Exit(code)` inside a command comes back as the return value.
+    return returned if isinstance(returned, int) else ExitCode.OK
 
 
 def run() -> None:

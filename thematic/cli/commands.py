@@ -6,3 +6,4 @@ One module per command group; add yours here.
 from thematic.cli import corpus  # noqa: F401
 from thematic.cli import scales  # noqa: F401
 from thematic.cli import decisions, review  # noqa: F401
+from thematic.cli import codebook  # noqa: F401

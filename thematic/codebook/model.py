@@ -24,6 +24,7 @@ themes:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -76,11 +77,15 @@ class Codebook:
         seen: set[str] = set()
         for theme in self.themes:
             if theme.id in seen:
-                raise ThematicError(f"theme id '{theme.id}' appears twice in codebook {self.codebook} "
-                                    "(ids are unique across the whole tree)")
+                raise ThematicError(
+                    f"theme id '{theme.id}' appears twice in codebook {self.codebook} (ids are unique across "
+                    "the whole tree)"
+                )
             if theme.parent_id is not None and theme.parent_id not in seen:
-                raise ThematicError(f"theme '{theme.id}' names parent '{theme.parent_id}', which does not come "
-                                    f"before it in codebook {self.codebook} (list parents before their children)")
+                raise ThematicError(
+                    f"theme '{theme.id}' names parent '{theme.parent_id}', which does not come before it in "
+                    f"codebook {self.codebook} (list parents before their children)"
+                )
             seen.add(theme.id)
 
     # -- lookup ---------------------------------------------------------------------------------
@@ -91,7 +96,9 @@ class Codebook:
         for t in self.themes:
             if t.id == id:
                 return t
-        raise ThematicError(f"theme '{id}' not in codebook {self.codebook} (themes are: {', '.join(self.ids())})")
+        raise ThematicError(
+            f"theme '{id}' not in codebook {self.codebook} (themes are: {', '.join(self.ids())})"
+        )
 
     def has(self, id: str) -> bool:
         return any(t.id == id for t in self.themes)
@@ -140,8 +147,12 @@ class Codebook:
 
     def canonical(self) -> str:
         """The content as compact JSON with every field present: what :meth:`content_hash` hashes."""
-        data = {"codebook": self.codebook, "title": self.title, "description": self.description,
-                "themes": [self._nested(t, drop_empty=False) for t in self.children(None)]}
+        data = {
+            "codebook": self.codebook,
+            "title": self.title,
+            "description": self.description,
+            "themes": [self._nested(t, drop_empty=False) for t in self.children(None)],
+        }
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     def content_hash(self) -> str:
@@ -152,41 +163,29 @@ class Codebook:
         """The codebook as YAML in the documented layout; :func:`parse_codebook` reads it back equal."""
         import yaml
 
-        return yaml.dump(self.to_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
-                         default_flow_style=False)
+        return yaml.dump(
+            self.to_dict(),
+            Dumper=_dumper(),
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+            default_flow_style=False,
+        )
 
 
+@functools.cache
 def _dumper():
     import yaml
 
     class Dumper(yaml.SafeDumper):
-        pass
+        """Block style; multi-line text as literal blocks, long lines folded."""
 
     def represent_str(dumper, value: str):
-        style = None
-        if "\n" in value:
-            style = "|"
-        elif len(value) > 80:
-            style = ">"
+        style = "|" if "\n" in value else (">" if len(value) > 80 else None)
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, represent_str)
     return Dumper
-
-
-class _LazyDumper:
-    """Builds the yaml Dumper on first use, so importing the model does not import yaml."""
-
-    def __getattr__(self, name):
-        raise AttributeError(name)
-
-
-def __getattr__(name: str):
-    if name == "_Dumper":
-        dumper = _dumper()
-        globals()["_Dumper"] = dumper
-        return dumper
-    raise AttributeError(name)
 
 
 def slugify(text: str) -> str:
