@@ -7,6 +7,10 @@ time, 5% of codes missing) is timed in one process: thematic's alpha at every le
 krippendorff package (``level_of_measurement`` given explicitly) on the same matrix, both checked to
 agree; then thematic's other coefficients and a 1,000-resample bootstrap, which have no baseline here.
 Each figure is the best of ``--repeat`` runs, after one warm-up run.
+
+The last row times ``agreement_table`` (what `thematic agree` computes) on a project file with
+``--table-units`` units coded by two coders: reading the decisions, four themes, four coefficients
+each with a 1,000-resample bootstrap interval (``--table-units 0`` leaves it out).
 """
 
 from __future__ import annotations
@@ -40,6 +44,43 @@ def generate(units: int, coders: int, seed: int = 0) -> np.ndarray:
     return matrix
 
 
+def coded_project(units: int, folder: str, seed: int = 0):
+    """A project with ``units`` one-unit responses and the ai-therapy codebook, coded by ana and ben
+    (each theme present 30% of the time; ben flips each of ana's theme choices 10% of the time)."""
+    import random
+    from pathlib import Path
+
+    from thematic.clock import utc_now
+    from thematic.codebook.load import load_codebook
+    from thematic.review.decisions import Decision
+    from thematic.store import corpus
+    from thematic.store import decisions as store
+    from thematic.store.codebooks import use_codebook
+    from thematic.store.project import create_project
+
+    project, _ = create_project(Path(folder) / "bench.db")
+    with project.transaction():
+        source = corpus.insert_source(project, name="synthetic", sha256="0" * 64, options="{}",
+                                      imported_at=utc_now())
+        corpus.ensure_question(project, "answer", None)
+        corpus.insert_respondents(project, [(f"R{i:06d}", {}, source) for i in range(units)])
+        rows = []
+        for i in range(units):
+            response = corpus.insert_response(project, f"R{i:06d}", "answer", "text", source)
+            rows.append((f"R{i:06d}.u", response, 0, 0, 4, "text", "0" * 64))
+        corpus.insert_units(project, rows)
+    codebook = load_codebook(Path(__file__).resolve().parents[1] / "codebooks" / "ai-therapy.yaml")
+    use_codebook(project, codebook)
+    rng = random.Random(seed)
+    decisions = []
+    for i in range(units):
+        ana = {t for t in codebook.ids() if rng.random() < 0.3}
+        ben = {t for t in codebook.ids() if (t in ana) != (rng.random() < 0.1)}
+        decisions += [Decision.new("ana", f"R{i:06d}.u", ana), Decision.new("ben", f"R{i:06d}.u", ben)]
+    store.record_many(project, decisions)
+    return project
+
+
 def best(compute, repeat: int) -> tuple[float, object]:
     value = compute()  # warm-up
     timings = []
@@ -56,6 +97,8 @@ def main() -> None:
     parser.add_argument("--coders", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+    parser.add_argument("--table-units", type=int, default=10_000,
+                        help="units of the project agreement_table is timed on (0: leave it out)")
     args = parser.parse_args()
 
     matrix = generate(args.units, args.coders)
@@ -91,6 +134,24 @@ def main() -> None:
     for name, compute in others:
         seconds, value = best(compute, max(1, args.repeat if "bootstrap" not in name else 1))
         rows.append({"coefficient": name, "value": value, "thematic_s": seconds, "krippendorff_s": None})
+
+    if args.table_units:
+        import tempfile
+
+        from thematic.agreement.table import agreement_table
+
+        with tempfile.TemporaryDirectory() as folder:
+            project = coded_project(args.table_units, folder)
+            seconds, table = best(lambda: agreement_table(project), max(1, min(args.repeat, 3)))
+            project.close()
+        rows.append(
+            {
+                "coefficient": f"agreement_table, 2 coders x {args.table_units:,} units, 4 themes",
+                "value": table.overall.get("krippendorff_alpha").estimate,
+                "thematic_s": seconds,
+                "krippendorff_s": None,
+            }
+        )
 
     if args.json:
         print(json.dumps({"units": args.units, "coders": args.coders, "rows": rows}, indent=2))

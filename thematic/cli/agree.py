@@ -1,0 +1,326 @@
+"""Commands for agreement between coders: agree, disagreements, reconcile."""
+
+from __future__ import annotations
+
+import math
+
+import typer
+
+from thematic.cli.app import app
+from thematic.cli.context import open_current
+from thematic.cli.output import console, print_json, safe, warn
+from thematic.errors import ThematicError
+
+AGREE_FORMATS = ("table", "json", "csv", "md")
+DISAGREEMENT_FORMATS = ("table", "json")
+
+
+def _split_coders(value: str | None) -> list[str] | None:
+    return None if value is None else value.split(",")
+
+
+def _check_format(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ThematicError(f"unknown format '{value}' (choose {', '.join(allowed[:-1])} or {allowed[-1]})")
+    return value
+
+
+def _num(value: float, digits: int = 3) -> str:
+    return "undefined" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _interval(e) -> str:
+    if math.isnan(e.low):
+        return "-"
+    return f"[{e.low:.3f}, {e.high:.3f}]"
+
+
+def _names(coders) -> str:
+    coders = list(coders)
+    return coders[0] if len(coders) == 1 else ", ".join(coders[:-1]) + " and " + coders[-1]
+
+
+@app.command()
+def agree(
+    coders: str | None = typer.Option(
+        None,
+        "--coders",
+        help="Coders to compare, comma-separated (default: every human coder); "
+        "'machine' is the latest suggest run.",
+    ),
+    level: str = typer.Option("unit", "--level", help="unit, or response (sentence units rolled up)."),
+    theme: str | None = typer.Option(None, "--theme", help="Only this theme (id or name)."),
+    ci: float = typer.Option(0.95, "--ci", help="Confidence level of the bootstrap intervals."),
+    n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples of units."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap (same seed, same intervals)."),
+    format: str = typer.Option("table", "--format", help="table, json, csv or md."),
+) -> None:
+    """Inter-coder agreement per theme and overall: percent agreement, kappa, alpha and AC1 with CIs.
+
+    Only units coded by at least two of the coders count. Each theme is compared as present/absent;
+    the overall row is the mean over themes, and the exact-match rate of theme sets.
+    """
+    from thematic.agreement.table import agreement_table
+
+    _check_format(format, AGREE_FORMATS)
+    with open_current() as project:
+        table = agreement_table(
+            project, coders=_split_coders(coders), level=level, theme=theme, ci=ci, n_boot=n_boot, seed=seed
+        )
+    if table.unknown_themes:
+        warn(
+            f"codings use themes that are not in codebook version {table.codebook_version}: "
+            f"{', '.join(table.unknown_themes)} (they are left out; `thematic codebook use` the codebook "
+            "they come from to include them)"
+        )
+    if format == "json":
+        print_json(table.to_dict())
+    elif format == "csv":
+        _agree_csv(table)
+    elif format == "md":
+        _agree_md(table)
+    else:
+        _agree_table(table)
+
+
+def _heading(table) -> list[str]:
+    what = "units" if table.level == "unit" else "responses"
+    coded = ", ".join(f"{c} {n}" for c, n in table.coded_by.items())
+    return [
+        f"agreement of {_names(table.coders)} on {table.n_units} {what} coded by at least two of them "
+        f"({table.n_coded} coded by any: {coded})",
+        f"codebook version {table.codebook_version}; {table.level} level; "
+        f"{table.ci:.0%} bootstrap intervals from {table.n_boot} resamples of {what}, seed {table.seed}",
+    ]
+
+
+def _footnotes(table, *, flags: bool = True) -> list[str]:
+    from thematic.agreement.table import KAPPA_MISLEADING
+
+    lines = []
+    for row in table.rows:
+        if row.kappa_misleading and flags:
+            lines.append(f"! {row.theme}: prevalence {row.prevalence:.3f} is extreme; {KAPPA_MISLEADING}")
+    reasons = {e.not_applicable for row in table.rows for e in row.estimates if e.not_applicable}
+    lines.extend(sorted(reasons))
+    if table.level == "response":
+        lines.append(f"response level: {table.rule}")
+    if any(e.n_undefined for row in table.rows for e in row.estimates):
+        lines.append(
+            "some intervals leave out resamples where the coefficient was undefined "
+            "(n_undefined in --format json)"
+        )
+    return lines
+
+
+def _agree_table(table) -> None:
+    """Plain aligned text (it fits 80 columns, and reads the same in a terminal, a pipe or a paper)."""
+    from thematic.agreement.table import KAPPA_MISLEADING
+
+    width = max(len(e.label) for row in table.rows for e in row.estimates)
+    if table.overall is not None:
+        width = max(width, *(len(e.label) for e in table.overall.estimates))
+    lines = _heading(table)
+
+    def block(title: str, estimates, flag: str | None = None) -> None:
+        lines.append("")
+        lines.append(title)
+        for e in estimates:
+            value = "n/a" if e.not_applicable else _num(e.estimate)
+            interval = "" if e.not_applicable else _interval(e)
+            lines.append(f"  {e.label:<{width}}  {value:>9}  {interval:<14}  {e.band or ''}".rstrip())
+        if flag:
+            lines.append(f"  ! {flag}")
+
+    lines.append("")
+    lines.append(f"  {'coefficient':<{width}}  {'value':>9}  {f'{table.ci:.0%} CI':<14}  band")
+    for row in table.rows:
+        block(
+            f"{row.theme} ({row.name}): {row.n_units} {_what(table)}, prevalence {row.prevalence:.3f}",
+            row.estimates,
+            f"prevalence is extreme: {KAPPA_MISLEADING}" if row.kappa_misleading else None,
+        )
+    if table.overall is not None:
+        block(f"overall: mean over themes, {table.overall.n_units} {_what(table)}", table.overall.estimates)
+    extra = _footnotes(table, flags=False)
+    if extra:
+        lines.append("")
+        lines.extend(extra)
+    for line in lines:
+        console.print(safe(line))
+
+
+def _what(table) -> str:
+    return "units" if table.level == "unit" else "responses"
+
+
+def _agree_md(table) -> None:
+    lines = [f"{line[0].upper()}{line[1:]}." for line in _heading(table)]
+    header = ["theme", "n", "prevalence"] + [e.label for e in (table.rows[0].estimates if table.rows else ())]
+    out = [
+        " ".join(lines),
+        "",
+        "| " + " | ".join(header) + " |",
+        "| --- | ---: | ---: |" + " --- |" * (len(header) - 3),
+    ]
+
+    def cell(e) -> str:
+        if e.not_applicable:
+            return "n/a"
+        text = f"{_num(e.estimate)} {_interval(e)}" if not math.isnan(e.low) else _num(e.estimate)
+        return text + (f" {e.band}" if e.band else "")
+
+    for row in table.rows:
+        prevalence = f"{row.prevalence:.3f}" + (" !" if row.kappa_misleading else "")
+        name = f"{row.name} (`{row.theme}`)".replace("|", "\\|")
+        cells = " | ".join(cell(e) for e in row.estimates)
+        out.append(f"| {name} | {row.n_units} | {prevalence} | {cells} |")
+    if table.overall is not None:
+        means = [e for e in table.overall.estimates if e.coefficient != "exact_match"]
+        out.append(
+            f"| **overall** (mean over themes) | {table.overall.n_units} | | "
+            + " | ".join(cell(e) for e in means)
+            + " |"
+        )
+        exact = table.overall.get("exact_match")
+        out += ["", f"Exact match of theme sets: {cell(exact)}."]
+    notes = _footnotes(table)
+    if notes:
+        out += [""] + [f"- {line}" for line in notes]
+    import sys
+
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def _agree_csv(table) -> None:
+    import csv
+    import sys
+
+    rows = table.to_rows()
+    fields = list(rows[0]) if rows else []
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()})
+
+
+@app.command()
+def disagreements(
+    coders: str = typer.Option(..., "--coders", help="The two coders to compare: a,b ('machine' allowed)."),
+    theme: str | None = typer.Option(None, "--theme", help="Only disagreements on this theme (id or name)."),
+    format: str = typer.Option("table", "--format", help="table or json."),
+) -> None:
+    """Each unit two coders both coded but coded differently, with its text and both codings."""
+    from thematic.agreement.reconcile import compare
+    from thematic.store.codebooks import require_current
+
+    _check_format(format, DISAGREEMENT_FORMATS)
+    with open_current() as project:
+        version = require_current(project)
+        result = compare(project, _split_coders(coders), theme=theme)
+    names = {t.id: t.name for t in version.codebook.themes}
+    order = {t.id: i for i, t in enumerate(version.codebook.themes)}
+
+    def named(themes) -> list[str]:
+        return [names.get(t, t) for t in sorted(themes, key=lambda t: (order.get(t, len(order)), t))]
+
+    a, b = result.coders
+    if format == "json":
+        print_json(
+            {
+                "coders": [a, b],
+                "theme": result.theme,
+                "n_both": result.n_both,
+                "n_disagreements": len(result.disagreements),
+                "only_one": result.only_one,
+                "disagreements": [
+                    {
+                        "unit_id": d.unit.id,
+                        "respondent_id": d.unit.respondent_id,
+                        "question_id": d.unit.question_id,
+                        "text": d.unit.text,
+                        "codings": {c: sorted(d.codings[c]) for c in (a, b)},
+                        "names": {c: named(d.codings[c]) for c in (a, b)},
+                        "notes": dict(d.notes),
+                    }
+                    for d in result.disagreements
+                ],
+            }
+        )
+        return
+    about = f" about {names.get(result.theme, result.theme)}" if result.theme else ""
+    left_out = f" ({result.only_one} units coded by only one of them are left out)" if result.only_one else ""
+    console.print(
+        safe(
+            f"{a} and {b} disagree{about} on {len(result.disagreements)} of the {result.n_both} units "
+            f"they both coded{left_out}"
+        )
+    )
+    for d in result.disagreements:
+        console.print()
+        unit = d.unit
+        console.print(
+            f"{unit.id} · respondent {safe(unit.respondent_id)} · question {safe(unit.question_id)}"
+        )
+        console.print("  " + safe(" ".join(d.unit.text.split())))
+        for c in (a, b):
+            console.print(f"  {safe(c)}: {safe(', '.join(named(d.codings[c])) or 'no theme')}")
+            if c in d.notes:
+                console.print(f"  {safe(c)}'s note: {safe(d.notes[c])}")
+        console.print(f"  differ on: {safe(', '.join(named(d.codings[a] ^ d.codings[b])))}")
+
+
+@app.command()
+def reconcile(
+    coders: str = typer.Option(..., "--coders", help="The two coders to reconcile: a,b."),
+    as_: str = typer.Option("consensus", "--as", help="Record the reconciled codings as this coder."),
+) -> None:
+    """Walk the units two coders disagree on and record the agreed coding (as coder consensus).
+
+    Units where they agree are carried to consensus at once, with the note "agreed by a, b". The
+    screen and keys are those of `thematic review`, with both coders' codings and notes shown; each
+    decision is saved with a note of who disagreed. Run the same command again to go on.
+    """
+    import sys
+
+    from thematic.agreement.reconcile import ReconcileSession, apply_plan, carry_note, plan_reconcile
+    from thematic.review.decisions import check_coder
+    from thematic.review.keys import TerminalKeys, reader_for
+    from thematic.review.screen import loop
+    from thematic.store.codebooks import require_current
+
+    check_coder(as_, allow_consensus=True)
+    with open_current() as project:
+        version = require_current(project)
+        plan = plan_reconcile(project, _split_coders(coders), target=as_, codebook=version)
+        apply_plan(project, plan)
+        comparison = plan.comparison
+        a, b = comparison.coders
+        console.print(
+            safe(
+                f"{a} and {b} both coded {comparison.n_both} units: they agree on {len(comparison.agreed)} "
+                f"and disagree on {len(comparison.disagreements)}"
+                + (
+                    f"; {comparison.only_one} units coded by only one of them are left out"
+                    if comparison.only_one
+                    else ""
+                )
+            )
+        )
+        console.print(
+            safe(
+                f"carried {len(plan.carry)} agreed units to {as_} (note: {carry_note((a, b))})"
+                + (f"; {plan.already} were there already" if plan.already else "")
+                + (f"; {plan.kept} keep the coding {as_} gave them by hand" if plan.kept else "")
+            )
+        )
+        if plan.withdraw:
+            console.print(
+                f"withdrew {len(plan.withdraw)} carried codings where {safe(a)} and {safe(b)} no longer agree"
+            )
+        if not plan.walk:
+            console.print("nothing to reconcile: no units where they disagree")
+            return
+        session = ReconcileSession(project, plan, codebook=version)
+        reader = reader_for(sys.stdin)
+        loop(session, reader, console, interactive=isinstance(reader, TerminalKeys))

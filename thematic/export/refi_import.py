@@ -1,0 +1,779 @@
+"""Read a REFI-QDA project (``.qdpx``) into a thematic project: `thematic import-refi`.
+
+What is read: the text sources (one response each), the codebook (through
+:func:`thematic.codebook.qdc.parse_qdc`, so a theme keeps its id, definition and rules), the cases
+(a case is a respondent, its text variables the respondent's attributes), the users (coders) and their
+codings, which become decisions in the log.
+
+* A source is a response. Its respondent is the case that refers to it, else the source's name; its
+  question is the ``question`` variable thematic writes, else ``question`` (default ``text``).
+* Units: the boundaries thematic wrote (``Units (thematic): ...``), else the project's unit kind (or
+  ``unit``): the whole response, or sentences.
+* Codings: every selection codes each unit it overlaps; a coder's selections on one unit add up to
+  one ``code`` decision with the union of their codes. A selection with no coding is "no theme
+  applies". The decision's time is the selection's; its uuid is the selection's GUID where one
+  selection alone makes the decision (thematic's own export), else derived from the file and the
+  selections, so importing the same file twice adds nothing.
+* Text is kept as written except that CRLF and CR become LF and the ends are trimmed (thematic's
+  import does the same); offsets are moved with it.
+
+Safety: nothing is extracted to disk. Entries are read into memory by name, sizes are capped, an
+archive holding a path that could escape a folder (``../``, an absolute path, a drive letter) is
+refused, and so is XML that declares entities or refers to external resources (defusedxml).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import re
+import zipfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree as ET
+
+from thematic.clock import utc_now
+from thematic.errors import ThematicError
+from thematic.export.refi import QUESTION_VARIABLE, UNIT_KIND_PREFIX, UNITS_PREFIX, is_guid
+from thematic.store.project import Project
+
+MAX_ENTRY_BYTES = 200_000_000
+MAX_TOTAL_BYTES = 1_000_000_000
+MAX_ENTRIES = 200_000
+REEXPORT = "export the project again from your QDA tool"
+_UNITS_RE = re.compile(r"^(\d+)-(\d+)$")
+
+
+@dataclass
+class RefiImportSummary:
+    file: str
+    origin: str | None
+    from_thematic: bool
+    sources: int = 0
+    respondents_new: int = 0
+    responses_new: int = 0
+    responses_present: int = 0
+    units_new: int = 0
+    themes: int = 0
+    codebook_version: int | None = None
+    codebook_new: bool = False
+    coders: list[str] = field(default_factory=list)
+    selections: int = 0
+    decisions_new: int = 0
+    decisions_present: int = 0
+    notes: list[str] = field(default_factory=list)
+    already_imported: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# -- reading the archive ---------------------------------------------------------------------------------
+def _unsafe(name: str) -> bool:
+    if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
+        return True
+    return any(part == ".." for part in PurePosixPath(name).parts)
+
+
+class _Archive:
+    """The entries of a .qdpx, read into memory by name only."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            raise ThematicError(
+                f"{path.name} is not a .qdpx project (it is not a zip file; {REEXPORT})"
+            ) from None
+        infos = self.zip.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise ThematicError(
+                f"{path.name}: refused: the archive holds {len(infos)} entries, more than "
+                f"{MAX_ENTRIES} ({REEXPORT})"
+            )
+        bad = [i.filename for i in infos if _unsafe(i.filename)]
+        if bad:
+            raise ThematicError(
+                f"{path.name}: refused: the archive holds an entry whose path could escape its "
+                f"folder ('{bad[0]}'{f' and {len(bad) - 1} more' if len(bad) > 1 else ''}) "
+                f"(a .qdpx holds only project.qde and Sources/; {REEXPORT})"
+            )
+        if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+            raise ThematicError(
+                f"{path.name}: refused: the archive would unpack to more than "
+                f"{MAX_TOTAL_BYTES} bytes ({REEXPORT})"
+            )
+        self.by_name = {i.filename: i for i in infos if not i.is_dir()}
+        self.by_lower = {n.lower(): i for n, i in self.by_name.items()}
+        self.read_total = 0
+
+    def read(self, name: str) -> bytes | None:
+        info = self.by_name.get(name) or self.by_lower.get(name.lower())
+        if info is None:
+            return None
+        with self.zip.open(info) as fh:  # read at most the cap, whatever the header claims
+            data = fh.read(MAX_ENTRY_BYTES + 1)
+        self.read_total += len(data)
+        if len(data) > MAX_ENTRY_BYTES or self.read_total > MAX_TOTAL_BYTES:
+            raise ThematicError(
+                f"{self.path.name}: refused: {name} unpacks to more than {MAX_ENTRY_BYTES} bytes ({REEXPORT})"
+            )
+        return data
+
+    def close(self) -> None:
+        self.zip.close()
+
+
+def _parse(data: bytes, source: str) -> ET.Element:
+    from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    try:
+        return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except EntitiesForbidden as exc:
+        if exc.sysid or exc.pubid:
+            raise ThematicError(
+                f"{source}: refused: it declares an external XML entity '{exc.name}' that points "
+                f"to {exc.sysid or exc.pubid} (thematic never reads external entities; "
+                f"{REEXPORT})"
+            ) from None
+        raise ThematicError(
+            f"{source}: refused: it declares the XML entity '{exc.name}', which could expand "
+            f"without limit (thematic never expands entities; {REEXPORT})"
+        ) from None
+    except ExternalReferenceForbidden as exc:
+        raise ThematicError(
+            f"{source}: refused: it refers to the external resource {exc.sysid} "
+            f"(thematic never fetches anything; {REEXPORT})"
+        ) from None
+    except DefusedXmlException as exc:  # pragma: no cover - DTDs are allowed, entities caught above
+        raise ThematicError(f"{source}: refused: {exc} ({REEXPORT})") from None
+    except ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else None
+        reason = str(exc).split(":")[0]
+        where = f"{source}:{line}" if line else source
+        raise ThematicError(
+            f"{where}: not a REFI-QDA project: the XML is not well-formed ({reason}) ({REEXPORT})"
+        ) from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(element: ET.Element, name: str) -> list[ET.Element]:
+    return [c for c in element if _local(c.tag) == name]
+
+
+def _child(element: ET.Element, name: str) -> ET.Element | None:
+    found = _children(element, name)
+    return found[0] if found else None
+
+
+def _text(element: ET.Element | None) -> str:
+    return "" if element is None else "".join(element.itertext())
+
+
+def _key(guid: str | None) -> str:
+    return (guid or "").strip().strip("{}").lower()
+
+
+# -- text and offsets ------------------------------------------------------------------------------------
+def normalise(text: str) -> tuple[str, list[int]]:
+    """(text with LF line endings, trimmed; a map from old offsets to new ones, one entry per old offset
+    0..len(text)). Offsets inside a dropped character move to the next kept one."""
+    kept: list[int] = []
+    chars: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\r" and i + 1 < len(text) and text[i + 1] == "\n":
+            i += 1
+            continue
+        chars.append("\n" if c == "\r" else c)
+        kept.append(i)
+        i += 1
+    flat = "".join(chars)
+    lead = len(flat) - len(flat.lstrip())
+    stripped = flat.strip()
+    mapping = [min(max(bisect.bisect_left(kept, p) - lead, 0), len(stripped)) for p in range(len(text) + 1)]
+    return stripped, mapping
+
+
+def _at(value: str | None) -> str | None:
+    """An xsd:dateTime as thematic's fixed-width UTC timestamp, or None."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", text)
+    if match:  # fromisoformat wants 3 or 6 fraction digits before 3.11's wider support; normalise to 6
+        frac = (match.group(2) or ".0")[1:7].ljust(6, "0")
+        text = f"{match.group(1)}.{frac}{match.group(3)}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _coder_name(name: str) -> str:
+    cleaned = re.sub(r"[^\w.\-@]+", "-", name.strip()).strip("-_.")
+    return cleaned[:64] or "imported"
+
+
+# -- the import ------------------------------------------------------------------------------------------
+@dataclass
+class _Source:
+    guid: str
+    name: str
+    respondent: str
+    question: str
+    text: str
+    mapping: list[int]
+    raw_length: int
+    units: list[tuple[int, int]] | None  # thematic's unit boundaries, when written
+    element: ET.Element
+
+
+def import_refi(
+    project: Project,
+    path: str | Path,
+    *,
+    question: str = "text",
+    unit: str | None = None,
+    name: str | None = None,
+) -> RefiImportSummary:
+    """Import the ``.qdpx`` at ``path`` into ``project`` (see the module docstring); one transaction."""
+    from thematic.ingest.segment import UNIT_KINDS
+
+    path = Path(path)
+    if not path.exists():
+        raise ThematicError(f"file {path} not found (check the path)")
+    if path.is_dir():
+        raise ThematicError(f"{path} is a folder, not a .qdpx file (pass the file)")
+    if unit is not None and unit not in UNIT_KINDS:
+        raise ThematicError(f"--unit must be one of {', '.join(UNIT_KINDS)}, not '{unit}'")
+    archive = _Archive(path)
+    try:
+        return _Import(project, path, archive, question, unit, name).run()
+    finally:
+        archive.close()
+
+
+class _Import:
+    def __init__(
+        self,
+        project: Project,
+        path: Path,
+        archive: _Archive,
+        question: str,
+        unit: str | None,
+        name: str | None,
+    ):
+        self.project = project
+        self.path = path
+        self.archive = archive
+        self.question = question
+        self.unit = unit
+        self.name = name
+        self.notes: list[str] = []
+
+    def run(self) -> RefiImportSummary:
+        from thematic.store import corpus
+
+        data = self.archive.read("project.qde")
+        if data is None:
+            raise ThematicError(
+                f"{self.path.name} has no project.qde (a .qdpx holds project.qde and Sources/; {REEXPORT})"
+            )
+        root = _parse(data, f"{self.path.name}/project.qde")
+        if _local(root.tag) != "Project":
+            raise ThematicError(
+                f"{self.path.name}: not a REFI-QDA project: project.qde holds <{_local(root.tag)}>, "
+                f"not <Project> ({REEXPORT})"
+            )
+        origin = root.get("origin")
+        description = _text(_child(root, "Description"))
+        from_thematic = bool(origin and origin.startswith("thematic ")) and UNIT_KIND_PREFIX in description
+        summary = RefiImportSummary(self.path.name, origin, from_thematic)
+        sha = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        options = json.dumps({"format": "qdpx", "question": self.question, "unit": self.unit}, sort_keys=True)
+        previous = corpus.find_source(self.project, sha, options)
+        if previous is not None:
+            summary.already_imported = True
+            summary.notes.append(
+                f"{self.path.name} was already imported on {previous[2][:10]} with these "
+                "options; nothing added"
+            )
+            return summary
+
+        unit_kind = self._unit_kind(description)
+        users = {_key(u.get("guid")): u.get("name") or "" for u in self._all(root, "Users", "User")}
+        codebook, theme_of = self._codebook(root)
+        cases, attributes = self._cases(root)
+        sources = self._sources(root, cases)
+        self.note_texts = {
+            _key(n.get("guid")): _text(_child(n, "PlainTextContent")).strip()
+            for n in self._all(root, "Notes", "Note")
+        }
+        summary.sources = len(sources)
+        if not sources:
+            raise ThematicError(f"{self.path.name}: the project has no text sources (nothing to import)")
+
+        with self.project.transaction():
+            source_id = corpus.insert_source(
+                self.project, name=self.path.name, sha256=sha, options=options, imported_at=utc_now()
+            )
+            if not self.project.meta("unit"):
+                self.project.set_meta("unit", unit_kind)
+            self._respondents(attributes, sources, source_id, summary)
+            units = self._responses(sources, unit_kind, source_id, summary)
+            if codebook is not None:
+                self._use_codebook(codebook, summary)
+            self._decisions(sources, units, users, theme_of, codebook, sha, summary)
+            corpus.set_source_summary(self.project, source_id, summary.to_dict())
+        summary.notes = self.notes + summary.notes
+        return summary
+
+    # parts of the document
+    def _all(self, root: ET.Element, outer: str, inner: str) -> list[ET.Element]:
+        return [e for o in _children(root, outer) for e in _children(o, inner)]
+
+    def _unit_kind(self, description: str) -> str:
+        existing = self.project.meta("unit")
+        written = next(
+            (
+                line[len(UNIT_KIND_PREFIX) :].strip()
+                for line in description.split("\n")
+                if line.startswith(UNIT_KIND_PREFIX)
+            ),
+            None,
+        )
+        wanted = self.unit or written or existing or "response"
+        if existing and existing != wanted:
+            raise ThematicError(
+                f"this project is segmented by {existing}; {self.path.name} "
+                f"{'asks for' if self.unit else 'was exported with'} {wanted} units (import it "
+                f"into a new project{'' if self.unit else ', or pass --unit ' + existing})"
+            )
+        return wanted
+
+    def _codebook(self, root: ET.Element):
+        """(Codebook or None, {code guid: theme id})."""
+        from thematic.codebook.model import is_slug
+        from thematic.codebook.qdc import codebook_guid, parse_qdc, theme_guid
+
+        book = _child(root, "CodeBook")
+        codes = _child(book, "Codes") if book is not None else None
+        if codes is None or not _children(codes, "Code"):
+            return None, {}
+        # a .qdc document of the project's codes and (when thematic wrote it) the codebook's set
+        doc = ET.Element("CodeBook", {"xmlns": "urn:QDA-XML:codebook:1.0"})
+        doc.append(_strip(codes))
+        own = [
+            s
+            for s in self._all(root, "Sets", "Set")
+            if is_slug(s.get("name") or "") and _key(s.get("guid")) == _key(codebook_guid(s.get("name")))
+        ]
+        if own:  # thematic's codebook set: name, title and description
+            the_set = ET.SubElement(ET.SubElement(doc, "Sets"), "Set", dict(own[0].attrib))
+            for part in own[0]:
+                if _local(part.tag) == "Description":
+                    ET.SubElement(the_set, "Description").text = _text(part)
+                elif _local(part.tag) == "MemberCode":
+                    ET.SubElement(the_set, "MemberCode", {"guid": part.get("targetGUID") or ""})
+        result = parse_qdc(
+            ET.tostring(doc, encoding="utf-8"),
+            f"{self.path.name}/project.qde",
+            name=self.name,
+            default_name=_default_name(root.get("name") or self.path.stem),
+        )
+        self.notes += result.notes
+        codebook = result.codebook
+        theme_of: dict[str, str] = {}
+        by_path = {".".join(t.name for t in codebook.path(t.id)): t.id for t in codebook.themes}
+        ids = set(codebook.ids())
+
+        def walk(code: ET.Element, names: list[str]) -> None:
+            guid = _key(code.get("guid"))
+            path = [*names, " ".join((code.get("name") or "").split())]
+            matched = next((i for i in ids if _key(theme_guid(i)) == guid), None)
+            theme_of[guid] = matched or by_path.get(".".join(path)) or by_path.get(path[-1]) or ""
+            for child in _children(code, "Code"):
+                walk(child, path)
+
+        for code in _children(codes, "Code"):
+            walk(code, [])
+        theme_of = {g: t for g, t in theme_of.items() if t}
+        return codebook, theme_of
+
+    def _cases(self, root: ET.Element) -> tuple[dict[str, str], dict[str, dict]]:
+        """({source guid: respondent id}, {respondent id: attributes})."""
+        variables = {
+            _key(v.get("guid")): v.get("name") or "" for v in self._all(root, "Variables", "Variable")
+        }
+        respondent_of: dict[str, str] = {}
+        attributes: dict[str, dict] = {}
+        for case in self._all(root, "Cases", "Case"):
+            rid = " ".join((case.get("name") or "").split()) or _key(case.get("guid"))
+            attrs = attributes.setdefault(rid, {})
+            for vv in _children(case, "VariableValue"):
+                ref = _child(vv, "VariableRef")
+                var = variables.get(_key(ref.get("targetGUID") if ref is not None else None))
+                if var is None or _key(ref.get("targetGUID")) == _key(QUESTION_VARIABLE):
+                    continue
+                value = next((c for c in vv if c is not ref), None)
+                attrs[var] = _text(value)
+            for ref in _children(case, "SourceRef"):
+                respondent_of.setdefault(_key(ref.get("targetGUID")), rid)
+        return respondent_of, attributes
+
+    def _sources(self, root: ET.Element, respondent_of: dict[str, str]) -> list[_Source]:
+        sources: list[_Source] = []
+        skipped = 0
+        seen: dict[tuple[str, str], int] = {}
+        renamed: list[str] = []
+        for group in _children(root, "Sources"):
+            for element in group:
+                kind = _local(element.tag)
+                if kind != "TextSource":
+                    skipped += 1
+                    continue
+                guid = _key(element.get("guid"))
+                label = element.get("name") or guid
+                raw = self._source_text(element, label)
+                text, mapping = normalise(raw)
+                if not text:
+                    continue
+                question = self.question
+                for vv in _children(element, "VariableValue"):
+                    ref = _child(vv, "VariableRef")
+                    if ref is not None and _key(ref.get("targetGUID")) == _key(QUESTION_VARIABLE):
+                        question = _text(_child(vv, "TextValue")).strip() or question
+                respondent = respondent_of.get(guid) or " ".join(label.split()) or guid
+                count = seen.get((respondent, question), 0)
+                seen[(respondent, question)] = count + 1
+                if count:
+                    renamed.append(f"{respondent} -> {respondent} ({count + 1})")
+                    respondent = f"{respondent} ({count + 1})"
+                units = None
+                desc = _text(_child(element, "Description"))
+                if desc.startswith(UNITS_PREFIX):
+                    units = self._unit_bounds(desc[len(UNITS_PREFIX) :], label, len(text))
+                sources.append(
+                    _Source(guid, label, respondent, question, text, mapping, len(raw), units, element)
+                )
+        if skipped:
+            self.notes.append(f"left out {_plural(skipped, 'non-text source')} (PDF, picture, audio, video)")
+        if renamed:
+            self.notes.append(
+                f"several sources answer the same respondent and question, so they got new "
+                f"respondent ids: {', '.join(renamed)}"
+            )
+        return sources
+
+    def _source_text(self, element: ET.Element, label: str) -> str:
+        inline = _child(element, "PlainTextContent")
+        if inline is not None:
+            return _text(inline)
+        where = element.get("plainTextPath")
+        if not where:
+            raise ThematicError(
+                f"{self.path.name}: source '{label}' has no plain text (thematic reads plain text "
+                f"sources; {REEXPORT} with plain text)"
+            )
+        if not where.startswith("internal://"):
+            raise ThematicError(
+                f"{self.path.name}: source '{label}' points to a file outside the archive ({where}) "
+                f"(thematic reads only sources inside the .qdpx; {REEXPORT})"
+            )
+        name = where[len("internal://") :]
+        if "/" in name or _unsafe(name) or not name:
+            raise ThematicError(
+                f"{self.path.name}: source '{label}' has the unsafe path {where} ({REEXPORT})"
+            )
+        data = self.archive.read(f"Sources/{name}")
+        if data is None:
+            raise ThematicError(
+                f"{self.path.name}: source '{label}' is missing from the archive (Sources/{name}; {REEXPORT})"
+            )
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ThematicError(
+                f"{self.path.name}: source '{label}' (Sources/{name}) is not UTF-8 text ({REEXPORT})"
+            ) from None
+
+    def _unit_bounds(self, listed: str, label: str, length: int) -> list[tuple[int, int]]:
+        bounds = []
+        for part in [p.strip() for p in listed.split(",") if p.strip()]:
+            match = _UNITS_RE.match(part)
+            if not match or not 0 <= int(match.group(1)) < int(match.group(2)) <= length:
+                raise ThematicError(
+                    f"{self.path.name}: source '{label}' lists the unit '{part}', which is not "
+                    f"within its {length} characters ({REEXPORT})"
+                )
+            bounds.append((int(match.group(1)), int(match.group(2))))
+        return bounds
+
+    # writing
+    def _respondents(
+        self, attributes: dict[str, dict], sources: list[_Source], source_id: int, summary: RefiImportSummary
+    ) -> None:
+        from thematic.store import corpus
+
+        known = corpus.respondent_attributes(self.project)
+        new = {}
+        for rid, attrs in attributes.items():
+            if rid not in known:
+                new[rid] = attrs
+        for s in sources:
+            if s.respondent not in known and s.respondent not in new:
+                new[s.respondent] = {}
+        corpus.insert_respondents(self.project, [(rid, attrs, source_id) for rid, attrs in new.items()])
+        summary.respondents_new = len(new)
+
+    def _responses(
+        self, sources: list[_Source], unit_kind: str, source_id: int, summary: RefiImportSummary
+    ) -> dict[str, list]:
+        """Insert the new responses and their units; {source guid: [Unit]}."""
+        from thematic.ingest.segment import Segment, sentences, text_sha256, unit_id, whole_response
+        from thematic.store import corpus
+        from thematic.store.exports import find_response, response_units
+
+        units: dict[str, list] = {}
+        pending: list[tuple[_Source, int]] = []
+        for s in sources:
+            corpus.ensure_question(self.project, s.question, None)
+            found = find_response(self.project, s.respondent, s.question)
+            if found is not None:
+                if found[1] != s.text:
+                    raise ThematicError(
+                        f"{self.path.name}: source '{s.name}' holds an answer of respondent "
+                        f"'{s.respondent}' to '{s.question}' that differs from the one already in "
+                        "the project (import it into a new project)"
+                    )
+                summary.responses_present += 1
+                units[s.guid] = response_units(self.project, found[0])
+                continue
+            pending.append(
+                (s, corpus.insert_response(self.project, s.respondent, s.question, s.text, source_id))
+            )
+        summary.responses_new = len(pending)
+        need_split = [s.text for s, _ in pending if s.units is None and unit_kind == "sentence"]
+        split = iter(sentences(need_split)) if need_split else iter(())
+        rows = []
+        for s, response_id in pending:
+            if s.units is not None:
+                segments = [Segment(a, b, s.text[a:b]) for a, b in s.units]
+            elif unit_kind == "sentence":
+                segments = next(split)
+            else:
+                segments = whole_response(s.text)
+            for seq, seg in enumerate(segments):
+                rows.append(
+                    (
+                        unit_id(s.respondent, s.question, seg.start, seg.end),
+                        response_id,
+                        seq,
+                        seg.start,
+                        seg.end,
+                        seg.text,
+                        text_sha256(seg.text),
+                    )
+                )
+        corpus.insert_units(self.project, rows)
+        summary.units_new = len(rows)
+        for s, response_id in pending:
+            units[s.guid] = response_units(self.project, response_id)
+        return units
+
+    def _use_codebook(self, codebook, summary: RefiImportSummary) -> None:
+        from thematic.store.codebooks import current_version, use_codebook, version_by_hash
+
+        summary.themes = len(codebook.themes)
+        current = current_version(self.project)
+        if current is not None and current.content_hash == codebook.content_hash():
+            summary.codebook_version = current.number
+            return
+        existed = version_by_hash(self.project, codebook.content_hash()) is not None
+        version = use_codebook(self.project, codebook)
+        summary.codebook_version = version.number
+        summary.codebook_new = not existed
+        if current is not None:
+            self.notes.append(
+                f"the imported codebook is now the current one (version {version.number}; it was "
+                f"version {current.number})"
+            )
+
+    def _decisions(
+        self,
+        sources: list[_Source],
+        units: dict[str, list],
+        users: dict[str, str],
+        theme_of: dict[str, str],
+        codebook,
+        sha: str,
+        summary: RefiImportSummary,
+    ) -> None:
+        from thematic.review.decisions import MACHINE, Decision, derived_uuid
+        from thematic.store.decisions import by_uuid, record_many
+
+        cb_hash = codebook.content_hash() if codebook is not None else None
+        coder_names: dict[str, str] = {}
+        renamed: list[str] = []
+
+        def coder_of(*guids: str | None) -> str:
+            for guid in guids:
+                if guid and _key(guid) in users:
+                    raw = users[_key(guid)]
+                    break
+            else:
+                raw = "imported"
+            if raw not in coder_names:
+                name = _coder_name(raw)
+                coder_names[raw] = name
+                if name != raw:
+                    renamed.append(f"'{raw}' -> {name}")
+            return coder_names[raw]
+
+        # (coder, unit id) -> [(selection guid, themes, time, note)]
+        acts: dict[tuple[str, str], list[tuple[str, set[str], str | None]]] = {}
+        unknown_codes: set[str] = set()
+        misaligned = 0
+        machine_skipped = 0
+        for s in sources:
+            source_units = units.get(s.guid, [])
+            whole = [_selection(c, s.element, coder_of) for c in _children(s.element, "Coding")]
+            items = [
+                (sel, int(sel.get("startPosition", "0")), int(sel.get("endPosition", "0")))
+                for sel in _children(s.element, "PlainTextSelection")
+            ]
+            for _, start, end in items:
+                if not 0 <= start <= end <= s.raw_length:
+                    raise ThematicError(
+                        f"{self.path.name}: a selection in source '{s.name}' runs from {start} to "
+                        f"{end}, outside its {s.raw_length} characters ({REEXPORT})"
+                    )
+            for sel, start, end in items:
+                a, b = s.mapping[start], s.mapping[end]
+                hit = [u for u in source_units if a < u.end and b > u.start]
+                if [(u.start, u.end) for u in hit] != [(a, b)]:
+                    misaligned += 1
+                codings = _children(sel, "Coding")
+                themes: set[str] = set()
+                for coding in codings:
+                    ref = _child(coding, "CodeRef")
+                    target = _key(ref.get("targetGUID") if ref is not None else None)
+                    if target in theme_of:
+                        themes.add(theme_of[target])
+                    else:
+                        unknown_codes.add(target)
+                first = codings[0].get("creatingUser") if codings else None
+                coder = coder_of(sel.get("creatingUser"), first)
+                if coder == MACHINE:
+                    machine_skipped += 1
+                    continue
+                for u in hit:
+                    acts.setdefault((coder, u.id), []).append(
+                        (_key(sel.get("guid")), themes, _at(sel.get("creationDateTime")))
+                    )
+            for guid, coder, target, at in whole:
+                if coder == MACHINE:
+                    machine_skipped += 1
+                    continue
+                if target not in theme_of:
+                    unknown_codes.add(target)
+                    continue
+                for u in source_units:
+                    acts.setdefault((coder, u.id), []).append((guid, {theme_of[target]}, at))
+        now = utc_now()
+        decisions = []
+        for (coder, unit), parts in sorted(acts.items()):
+            guids = sorted(g for g, _, _ in parts)
+            if len(parts) == 1 and is_guid(guids[0]):
+                uuid = guids[0]
+            else:
+                uuid = derived_uuid("refi", sha, coder, unit, *guids)
+            times = [t for _, _, t in parts if t]
+            themes = set().union(*(t for _, t, _ in parts))
+            decisions.append(
+                Decision.new(
+                    coder, unit, themes, uuid=uuid, at=max(times) if times else now, codebook_hash=cb_hash
+                )
+            )
+        self._attach_notes(decisions, sources)
+        summary.selections = sum(len(_children(s.element, "PlainTextSelection")) for s in sources)
+        summary.coders = sorted({d.coder for d in decisions})
+        present = by_uuid(self.project, [d.uuid for d in decisions])
+        summary.decisions_new = record_many(self.project, decisions)
+        summary.decisions_present = len(present)
+        if renamed:
+            self.notes.append(f"user names became coder names: {', '.join(renamed)}")
+        if machine_skipped:
+            self.notes.append(
+                f"left out {_plural(machine_skipped, 'coding')} by 'machine' (machine suggestions "
+                "are not decisions; run `thematic suggest` to make them again)"
+            )
+        if unknown_codes:
+            self.notes.append(
+                f"left out the codings of {_plural(len(unknown_codes), 'code')} that the codebook "
+                "does not hold"
+            )
+        if misaligned and not summary.from_thematic:
+            self.notes.append(
+                f"{_plural(misaligned, 'selection')} did not line up with unit boundaries; each "
+                "one coded every unit it overlaps"
+            )
+
+    def _attach_notes(self, decisions: list, sources: list[_Source]) -> None:
+        """Notes referred to from a selection become the note of its decision (thematic's own export)."""
+        from dataclasses import replace
+
+        root_notes = self.note_texts
+        if not root_notes:
+            return
+        by_uuid_index = {d.uuid: i for i, d in enumerate(decisions)}
+        for s in sources:
+            for sel in _children(s.element, "PlainTextSelection"):
+                i = by_uuid_index.get(_key(sel.get("guid")))
+                refs = [root_notes.get(_key(r.get("targetGUID"))) for r in _children(sel, "NoteRef")]
+                text = "\n".join(t for t in refs if t)
+                if i is not None and text:
+                    decisions[i] = replace(decisions[i], note=text)
+
+
+def _selection(coding: ET.Element, source: ET.Element, coder_of) -> tuple[str, str, str, str | None]:
+    ref = _child(coding, "CodeRef")
+    return (
+        _key(coding.get("guid")),
+        coder_of(coding.get("creatingUser"), source.get("creatingUser")),
+        _key(ref.get("targetGUID") if ref is not None else None),
+        _at(coding.get("creationDateTime")),
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _strip(element: ET.Element) -> ET.Element:
+    """A deep copy of ``element`` with namespaces taken off every tag."""
+    copy = ET.Element(_local(element.tag), dict(element.attrib))
+    copy.text, copy.tail = element.text, None
+    for child in element:
+        copy.append(_strip(child))
+    return copy
+
+
+def _default_name(text: str) -> str:
+    from thematic.codebook.model import slugify
+
+    return slugify(text)[:60].strip("-") or "imported"
