@@ -1,0 +1,285 @@
+"""Machine coding commands: embed, suggest, suggestions, and run (the whole machine job in one go)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from thematic.cli.app import app
+from thematic.cli.context import open_current, project_path
+from thematic.cli.output import console, err_console, note, print_json, safe
+from thematic.errors import ThematicError
+
+MODEL_HELP = "Embedding model: an installed model's name or a model folder (default all-MiniLM-L6-v2)."
+DEVICE_HELP = "cpu, cuda, cuda:N or mps (default: CUDA when available, else the CPU)."
+
+
+@contextmanager
+def progress_bar() -> Iterator:
+    """A progress callback ``progress(task, done, total)`` drawing rich bars on stderr (nothing when stderr
+    is not a terminal)."""
+    if not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=err_console, transient=True)
+    tasks: dict[str, int] = {}
+
+    def update(task: str, done: int, total: int) -> None:
+        if task not in tasks:
+            tasks[task] = bars.add_task(task, total=total)
+        bars.update(tasks[task], completed=done, total=total)
+
+    with bars:
+        yield update
+
+
+def model_choice(model: str | None, device: str | None):
+    """None for the default model on the automatic device, else a ModelChoice (checked, not loaded)."""
+    if model is None and device is None:
+        return None
+    from thematic.ml.embed import ModelChoice, choose_device
+
+    if device is not None:
+        choose_device(device)
+    return ModelChoice(model, device)
+
+
+def parse_thresholds(values: list[str]) -> float | dict | None:
+    """``--threshold 0.3`` (every theme) and/or ``--threshold THEME=0.3`` (one theme)."""
+    if not values:
+        return None
+    out: dict[str, float] = {}
+    for value in values:
+        theme, _, number = value.rpartition("=")
+        try:
+            score = float(number)
+        except ValueError:
+            raise ThematicError(
+                f"--threshold must be a number or THEME=NUMBER, not '{value}' "
+                "(for example --threshold 0.3 or --threshold therapeutic-risks=0.25)") from None
+        out[theme.strip() or "*"] = score
+    return out
+
+
+def _short(text: str | None, width: int = 90) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# -- embed -----------------------------------------------------------------------------------------------
+@app.command()
+def embed(
+    model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
+    device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
+    batch_size: int = typer.Option(64, "--batch-size", help="Texts per model batch."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Embed every unit not embedded yet (vectors are cached in the project)."""
+    from thematic.ml.embed import embed_project
+
+    choice = model_choice(model, device)
+    with open_current() as project, progress_bar() as progress:
+        summary = embed_project(project, model=choice, batch_size=batch_size, progress=progress)
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    where = f" on {summary.device}" if summary.device else ""
+    console.print(f"{summary.units} units ({summary.unique_texts} distinct texts): {summary.embedded} "
+                  f"embedded, {summary.cached} already cached; model {safe(summary.model)} "
+                  f"({summary.fingerprint}){where}, {summary.seconds:.1f} s")
+
+
+# -- suggest ---------------------------------------------------------------------------------------------
+def render_suggest_run(run) -> None:
+    from rich.table import Table
+
+    console.print(f"suggest run {run.id}: {run.units} units against codebook {safe(run.codebook)} "
+                  f"(version {run.codebook_version}), model {safe(run.model)}")
+    table = Table(show_edge=False)
+    for col, justify in (("theme", "left"), ("threshold", "right"), ("units", "right"), ("% units", "right")):
+        table.add_column(col, justify=justify)
+    for theme in run.themes:
+        share = 100.0 * theme.units / run.units if run.units else 0.0
+        table.add_row(safe(theme.id), f"{theme.threshold:.3f}", str(theme.units), f"{share:.1f}")
+    console.print(table)
+    console.print(f"{run.unassigned_units} units with no theme; see them with `thematic suggestions`")
+
+
+@app.command("suggest")
+def suggest_(
+    model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
+    device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
+    threshold: list[str] = typer.Option(
+        [], "--threshold", help="A score threshold for every theme (0.3), or THEME=0.3; repeat for several. "
+        "Default: each theme's mean score plus half a standard deviation."),
+    seed: int = typer.Option(0, "--seed", help="Stored with the run (scoring itself is not random)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+) -> None:
+    """Score every unit against every theme of the current codebook and store the run (coder `machine`)."""
+    from thematic.ml.suggest import suggest
+
+    choice = model_choice(model, device)
+    thresholds = parse_thresholds(threshold)
+    with open_current() as project, progress_bar() as progress:
+        run = suggest(project, model=choice, thresholds=thresholds, seed=seed, progress=progress)
+    if as_json:
+        print_json(run.to_dict())
+        return
+    render_suggest_run(run)
+
+
+# -- suggestions -----------------------------------------------------------------------------------------
+@app.command()
+def suggestions(
+    theme: str | None = typer.Option(None, "--theme", "-t", help="Only this theme."),
+    min_score: float | None = typer.Option(
+        None, "--min-score", help="Every unit x theme scoring at least this, assigned or not "
+        "(default: the assigned ones)."),
+    run: int | None = typer.Option(None, "--run", help="A suggest run id (default: the latest)."),
+    limit: int = typer.Option(50, "--limit", "-n", help="How many to list (0: all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """List a suggest run's suggestions, best first within each theme."""
+    from thematic.store import ml as store
+    from thematic.store.codebooks import get_version
+
+    with open_current() as project:
+        found = store.latest_suggest_run(project) if run is None else store.get_suggest_run(project, run)
+        if found is None:
+            if run is None:
+                raise ThematicError("no suggest run yet (run `thematic suggest` first)")
+            raise ThematicError(f"suggest run {run} not found (leave out --run for the latest)")
+        theme_ids = get_version(project, found["codebook_version"]).codebook.ids()
+        if theme is not None and theme not in theme_ids:
+            raise ThematicError(f"theme '{theme}' is not in codebook version {found['codebook_version']} "
+                                f"(themes are: {', '.join(theme_ids)})")
+        rows = store.list_suggestions(project, found["id"], theme_id=theme, min_score=min_score,
+                                      limit=limit or None)
+    if as_json:
+        print_json({"run": found["id"], "suggestions": rows})
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False)
+    for col, justify in (("theme", "left"), ("score", "right"), ("", "left"), ("unit", "left"),
+                         ("respondent", "left"), ("text", "left")):
+        table.add_column(col, justify=justify, overflow="fold" if col == "text" else None)
+    for row in rows:
+        table.add_row(safe(row["theme"]), f"{row['score']:.3f}", "*" if row["assigned"] else "", row["unit"],
+                      safe(row["respondent"]), safe(_short(row["text"])))
+    console.print(table)
+    what = "assigned suggestions" if min_score is None else f"scores of at least {min_score}"
+    more = " shown (--limit 0 for all)" if limit and len(rows) == limit else ""
+    note(f"run {found['id']}: {len(rows)} {what}{more}; * marks an assigned theme")
+
+
+# -- run -------------------------------------------------------------------------------------------------
+def render_discovery(result) -> None:
+    """The cluster table of a discovery run, whatever shape discover_project returned (rows of dicts or
+    dataclasses, or an object with ``clusters``)."""
+    from dataclasses import asdict, is_dataclass
+
+    from rich.table import Table
+
+    rows = getattr(result, "clusters", None)
+    if rows is None and isinstance(result, dict):
+        rows = result.get("clusters")
+    if rows is None and isinstance(result, list | tuple):
+        rows = result
+    if not rows:
+        return
+    rows = [asdict(r) if is_dataclass(r) else dict(r) for r in rows]
+    params = getattr(result, "parameters", None) or {}
+    console.print(f"\ndiscovery: {len(rows)} clusters"
+                  + (f" ({safe(str(params.get('method')))}, k chosen by {params.get('criterion')})"
+                     if params.get("criterion") else ""))
+    table = Table(show_edge=False)
+    for col in ("cluster", "size", "keywords", "nearest theme", "exemplar"):
+        table.add_column(col, justify="right" if col in ("cluster", "size") else "left",
+                         overflow="fold" if col == "exemplar" else None)
+    for row in rows:
+        exemplars = row.get("exemplars") or []
+        first = exemplars[0] if exemplars else None
+        text = first.get("text") if isinstance(first, dict) else (first if isinstance(first, str) else "")
+        theme = row.get("nearest_theme") or ""
+        if row.get("is_candidate"):
+            theme = f"candidate new theme (nearest: {theme})" if theme else "candidate new theme"
+        table.add_row(str(row.get("cluster", "")), str(row.get("size", "")),
+                      safe(", ".join(map(str, (row.get("keywords") or [])[:5]))), safe(theme),
+                      safe(_short(text, 60)))
+    console.print(table)
+
+
+def render_run(summary) -> None:
+    from rich.table import Table
+
+    from thematic.cli.corpus import render_import_summary
+
+    if summary.created_project:
+        note(f"created project {summary.project}")
+    render_import_summary(summary.imported)
+    embedded = summary.embedded
+    note(f"embedded {embedded.embedded} texts ({embedded.cached} cached) with {embedded.model}"
+         + (f" on {embedded.device}" if embedded.device else ""))
+    console.print(f"\n{summary.units} units from {summary.respondents} respondents, coded against "
+                  f"{safe(summary.codebook)} (version {summary.codebook_version}); suggest run "
+                  f"{summary.suggested.id}")
+    table = Table(show_edge=False)
+    for col, justify in (("theme", "left"), ("units", "right"), ("% respondents", "right"),
+                         ("exemplar", "left")):
+        table.add_column(col, justify=justify, overflow="fold" if col == "exemplar" else None)
+    for row in summary.themes:
+        table.add_row(safe(row.name), str(row.units), f"{row.percent_respondents:.1f}",
+                      safe(_short(row.exemplar, 70)) if row.exemplar else "-")
+    table.add_row("(no theme)", str(summary.unassigned_units), "", "")
+    console.print(table)
+    if summary.discovery is not None:
+        render_discovery(summary.discovery)
+    if summary.discovery_note:
+        note(summary.discovery_note)
+    if summary.csv_path:
+        console.print(f"\nwrote {safe(summary.csv_path)}")
+    note("machine suggestions are the coder `machine`: review them with `thematic review` before reporting")
+
+
+@app.command("run")
+def run_(
+    file: Path = typer.Argument(..., help="CSV, TSV, XLSX, JSONL or a Qualtrics CSV export."),
+    codebook: Path = typer.Option(..., "--codebook", "-c", help="The codebook YAML file."),
+    id: str | None = typer.Option(None, "--id", help="Column with the respondent id (default: number rows)."),
+    text: list[str] = typer.Option([], "--text", help="Open-ended question column; repeat for several."),
+    attr: list[str] | None = typer.Option(
+        None, "--attr", help="Attribute column; repeat for several (default: every other column)."),
+    unit: str = typer.Option("response", "--unit", help="Coding unit: response or sentence."),
+    dedupe: str | None = typer.Option(None, "--dedupe", help="Keep the first or last row of a repeated id."),
+    sheet: str | None = typer.Option(None, "--sheet", help="Worksheet of an .xlsx file (default: first)."),
+    format: str | None = typer.Option(None, "--format", help="csv, tsv, xlsx or jsonl (default: by name)."),
+    encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: detect)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Folder for coded-units.csv (made if absent)."),
+    model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
+    device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
+    threshold: list[str] = typer.Option([], "--threshold", help="As for `thematic suggest`."),
+    seed: int = typer.Option(0, "--seed", help="Seed stored with the runs."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """The machine job in one go: import, codebook, embed, suggest, discover; a theme table and a CSV."""
+    from thematic.ingest.importer import ImportOptions
+    from thematic.ml.pipeline import run_job
+
+    options = ImportOptions(id_column=id, text_columns=list(text), attr_columns=list(attr) if attr else None,
+                            unit=unit, dedupe=dedupe, sheet=sheet, format=format, encoding=encoding)
+    choice = model_choice(model, device)
+    thresholds = parse_thresholds(threshold)
+    with progress_bar() as progress:
+        summary = run_job(project_path(), file, options, codebook, out_dir=out, model=choice, seed=seed,
+                          thresholds=thresholds, progress=progress)
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    render_run(summary)

@@ -1,0 +1,300 @@
+"""Queries for machine coding: the embedding cache, suggest runs and their scores.
+
+Vectors are stored as little-endian float32 blobs. A suggest run stores its parameters as JSON and one
+``scores`` row per unit x theme: the score and whether the theme's threshold assigned it. The assigned
+themes of the latest run are the coder ``machine`` (:func:`machine_codings`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import numpy as np
+
+from thematic.store.project import Project
+
+# Bound parameters per statement: well under SQLite's and PostgreSQL's limits.
+_IN_CHUNK = 500
+
+
+def _chunks(items: list, size: int = _IN_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start: start + size]
+
+
+# -- embeddings ------------------------------------------------------------------------------------------
+def cached_vectors(project: Project, fingerprint: str, shas: list[str]) -> dict[str, bytes]:
+    """The cached vectors (little-endian float32 bytes) of the given text hashes under one model; hashes
+    not in the cache are left out."""
+    found: dict[str, bytes] = {}
+    cursor = project.conn.cursor()
+    cursor.row_factory = None  # plain tuples: this reads tens of thousands of rows
+    for chunk in _chunks(shas):
+        marks = ", ".join("?" * len(chunk))
+        cursor.execute(
+            f"SELECT text_sha256, vector FROM embeddings WHERE model = ? AND text_sha256 IN ({marks})",
+            (fingerprint, *chunk),
+        )
+        found.update(cursor.fetchall())
+    cursor.close()
+    return found
+
+
+_INSERT_VECTOR = ("INSERT INTO embeddings (model, text_sha256, dim, vector) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (model, text_sha256) DO NOTHING")
+
+
+def _vector_rows(fingerprint: str, rows: Iterable[tuple[str, bytes | np.ndarray]]):
+    for sha, vector in rows:
+        blob = vector if isinstance(vector, bytes) else np.asarray(vector, dtype="<f4").tobytes()
+        yield fingerprint, sha, len(blob) // 4, blob
+
+
+def insert_vectors(project: Project, fingerprint: str,
+                   rows: Iterable[tuple[str, bytes | np.ndarray]]) -> None:
+    """Add (text sha256, vector) pairs to the cache; a pair already there is kept as it is."""
+    project.conn.executemany(_INSERT_VECTOR, _vector_rows(fingerprint, rows))
+
+
+class VectorWriter:
+    """Stores vectors as they are made, one transaction per :meth:`put`.
+
+    With ``background=True`` the writes run on a thread with its own connection, so the model never waits
+    for the disk; :meth:`close` waits for them and re-raises any error. Use it only outside an open
+    transaction of ``project`` (the thread would wait for that transaction's lock): otherwise, and by
+    default, it writes through the project's own connection.
+    """
+
+    def __init__(self, project: Project, fingerprint: str, *, background: bool = False):
+        self.project = project
+        self.fingerprint = fingerprint
+        self.background = background and project._depth == 0
+        self._error: BaseException | None = None
+        if self.background:
+            import queue
+            import threading
+
+            self._queue: queue.Queue = queue.Queue(maxsize=4)
+            self._thread = threading.Thread(target=self._work, name="thematic-vector-writer", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        import sqlite3
+
+        from thematic.store.project import BUSY_TIMEOUT_MS
+
+        conn = sqlite3.connect(str(self.project.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            while True:
+                rows = self._queue.get()
+                if rows is None:
+                    return
+                if self._error is not None:
+                    continue
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.executemany(_INSERT_VECTOR, _vector_rows(self.fingerprint, rows))
+                    conn.execute("COMMIT")
+                except BaseException as exc:  # kept for close() to raise in the caller's thread
+                    self._error = exc
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+
+    def put(self, rows: list[tuple[str, bytes]]) -> None:
+        if not self.background:
+            with self.project.transaction():
+                insert_vectors(self.project, self.fingerprint, rows)
+            return
+        if self._error is not None:
+            raise self._error
+        self._queue.put(rows)
+
+    def close(self) -> None:
+        if self.background:
+            self._queue.put(None)
+            self._thread.join()
+            self.background = False
+            if self._error is not None:
+                raise self._error
+
+    def __enter__(self) -> VectorWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def cached_count(project: Project, fingerprint: str | None = None) -> int:
+    if fingerprint is None:
+        return int(project.scalar("SELECT COUNT(*) FROM embeddings"))
+    return int(project.scalar("SELECT COUNT(*) FROM embeddings WHERE model = ?", (fingerprint,)))
+
+
+# -- suggest runs ----------------------------------------------------------------------------------------
+def insert_suggest_run(project: Project, *, codebook_version: int, model: str, parameters: dict,
+                       created_at: str) -> int:
+    cur = project.execute(
+        "INSERT INTO suggest_runs (codebook_version_id, model, parameters, created_at) VALUES (?, ?, ?, ?)",
+        (codebook_version, model, json.dumps(parameters, sort_keys=True, ensure_ascii=False), created_at),
+    )
+    return int(cur.lastrowid)
+
+
+def insert_scores(project: Project, run_id: int, rows: Iterable[tuple[str, str, float, bool]]) -> None:
+    """rows: (unit id, theme id, score, assigned)."""
+    project.conn.executemany(
+        "INSERT INTO scores (run_id, unit_id, theme_id, score, assigned) VALUES (?, ?, ?, ?, ?)",
+        ((run_id, unit_id, theme_id, float(score), 1 if assigned else 0)
+         for unit_id, theme_id, score, assigned in rows),
+    )
+
+
+_RUN_COLUMNS = "id, codebook_version_id, model, parameters, created_at"
+
+
+def insert_score_matrix(project: Project, run_id: int, unit_ids: list[str], theme_ids: list[str],
+                        scores: np.ndarray, assigned: np.ndarray) -> None:
+    """Every unit x theme of a run: ``scores`` and ``assigned`` are units x themes arrays.
+
+    Rows go in primary-key order (unit id, then theme id), so the index grows at its end.
+    """
+    rows = sorted(range(len(unit_ids)), key=unit_ids.__getitem__)
+    cols = sorted(range(len(theme_ids)), key=theme_ids.__getitem__)
+    scores = np.asarray(scores, dtype=np.float64)[np.ix_(rows, cols)]
+    assigned = np.asarray(assigned, dtype=np.int64)[np.ix_(rows, cols)]
+    n_themes = len(cols)
+    project.conn.executemany(
+        "INSERT INTO scores (run_id, unit_id, theme_id, score, assigned) VALUES (?, ?, ?, ?, ?)",
+        zip([run_id] * scores.size, [unit_ids[r] for r in rows for _ in range(n_themes)],
+            [theme_ids[c] for c in cols] * len(rows), scores.ravel().tolist(), assigned.ravel().tolist(),
+            strict=True),
+    )
+
+
+def run_unit_counts(project: Project, run_id: int) -> tuple[int, int]:
+    """(units the run scored, units it assigned no theme)."""
+    scored = project.scalar("SELECT COUNT(DISTINCT unit_id) FROM scores WHERE run_id = ?", (run_id,))
+    coded = project.scalar("SELECT COUNT(DISTINCT unit_id) FROM scores WHERE run_id = ? AND assigned = 1",
+                           (run_id,))
+    return int(scored), int(scored) - int(coded)
+
+
+def _run_dict(row) -> dict:
+    run_id, version, model, parameters, created_at = row
+    return {"id": run_id, "codebook_version": version, "model": model, "parameters": json.loads(parameters),
+            "created_at": created_at}
+
+
+def get_suggest_run(project: Project, run_id: int) -> dict | None:
+    row = project.conn.execute(
+        f"SELECT {_RUN_COLUMNS} FROM suggest_runs WHERE id = ?", (run_id,)
+    ).fetchone()
+    return None if row is None else _run_dict(row)
+
+
+def latest_suggest_run(project: Project) -> dict | None:
+    """The newest suggest run: id, codebook_version, model (fingerprint), parameters, created_at."""
+    row = project.conn.execute(
+        f"SELECT {_RUN_COLUMNS} FROM suggest_runs ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return None if row is None else _run_dict(row)
+
+
+def suggest_run_count(project: Project) -> int:
+    return int(project.scalar("SELECT COUNT(*) FROM suggest_runs"))
+
+
+def run_scores(project: Project, run_id: int) -> dict[str, dict[str, tuple[float, bool]]]:
+    """unit id -> theme id -> (score, assigned) for every unit x theme the run scored."""
+    out: dict[str, dict[str, tuple[float, bool]]] = {}
+    for unit_id, theme_id, score, assigned in project.execute(
+        "SELECT unit_id, theme_id, score, assigned FROM scores WHERE run_id = ?", (run_id,)
+    ):
+        out.setdefault(unit_id, {})[theme_id] = (score, bool(assigned))
+    return out
+
+
+def machine_codings(project: Project, run_id: int | None = None) -> dict[str, frozenset[str]]:
+    """The coder ``machine``: unit id -> the themes a suggest run assigned (the latest run by default).
+
+    Every unit the run scored is present; an empty set means the machine found no theme for it. No run
+    yet: an empty dict.
+    """
+    if run_id is None:
+        latest = latest_suggest_run(project)
+        if latest is None:
+            return {}
+        run_id = latest["id"]
+    cursor = project.conn.cursor()
+    cursor.row_factory = None
+    codings: dict[str, set[str]] = {
+        unit_id: set() for (unit_id,) in cursor.execute(
+            "SELECT DISTINCT unit_id FROM scores WHERE run_id = ?", (run_id,))
+    }
+    for unit_id, theme_id in cursor.execute(
+        "SELECT unit_id, theme_id FROM scores WHERE run_id = ? AND assigned = 1", (run_id,)
+    ):
+        codings[unit_id].add(theme_id)
+    cursor.close()
+    return {unit_id: frozenset(themes) for unit_id, themes in codings.items()}
+
+
+def list_suggestions(project: Project, run_id: int, *, theme_id: str | None = None,
+                     min_score: float | None = None, limit: int | None = None) -> list[dict]:
+    """Scored pairs of a run, best first within each theme: the assigned ones, or with ``min_score``
+    every pair scoring at least that."""
+    sql = """SELECT s.theme_id, s.unit_id, s.score, s.assigned, r.respondent_id, r.question_id, u.text
+             FROM scores s JOIN units u ON u.id = s.unit_id JOIN responses r ON r.id = u.response_id
+             WHERE s.run_id = ?"""
+    params: list = [run_id]
+    if theme_id is not None:
+        sql += " AND s.theme_id = ?"
+        params.append(theme_id)
+    if min_score is None:
+        sql += " AND s.assigned = 1"
+    else:
+        sql += " AND s.score >= ?"
+        params.append(float(min_score))
+    sql += " ORDER BY s.theme_id, s.score DESC, s.unit_id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return [
+        {"theme": theme, "unit": unit, "score": score, "assigned": bool(flag), "respondent": respondent,
+         "question": question, "text": text}
+        for theme, unit, score, flag, respondent, question, text in project.execute(sql, params)
+    ]
+
+
+def theme_totals(project: Project, run_id: int) -> dict[str, dict]:
+    """theme id -> units assigned, respondents assigned, and the best-scoring assigned unit (id, text)."""
+    totals: dict[str, dict] = {}
+    for theme, n_units, n_respondents in project.execute(
+        """SELECT s.theme_id, COUNT(*), COUNT(DISTINCT r.respondent_id)
+           FROM scores s JOIN units u ON u.id = s.unit_id JOIN responses r ON r.id = u.response_id
+           WHERE s.run_id = ? AND s.assigned = 1 GROUP BY s.theme_id""",
+        (run_id,),
+    ):
+        totals[theme] = {"units": n_units, "respondents": n_respondents, "exemplar": None}
+    for theme, unit_id, text, score in project.execute(
+        """SELECT s.theme_id, s.unit_id, u.text, s.score FROM scores s JOIN units u ON u.id = s.unit_id
+           WHERE s.run_id = ? AND s.assigned = 1 ORDER BY s.theme_id, s.score DESC, s.unit_id""",
+        (run_id,),
+    ):
+        if totals[theme]["exemplar"] is None:
+            totals[theme]["exemplar"] = {"unit": unit_id, "text": text, "score": score}
+    return totals
+
+
+def unit_count(project: Project) -> int:
+    return int(project.scalar("SELECT COUNT(*) FROM units"))
+
+
+def answering_respondents(project: Project) -> int:
+    """Respondents with at least one coding unit."""
+    return int(project.scalar(
+        "SELECT COUNT(DISTINCT r.respondent_id) FROM units u JOIN responses r ON r.id = u.response_id"
+    ))
