@@ -17,9 +17,10 @@ install: $(BIN)/thematic
 
 demo: install
 	rm -rf out && mkdir -p out
-	$(BIN)/thematic --project out/demo.db init
-	$(BIN)/thematic --project out/demo.db import corpora/ai-therapy-survey.csv --id respondent_id --text answer
-	$(BIN)/thematic --project out/demo.db status
+	$(BIN)/thematic --project out/demo.db run corpora/ai-therapy-survey.csv \
+	    --id respondent_id --text answer --codebook codebooks/ai-therapy.yaml --out out
+	$(BIN)/thematic --project out/demo.db report --out out/report.html --scales scales/ai-therapy.yaml
+	$(BIN)/thematic --project out/demo.db export units --coder machine --layout wide --out out/coded-units.xlsx
 
 test: install
 	$(BIN)/python -m pytest -q
