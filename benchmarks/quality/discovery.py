@@ -82,11 +82,12 @@ def load(project_path: Path):
 
 
 def scores(truth, labels) -> dict:
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, normalized_mutual_info_score
 
     nmi = float(normalized_mutual_info_score(truth, labels))
     ari = float(adjusted_rand_score(truth, labels))
-    return {"nmi": nmi, "ari": ari, "mean": (nmi + ari) / 2}
+    ami = float(adjusted_mutual_info_score(truth, labels))  # NMI corrected for chance: NMI grows with k
+    return {"nmi": nmi, "ari": ari, "ami": ami, "mean": (nmi + ari) / 2}
 
 
 def ours(vectors, texts, method, rule, seed):
@@ -102,8 +103,9 @@ def bertopic(vectors, texts, seed):
         from umap import UMAP
     except ImportError:
         return None, None, "not installed"
-    umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", low_memory=False,
-                      random_state=seed)
+    umap_model = UMAP(
+        n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", low_memory=False, random_state=seed
+    )
     start = time.perf_counter()
     try:
         with warnings.catch_warnings():
@@ -152,14 +154,20 @@ def select(vectors, texts, truth, seed, theme_ids, prototypes):
     """On one selection set: every (method, rule) scored; the best rule per method; the cut-off."""
     table = {}
     for method in METHODS:
-        for rule in (D.RULES if method != "hdbscan" else (None,)):
+        for rule in D.RULES if method != "hdbscan" else (None,):
             labels, seconds = ours(vectors, texts, method, rule, seed)
-            table[(method, rule)] = {**scores(truth, labels), "k": int(len(set(labels.tolist()))),
-                                     "seconds": seconds, "labels": labels}
+            table[(method, rule)] = {
+                **scores(truth, labels),
+                "k": int(len(set(labels.tolist()))),
+                "seconds": seconds,
+                "labels": labels,
+            }
     chosen = {}
     for method in METHODS:
         rules = [r for (m, r) in table if m == method]
-        chosen[method] = max(rules, key=lambda r: (table[(method, r)]["mean"], -(D.RULES.index(r) if r else 0)))
+        chosen[method] = max(
+            rules, key=lambda r: (table[(method, r)]["mean"], -(D.RULES.index(r) if r else 0))
+        )
     best = table[("agglomerative", chosen["agglomerative"])]["labels"]
     cutoff = choose_cutoff(candidate_outcomes(vectors, best, truth, theme_ids, prototypes, seed))
     return table, chosen, cutoff
@@ -178,8 +186,12 @@ def evaluate(vectors, texts, truth, chosen, cutoff, seed, theme_ids, prototypes,
         if topics is None:
             row["bertopic"] = {"problem": problem, "seconds": seconds}
         else:
-            row["bertopic"] = {**scores(truth, topics), "k": int(len(set(topics.tolist()))), "seconds": seconds,
-                               "outliers": float((topics == -1).mean())}
+            row["bertopic"] = {
+                **scores(truth, topics),
+                "k": int(len(set(topics.tolist()))),
+                "seconds": seconds,
+                "outliers": float((topics == -1).mean()),
+            }
     return row
 
 
@@ -188,7 +200,10 @@ def fmt(cell) -> str:
         return "-"
     if "problem" in cell:
         return f"failed ({cell['problem']})"
-    return f"NMI {cell['nmi']:.3f} ARI {cell['ari']:.3f} k={cell['k']} {cell['seconds']:.2f} s"
+    return (
+        f"NMI {cell['nmi']:.3f} ARI {cell['ari']:.3f} (AMI {cell['ami']:.3f}) k={cell['k']} "
+        f"{cell['seconds']:.2f} s"
+    )
 
 
 def speed(sizes, seed: int) -> list[dict]:
@@ -211,10 +226,14 @@ def speed(sizes, seed: int) -> list[dict]:
     from thematic.store.project import create_project
 
     frame = pd.read_csv(DATA)
-    sentences = [s.strip() for text in frame["text"] for s in re.split(r"(?<=[.!?])\s+", text) if len(s.strip()) > 20]
+    sentences = [
+        s.strip() for text in frame["text"] for s in re.split(r"(?<=[.!?])\s+", text) if len(s.strip()) > 20
+    ]
     with tempfile.TemporaryDirectory() as folder:
         cache, _ = create_project(Path(folder) / "vectors.db")
-        base = embed.embed_texts(cache, (frame["title"].str.strip() + "\n" + frame["text"].str.strip()).tolist())
+        base = embed.embed_texts(
+            cache, (frame["title"].str.strip() + "\n" + frame["text"].str.strip()).tolist()
+        )
         cache.close()
         fingerprint = embed.model_fingerprint(None)
         rows = []
@@ -230,11 +249,14 @@ def speed(sizes, seed: int) -> list[dict]:
             project, _ = create_project(Path(folder) / f"p-{n}.db")
             import_file(project, path, ImportOptions(id_column="id", text_columns=["answer"]))
             texts = [t for (t,) in project.query("SELECT text FROM units ORDER BY rowid")]
-            vectors = base[rng.integers(0, len(base), len(texts))] + rng.normal(0, 0.03, (len(texts), base.shape[1]))
+            vectors = base[rng.integers(0, len(base), len(texts))] + rng.normal(
+                0, 0.03, (len(texts), base.shape[1])
+            )
             vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
             with project.transaction():
-                store_ml.insert_vectors(project, fingerprint, zip([embed.text_sha256(t) for t in texts], vectors,
-                                                                  strict=True))
+                store_ml.insert_vectors(
+                    project, fingerprint, zip([embed.text_sha256(t) for t in texts], vectors, strict=True)
+                )
             for method in ("agglomerative", "kmeans"):
                 start = time.perf_counter()
                 run = D.discover_project(project, method=method, random_state=seed)
@@ -242,7 +264,9 @@ def speed(sizes, seed: int) -> list[dict]:
                 start = time.perf_counter()
                 D.cluster(vectors, method, "auto", random_state=seed)
                 alone = time.perf_counter() - start
-                rows.append({"units": n, "method": method, "k": run.k, "seconds": total, "cluster_seconds": alone})
+                rows.append(
+                    {"units": n, "method": method, "k": run.k, "seconds": total, "cluster_seconds": alone}
+                )
                 print(f"| {n:,} | {method} | {run.k} | {total:.1f} | {alone:.1f} |", flush=True)
             project.close()
     return rows
@@ -250,15 +274,23 @@ def speed(sizes, seed: int) -> list[dict]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--project", type=Path, help="project file for the embedding cache (default: temporary)")
+    parser.add_argument(
+        "--project", type=Path, help="project file for the embedding cache (default: temporary)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
-    parser.add_argument("--speed", nargs="*", type=int, metavar="UNITS",
-                        help=f"instead: time discover on projects of these sizes (default {SPEED_SIZES})")
+    parser.add_argument(
+        "--speed",
+        nargs="*",
+        type=int,
+        metavar="UNITS",
+        help=f"instead: time discover on projects of these sizes (default {SPEED_SIZES})",
+    )
     args = parser.parse_args(argv)
     if args.speed is not None:
-        print("| units | method | k | discover_project s | cluster() alone s |\n| ---: | --- | ---: | ---: | ---: |")
+        print("| units | method | k | discover_project s | cluster() alone s |")
+        print("| ---: | --- | ---: | ---: | ---: |")
         rows = speed(args.speed or SPEED_SIZES, args.seed)
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2))
@@ -273,8 +305,10 @@ def main(argv=None) -> int:
     texts = np.array(texts, dtype=object)
     dev = np.flatnonzero(frame["split"].to_numpy() != "test")
     test = np.flatnonzero(frame["split"].to_numpy() == "test")
-    print(f"{len(texts)} questions, {len(set(truth))} topics; train+val {len(dev)}, test {len(test)}; "
-          f"embedded in {embed_seconds:.1f} s (cache: {project_path})")
+    print(
+        f"{len(texts)} questions, {len(set(truth))} topics; train+val {len(dev)}, test {len(test)}; "
+        f"embedded in {embed_seconds:.1f} s (cache: {project_path})"
+    )
     bertopic(vectors[:200], texts[:200], args.seed)  # warm-up: numba compiles UMAP here, untimed
     D.lemmatizer()  # and spaCy loads its tables here
 
@@ -282,25 +316,45 @@ def main(argv=None) -> int:
     # 1. selection on train+val
     table, chosen, cutoff = select(vectors[dev], texts[dev], truth[dev], args.seed, theme_ids, prototypes)
     print("\n## Selection on train+val (clustered together): every rule, NMI / ARI / k")
-    print("| method | rule | NMI | ARI | mean | k | seconds |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| method | rule | NMI | ARI | AMI | mean of NMI, ARI | k | seconds |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (method, rule), cell in table.items():
         mark = " (chosen)" if chosen[method] == rule else ""
-        print(f"| {method} | {rule or 'own'}{mark} | {cell['nmi']:.3f} | {cell['ari']:.3f} | {cell['mean']:.3f} "
-              f"| {cell['k']} | {cell['seconds']:.2f} |")
+        print(
+            f"| {method} | {rule or 'own'}{mark} | {cell['nmi']:.3f} | {cell['ari']:.3f} | {cell['ami']:.3f} "
+            f"| {cell['mean']:.3f} "
+            f"| {cell['k']} | {cell['seconds']:.2f} |"
+        )
     print(f"candidate cut-off chosen on train+val: {cutoff:.2f}")
-    report["selection"] = {f"{m}/{r}": {k: v for k, v in c.items() if k != "labels"} for (m, r), c in table.items()}
+    report["selection"] = {
+        f"{m}/{r}": {k: v for k, v in c.items() if k != "labels"} for (m, r), c in table.items()
+    }
     report["chosen"] = {"rules": chosen, "candidate_below": cutoff}
 
     # 2. test
-    test_row = evaluate(vectors[test], texts[test], truth[test], chosen, cutoff, args.seed, theme_ids, prototypes)
+    test_row = evaluate(
+        vectors[test], texts[test], truth[test], chosen, cutoff, args.seed, theme_ids, prototypes
+    )
     report["test"] = test_row
     # 3. cross-validation
     folds = []
-    for k, (fit_idx, held_idx) in enumerate(KFold(args.folds, shuffle=True, random_state=args.seed).split(dev)):
+    for k, (fit_idx, held_idx) in enumerate(
+        KFold(args.folds, shuffle=True, random_state=args.seed).split(dev)
+    ):
         fit, held = dev[fit_idx], dev[held_idx]
-        _, fold_chosen, fold_cutoff = select(vectors[fit], texts[fit], truth[fit], args.seed, theme_ids, prototypes)
-        row = evaluate(vectors[held], texts[held], truth[held], fold_chosen, fold_cutoff, args.seed, theme_ids,
-                       prototypes)
+        _, fold_chosen, fold_cutoff = select(
+            vectors[fit], texts[fit], truth[fit], args.seed, theme_ids, prototypes
+        )
+        row = evaluate(
+            vectors[held],
+            texts[held],
+            truth[held],
+            fold_chosen,
+            fold_cutoff,
+            args.seed,
+            theme_ids,
+            prototypes,
+        )
         row["chosen"] = {"rules": fold_chosen, "candidate_below": fold_cutoff}
         folds.append(row)
         print(f"fold {k + 1}: rules {fold_chosen}, cut-off {fold_cutoff:.2f}", flush=True)
@@ -312,31 +366,58 @@ def main(argv=None) -> int:
     print("\n## Held-out figures (rule and cut-off chosen without the scored questions)")
     print("| set | n | thematic agglomerative | thematic kmeans | thematic hdbscan | BERTopic defaults |")
     print("| --- | ---: | --- | --- | --- | --- |")
-    print(f"| test | {len(test)} | " + " | ".join(fmt(test_row.get(m)) for m in (*METHODS, "bertopic")) + " |")
+    print(
+        f"| test | {len(test)} | " + " | ".join(fmt(test_row.get(m)) for m in (*METHODS, "bertopic")) + " |"
+    )
     for k, row in enumerate(folds):
-        print(f"| CV fold {k + 1} | {len(dev) // args.folds}+ | "
-              + " | ".join(fmt(row.get(m)) for m in (*METHODS, "bertopic")) + " |")
+        print(
+            f"| CV fold {k + 1} | {len(dev) // args.folds}+ | "
+            + " | ".join(fmt(row.get(m)) for m in (*METHODS, "bertopic"))
+            + " |"
+        )
     summary = {}
     for m in (*METHODS, "bertopic"):
         cells = [row[m] for row in folds if m in row and "problem" not in row[m]]
         if cells:
-            summary[m] = {s: (float(np.mean([c[s] for c in cells])), float(np.std([c[s] for c in cells])))
-                          for s in ("nmi", "ari", "k", "seconds")}
+            summary[m] = {
+                s: (float(np.mean([c[s] for c in cells])), float(np.std([c[s] for c in cells])))
+                for s in ("nmi", "ari", "ami", "k", "seconds")
+            }
     report["cv_summary"] = summary
-    print(f"| CV mean ± sd | {len(dev)} | " + " | ".join(
-        (f"NMI {summary[m]['nmi'][0]:.3f} ± {summary[m]['nmi'][1]:.3f}, ARI {summary[m]['ari'][0]:.3f} ± "
-         f"{summary[m]['ari'][1]:.3f}, k {summary[m]['k'][0]:.1f}, {summary[m]['seconds'][0]:.2f} s")
-        if m in summary else "-" for m in (*METHODS, "bertopic")) + " |")
-    print(f"| all (not held out) | {len(everything)} | "
-          + " | ".join(fmt(report['all'].get(m)) for m in (*METHODS, "bertopic")) + " |")
+    print(
+        f"| CV mean ± sd | {len(dev)} | "
+        + " | ".join(
+            (
+                f"NMI {summary[m]['nmi'][0]:.3f} ± {summary[m]['nmi'][1]:.3f}, "
+                f"ARI {summary[m]['ari'][0]:.3f} ± "
+                f"{summary[m]['ari'][1]:.3f} (AMI {summary[m]['ami'][0]:.3f}), k {summary[m]['k'][0]:.1f}, "
+                f"{summary[m]['seconds'][0]:.2f} s"
+            )
+            if m in summary
+            else "-"
+            for m in (*METHODS, "bertopic")
+        )
+        + " |"
+    )
+    print(
+        f"| all (not held out) | {len(everything)} | "
+        + " | ".join(fmt(report["all"].get(m)) for m in (*METHODS, "bertopic"))
+        + " |"
+    )
     cand_cv = [row["candidate_balanced_accuracy"] for row in folds]
-    print(f"\ncandidate new theme flag (agglomerative), balanced accuracy: test "
-          f"{test_row['candidate_balanced_accuracy']:.3f}, CV {np.mean(cand_cv):.3f} ± {np.std(cand_cv):.3f}")
+    print(
+        f"\ncandidate new theme flag (agglomerative), balanced accuracy: test "
+        f"{test_row['candidate_balanced_accuracy']:.3f}, CV {np.mean(cand_cv):.3f} ± {np.std(cand_cv):.3f}"
+    )
     bt = [row["bertopic"].get("outliers") for row in (test_row, *folds, report["all"]) if "bertopic" in row]
-    print("BERTopic outlier share (test, folds..., all): " + ", ".join("-" if o is None else f"{o:.2f}" for o in bt))
+    print(
+        "BERTopic outlier share (test, folds..., all): "
+        + ", ".join("-" if o is None else f"{o:.2f}" for o in bt)
+    )
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=lambda o: o.tolist() if hasattr(o, "tolist")
-                                        else str(o)))
+        args.json.write_text(
+            json.dumps(report, indent=2, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
+        )
     return 0
 
 

@@ -256,3 +256,22 @@ def test_map_coordinates_for_any_size(n):
     assert xy.shape == (n, 2) and extra.shape == (2, 2)
     again, _ = D.project_2d(x[:n].copy())
     assert np.array_equal(xy, again)
+
+
+def test_without_a_lemma_table_words_are_lowercased(monkeypatch):
+    """What CI without spacy-lookups-data (and without en_core_web_sm) gets."""
+    import importlib.util
+
+    import spacy
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "spacy_lookups_data" else real_find_spec(name, *a))
+    monkeypatch.setattr(spacy.util, "is_package", lambda name: False)
+    D.lemmatizer.cache_clear()
+    try:
+        name, lemmas = D.lemmatizer()
+        assert name == "lowercased tokens (no spaCy lemmatizer installed)"
+        assert lemmas(["The Clients WON'T worry", "the clients won't worry"]) == [["clients", "worry"]] * 2
+    finally:
+        D.lemmatizer.cache_clear()

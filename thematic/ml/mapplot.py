@@ -45,10 +45,12 @@ def render_map(run, path: str | Path, *, title: str | None = None, dpi: int = 15
             ax.annotate(str(cluster), (cx, cy), ha="center", va="center", fontsize=9, fontweight="bold",
                         bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colour[cluster],
                               "alpha": 0.85})
-    for point in run.theme_points:
+    for i, point in enumerate(run.theme_points):
         ax.scatter([point.x], [point.y], marker="*", s=220, color="black", edgecolors="white", linewidths=0.8,
                    zorder=5)
-        ax.annotate(_short(point.name), (point.x, point.y), xytext=(6, 6), textcoords="offset points",
+        # labels alternately above and below their star, so neighbouring stars' labels overlap less
+        ax.annotate(_short(point.name), (point.x, point.y), xytext=(6, 6 if i % 2 == 0 else -14),
+                    textcoords="offset points",
                     fontsize=8, zorder=6, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
                                                 "alpha": 0.8})
     if run.theme_points:
