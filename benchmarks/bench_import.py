@@ -20,8 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = ("therapy client machine empathy waiting list risk training tool human connection trust data "
-         "ethics access support resource session nuance tone safe harm useful never maybe help").split()
+WORDS = (
+    "therapy client machine empathy waiting list risk training tool human connection trust data "
+    "ethics access support resource session nuance tone safe harm useful never maybe help"
+).split()
 
 
 def generate(path: Path, rows: int, seed: int = 0) -> None:
@@ -34,8 +36,14 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
             for _ in range(rng.randint(1, 4)):
                 words = rng.choices(WORDS, k=rng.randint(4, 16))
                 sentences.append(" ".join(words).capitalize() + rng.choice(".!?"))
-            writer.writerow([f"R{i:06d}", rng.choice(["trainee", "qualified"]),
-                             rng.choice(["CBT", "integrative"]), " ".join(sentences)])
+            writer.writerow(
+                [
+                    f"R{i:06d}",
+                    rng.choice(["trainee", "qualified"]),
+                    rng.choice(["CBT", "integrative"]),
+                    " ".join(sentences),
+                ]
+            )
 
 
 CHILD = """
@@ -78,19 +86,27 @@ def main() -> None:
         results["file_mb"] = round(data.stat().st_size / 1e6, 1)
         results["baseline_seconds"] = baseline(data, tmp / "baseline.db")
         for unit in ("response", "sentence"):
-            out = subprocess.run([sys.executable, "-c", CHILD, str(tmp / f"{unit}.db"), str(data), unit],
-                                 check=True, capture_output=True, text=True).stdout
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(tmp / f"{unit}.db"), str(data), unit],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
             results[unit] = json.loads(out.strip().splitlines()[-1])
     if args.json:
         print(json.dumps(results, indent=2))
         return
     base = results["baseline_seconds"]
     print(f"{args.rows:,} responses ({results['file_mb']} MB CSV); baseline csv+sqlite insert {base:.2f} s")
-    print(f"{'unit':<10} {'seconds':>8} {'responses/s':>12} {'units':>9} {'peak RSS MB':>12} {'x baseline':>11}")
+    print(
+        f"{'unit':<10} {'seconds':>8} {'responses/s':>12} {'units':>9} {'peak RSS MB':>12} {'x baseline':>11}"
+    )
     for unit in ("response", "sentence"):
         r = results[unit]
-        print(f"{unit:<10} {r['seconds']:>8.2f} {args.rows / r['seconds']:>12,.0f} {r['units']:>9,} "
-              f"{r['peak_mb']:>12.0f} {r['seconds'] / base:>11.1f}")
+        print(
+            f"{unit:<10} {r['seconds']:>8.2f} {args.rows / r['seconds']:>12,.0f} {r['units']:>9,} "
+            f"{r['peak_mb']:>12.0f} {r['seconds'] / base:>11.1f}"
+        )
 
 
 if __name__ == "__main__":

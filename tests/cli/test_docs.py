@@ -11,7 +11,8 @@ def test_cli_reference_is_up_to_date():
     from thematic.cli.gendocs import render
 
     assert (REPO / "docs" / "cli.md").read_text(encoding="utf-8") == render(), (
-        "docs/cli.md is stale: run `make docs`")
+        "docs/cli.md is stale: run `make docs`"
+    )
 
 
 def test_every_command_has_help():
@@ -20,8 +21,11 @@ def test_every_command_has_help():
     from thematic.cli.gendocs import _walk
 
     root = typer.main.get_command(app)
-    missing = [" ".join(path) for path, command, _ in _walk(root, None, ["thematic"])
-               if not (command.help or "").strip()]
+    missing = [
+        " ".join(path)
+        for path, command, _ in _walk(root, None, ["thematic"])
+        if not (command.help or "").strip()
+    ]
     assert missing == []
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from thematic.clock import utc_now
 from thematic.errors import ThematicError
-from thematic.store.project import APPLICATION_ID, SCHEMA_VERSION, create_project, open_project
+from thematic.store.project import APPLICATION_ID, create_project, open_project, schema_version
 
 
 def test_new_project_is_identified_and_migrated(tmp_path):
@@ -16,7 +16,7 @@ def test_new_project_is_identified_and_migrated(tmp_path):
     with project:
         assert created
         assert project.scalar("PRAGMA application_id") == APPLICATION_ID
-        assert project.schema_version == SCHEMA_VERSION
+        assert project.schema_version == schema_version()
         assert project.meta("application") == "thematic"
         assert project.scalar("PRAGMA journal_mode") == "wal"
         assert project.scalar("PRAGMA foreign_keys") == 1
@@ -45,7 +45,8 @@ def test_decision_log_is_append_only(demo_project):
     unit = demo_project.scalar("SELECT id FROM units LIMIT 1")
     with demo_project.transaction():
         demo_project.execute(
-            "INSERT INTO decisions (uuid, coder, unit_id, themes, kind, at) VALUES ('u1', 'ana', ?, '[]', 'code', ?)",
+            "INSERT INTO decisions (uuid, coder, unit_id, themes, kind, at) "
+            "VALUES ('u1', 'ana', ?, '[]', 'code', ?)",
             (unit, utc_now()),
         )
     for sql in ("UPDATE decisions SET coder = 'ben'", "DELETE FROM decisions"):
@@ -57,7 +58,8 @@ def test_decision_log_is_append_only(demo_project):
 def test_foreign_keys_are_enforced(project):
     with pytest.raises(sqlite3.IntegrityError):
         project.execute(
-            "INSERT INTO decisions (uuid, coder, unit_id, themes, kind, at) VALUES ('u', 'ana', 'nope', '[]', 'code', 'x')"
+            "INSERT INTO decisions (uuid, coder, unit_id, themes, kind, at) "
+            "VALUES ('u', 'ana', 'nope', '[]', 'code', 'x')"
         )
 
 

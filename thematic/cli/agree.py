@@ -323,4 +323,4 @@ def reconcile(
             return
         session = ReconcileSession(project, plan, codebook=version)
         reader = reader_for(sys.stdin)
-        loop(session, reader, console, interactive=isinstance(reader, TerminalKeys))
+        loop(session, reader, console.real, interactive=isinstance(reader, TerminalKeys))

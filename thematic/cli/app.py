@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from thematic.cli import clickshim as click
 import typer
 
+from thematic.cli import clickshim as click
 from thematic.errors import ExitCode, ThematicError
 
 app = typer.Typer(
@@ -33,12 +33,16 @@ def _version(value: bool) -> None:
 def _global(
     ctx: typer.Context,
     project: str = typer.Option(
-        "thematic.db", "--project", "-p", envvar="THEMATIC_PROJECT",
+        "thematic.db",
+        "--project",
+        "-p",
+        envvar="THEMATIC_PROJECT",
         help="The project file (default ./thematic.db; or set THEMATIC_PROJECT).",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     ctx.obj = {"project": project, "debug": debug}
 
@@ -73,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         from thematic.cli.output import error
 
-        error(f"{type(exc).__name__}: {exc} (this is a bug in thematic; rerun with --debug for the traceback)")
+        error(
+            f"{type(exc).__name__}: {exc} (this is a bug in thematic; rerun with --debug for the traceback)"
+        )
         return ExitCode.ERROR
     # With standalone_mode=False, a `raise typer.Exit(code)` inside a command comes back as the return value.
     return returned if isinstance(returned, int) else ExitCode.OK

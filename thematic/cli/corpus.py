@@ -23,8 +23,10 @@ def init() -> None:
         if created:
             console.print(f"created project {safe(str(path))}")
         else:
-            console.print(f"{safe(str(path))} is already a thematic project (schema version "
-                          f"{project.schema_version}); nothing changed")
+            console.print(
+                f"{safe(str(path))} is already a thematic project (schema version "
+                f"{project.schema_version}); nothing changed"
+            )
 
 
 @app.command("import")
@@ -33,19 +35,32 @@ def import_(
     id: str | None = typer.Option(None, "--id", help="Column with the respondent id (default: number rows)."),
     text: list[str] = typer.Option([], "--text", help="Open-ended question column; repeat for several."),
     attr: list[str] | None = typer.Option(
-        None, "--attr", help="Attribute column; repeat for several (default: every other column)."),
+        None, "--attr", help="Attribute column; repeat for several (default: every other column)."
+    ),
     unit: str = typer.Option("response", "--unit", help="Coding unit: response or sentence."),
     dedupe: str | None = typer.Option(None, "--dedupe", help="Keep the first or last row of a repeated id."),
-    sheet: str | None = typer.Option(None, "--sheet", help="Worksheet of an .xlsx file (default: the first)."),
-    format: str | None = typer.Option(None, "--format", help="csv, tsv, xlsx or jsonl (default: from the name)."),
+    sheet: str | None = typer.Option(
+        None, "--sheet", help="Worksheet of an .xlsx file (default: the first)."
+    ),
+    format: str | None = typer.Option(
+        None, "--format", help="csv, tsv, xlsx or jsonl (default: from the name)."
+    ),
     encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: detect)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import survey responses and segment them into coding units."""
     from thematic.ingest.importer import ImportOptions, import_file
 
-    options = ImportOptions(id_column=id, text_columns=list(text), attr_columns=list(attr) if attr else None,
-                            unit=unit, dedupe=dedupe, sheet=sheet, format=format, encoding=encoding)
+    options = ImportOptions(
+        id_column=id,
+        text_columns=list(text),
+        attr_columns=list(attr) if attr else None,
+        unit=unit,
+        dedupe=dedupe,
+        sheet=sheet,
+        format=format,
+        encoding=encoding,
+    )
     with open_current() as project:
         summary = import_file(project, file, options)
     if as_json:
@@ -70,7 +85,9 @@ def render_import_summary(summary) -> None:
     for col in ("question", "responses", "skipped (empty)", "already present", f"units ({summary.unit})"):
         table.add_column(col, justify="left" if col == "question" else "right")
     for q in summary.questions:
-        table.add_row(safe(q.question), str(q.responses), str(q.skipped_empty), str(q.already_present), str(q.units))
+        table.add_row(
+            safe(q.question), str(q.responses), str(q.skipped_empty), str(q.already_present), str(q.units)
+        )
     console.print(table)
     console.print(f"{summary.units} units created")
 
@@ -87,9 +104,13 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
         return
     from rich.table import Table
 
-    console.print(f"project {safe(info['project'])} (schema {info['schema_version']}; units: {info['unit'] or '-'})")
-    console.print(f"{info['sources']} files imported, {info['respondents']} respondents, "
-                  f"{info['responses']} responses, {info['units']} units")
+    console.print(
+        f"project {safe(info['project'])} (schema {info['schema_version']}; units: {info['unit'] or '-'})"
+    )
+    console.print(
+        f"{info['sources']} files imported, {info['respondents']} respondents, "
+        f"{info['responses']} responses, {info['units']} units"
+    )
     if info["questions"]:
         table = Table(show_edge=False)
         table.add_column("question")
@@ -100,8 +121,10 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
         console.print(table)
     cb = info["codebook"]
     console.print(f"codebook: {safe(cb['name']) + ' (version ' + str(cb['version']) + ')' if cb else 'none'}")
-    console.print(f"embedded: {info['embedded_units']} of {info['units']} units; "
-                  f"suggest runs: {info['suggest_runs']}; discover runs: {info['discover_runs']}")
+    console.print(
+        f"embedded: {info['embedded_units']} of {info['units']} units; "
+        f"suggest runs: {info['suggest_runs']}; discover runs: {info['discover_runs']}"
+    )
     if info["coded"]:
         console.print("coded: " + ", ".join(f"{safe(c['coder'])} {c['units']}" for c in info["coded"]))
     else:
@@ -162,12 +185,16 @@ def show(
         return
     from rich.text import Text
 
-    console.print(f"unit {unit.id}: respondent {safe(unit.respondent_id)}, question {safe(unit.question_id)}, "
-                  f"characters {unit.start}-{unit.end}")
+    console.print(
+        f"unit {unit.id}: respondent {safe(unit.respondent_id)}, question {safe(unit.question_id)}, "
+        f"characters {unit.start}-{unit.end}"
+    )
     if attributes:
         console.print("  " + "; ".join(f"{safe(k)}: {safe(str(v))}" for k, v in attributes.items()))
     text = Text(response)
     text.stylize("bold reverse" if console.is_terminal else "", unit.start, unit.end)
     if not console.is_terminal and (unit.start, unit.end) != (0, len(response)):
-        text = Text(response[: unit.start] + "[[" + response[unit.start: unit.end] + "]]" + response[unit.end:])
+        text = Text(
+            response[: unit.start] + "[[" + response[unit.start : unit.end] + "]]" + response[unit.end :]
+        )
     console.print(text)

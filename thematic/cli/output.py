@@ -5,19 +5,46 @@ from __future__ import annotations
 import json
 import sys
 
-from rich.console import Console
-from rich.markup import escape
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False)
+class _LazyConsole:
+    """A rich Console made on first use: importing rich.console costs ~16 ms that `--help` need not pay."""
+
+    def __init__(self, **options):
+        self._options = options
+        self._console = None
+
+    @property
+    def real(self):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+console = _LazyConsole(highlight=False, soft_wrap=True)
+err_console = _LazyConsole(stderr=True, highlight=False)
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def error(message: str) -> None:
-    err_console.print(f"error: {escape(message)}", soft_wrap=True, style="bold red" if err_console.is_terminal else None)
+    err_console.print(
+        f"error: {escape(message)}", soft_wrap=True, style="bold red" if err_console.is_terminal else None
+    )
 
 
 def warn(message: str) -> None:
-    err_console.print(f"warning: {escape(message)}", soft_wrap=True, style="yellow" if err_console.is_terminal else None)
+    err_console.print(
+        f"warning: {escape(message)}", soft_wrap=True, style="yellow" if err_console.is_terminal else None
+    )
 
 
 def note(message: str) -> None:

@@ -57,7 +57,7 @@ def review(
             panel=None if blind else others_panel(project, coder),
         )
         reader = reader_for(sys.stdin)
-        loop(session, reader, console, interactive=isinstance(reader, TerminalKeys))
+        loop(session, reader, console.real, interactive=isinstance(reader, TerminalKeys))
 
 
 @app.command()

@@ -25,7 +25,7 @@ DEDUPE_CHOICES = ("first", "last")
 class ImportOptions:
     id_column: str | None = None
     text_columns: list[str] = field(default_factory=list)
-    attr_columns: list[str] | None = None     # None: every other column
+    attr_columns: list[str] | None = None  # None: every other column
     unit: str = "response"
     dedupe: str | None = None
     sheet: str | None = None
@@ -65,7 +65,8 @@ def _missing_column(table: Table, name: str, flag: str) -> ThematicError:
     close = difflib.get_close_matches(name, table.columns, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return ThematicError(
-        f"column '{name}' (from {flag}) not found in {table.path.name} ({hint}columns are: {', '.join(table.columns)})"
+        f"column '{name}' (from {flag}) not found in {table.path.name} "
+        f"({hint}columns are: {', '.join(table.columns)})"
     )
 
 
@@ -89,8 +90,11 @@ def _resolve_columns(table: Table, options: ImportOptions) -> tuple[int | None, 
             raise ThematicError(f"column '{name}' is given as both --id and --text (choose one)")
         text_indices.append(index[name])
     if options.attr_columns is None:
-        attr_indices = [i for i in range(len(table.columns)) if i != id_index and i not in text_indices
-                        and table.columns[i]]
+        attr_indices = [
+            i
+            for i in range(len(table.columns))
+            if i != id_index and i not in text_indices and table.columns[i]
+        ]
     else:
         attr_indices = []
         for name in options.attr_columns:
@@ -105,7 +109,9 @@ def _row_numbers(numbers: list[int], limit: int = 8) -> str:
     return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
-def _respondent_ids(table: Table, id_index: int | None, options: ImportOptions) -> tuple[list[str], list[int]]:
+def _respondent_ids(
+    table: Table, id_index: int | None, options: ImportOptions
+) -> tuple[list[str], list[int]]:
     """Respondent id per row, and the row offsets kept (after --dedupe)."""
     first = table.first_row_number
     if id_index is None:
@@ -127,7 +133,8 @@ def _respondent_ids(table: Table, id_index: int | None, options: ImportOptions) 
         rid, rows = next(iter(duplicates.items()))
         more = f" ({len(duplicates) - 1} more ids repeat)" if len(duplicates) > 1 else ""
         raise ThematicError(
-            f"{table.path.name}: respondent id '{rid}' appears in rows {_row_numbers([first + i for i in rows])}"
+            f"{table.path.name}: respondent id '{rid}' appears in rows "
+            f"{_row_numbers([first + i for i in rows])}"
             f"{more} (make the ids unique, or pass --dedupe first|last to keep one row per id)"
         )
     if options.dedupe not in (None, *DEDUPE_CHOICES):
@@ -158,26 +165,43 @@ def import_file(project: Project, path: str | Path, options: ImportOptions) -> I
 
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     option_record = json.dumps(
-        {"id": options.id_column, "text": options.text_columns, "attr": options.attr_columns,
-         "unit": options.unit, "dedupe": options.dedupe, "sheet": options.sheet},
+        {
+            "id": options.id_column,
+            "text": options.text_columns,
+            "attr": options.attr_columns,
+            "unit": options.unit,
+            "dedupe": options.dedupe,
+            "sheet": options.sheet,
+        },
         sort_keys=True,
     )
     question_summaries = [QuestionSummary(table.columns[i]) for i in text_indices]
     summary = ImportSummary(
-        file=path.name, format=table.format, encoding=table.encoding, rows=len(table.rows),
-        respondents_new=0, respondents_total=len(kept), questions=question_summaries, units=0,
-        unit=options.unit, notes=list(table.notes), dropped_duplicates=len(table.rows) - len(kept),
+        file=path.name,
+        format=table.format,
+        encoding=table.encoding,
+        rows=len(table.rows),
+        respondents_new=0,
+        respondents_total=len(kept),
+        questions=question_summaries,
+        units=0,
+        unit=options.unit,
+        notes=list(table.notes),
+        dropped_duplicates=len(table.rows) - len(kept),
     )
     previous = corpus.find_source(project, sha, option_record)
     if previous is not None:
         summary.already_imported = True
         summary.respondents_total = 0
-        summary.notes.append(f"{path.name} was already imported on {previous[2][:10]} with these options; nothing added")
+        summary.notes.append(
+            f"{path.name} was already imported on {previous[2][:10]} with these options; nothing added"
+        )
         return summary
 
     with project.transaction():
-        source_id = corpus.insert_source(project, name=path.name, sha256=sha, options=option_record,
-                                         imported_at=utc_now())
+        source_id = corpus.insert_source(
+            project, name=path.name, sha256=sha, options=option_record, imported_at=utc_now()
+        )
         if not existing_unit:
             project.set_meta("unit", options.unit)
 
@@ -197,11 +221,11 @@ def import_file(project: Project, path: str | Path, options: ImportOptions) -> I
         corpus.update_respondent_attributes(project, changed)
         summary.respondents_new = len(new_rows)
 
-        for qsum, col in zip(question_summaries, text_indices):
+        for qsum, col in zip(question_summaries, text_indices, strict=True):
             question = table.columns[col]
             corpus.ensure_question(project, question, table.question_texts.get(question))
             present = corpus.response_texts(project, question)
-            pending: list[tuple[int, str, str]] = []   # (response id, respondent id, text)
+            pending: list[tuple[int, str, str]] = []  # (response id, respondent id, text)
             for i in kept:
                 row = table.rows[i]
                 text = _clean(row[col]) if col < len(row) else ""
@@ -212,8 +236,9 @@ def import_file(project: Project, path: str | Path, options: ImportOptions) -> I
                 if rid in present:
                     if present[rid] != text:
                         raise ThematicError(
-                            f"{path.name}: row {table.first_row_number + i}: the answer of respondent '{rid}' to "
-                            f"'{question}' differs from the one already in the project (import changed answers "
+                            f"{path.name}: row {table.first_row_number + i}: the answer of respondent "
+                            f"'{rid}' to '{question}' differs from the one already in the project "
+                            "(import changed answers "
                             "into a new project, or give the respondents new ids)"
                         )
                     qsum.already_present += 1
@@ -226,10 +251,19 @@ def import_file(project: Project, path: str | Path, options: ImportOptions) -> I
             else:
                 segmented = sentences(text for _, _, text in pending)
             unit_rows = []
-            for (response_id, rid, _), segments in zip(pending, segmented):
+            for (response_id, rid, _), segments in zip(pending, segmented, strict=False):
                 for seq, seg in enumerate(segments):
-                    unit_rows.append((unit_id(rid, question, seg.start, seg.end), response_id, seq,
-                                      seg.start, seg.end, seg.text, text_sha256(seg.text)))
+                    unit_rows.append(
+                        (
+                            unit_id(rid, question, seg.start, seg.end),
+                            response_id,
+                            seq,
+                            seg.start,
+                            seg.end,
+                            seg.text,
+                            text_sha256(seg.text),
+                        )
+                    )
             corpus.insert_units(project, unit_rows)
             qsum.units = len(unit_rows)
             summary.units += len(unit_rows)

@@ -17,8 +17,16 @@ from thematic.errors import ThematicError
 
 MAX_CELL_CHARS = 1_000_000
 FORMATS = ("csv", "tsv", "xlsx", "jsonl")
-_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-             ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "tsv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 
 
 @dataclass
@@ -29,7 +37,7 @@ class Table:
     format: str
     columns: list[str]
     rows: list[list[str]]
-    first_row_number: int = 2          # spreadsheet row number of rows[0] (the header is row 1)
+    first_row_number: int = 2  # spreadsheet row number of rows[0] (the header is row 1)
     encoding: str | None = None
     question_texts: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -50,8 +58,9 @@ def detect_format(path: Path, fmt: str | None) -> str:
     return found
 
 
-def read_table(path: str | Path, *, fmt: str | None = None, sheet: str | None = None,
-               encoding: str | None = None) -> Table:
+def read_table(
+    path: str | Path, *, fmt: str | None = None, sheet: str | None = None, encoding: str | None = None
+) -> Table:
     path = Path(path)
     if not path.exists():
         raise ThematicError(f"file not found: {path} (check the path)")
@@ -73,7 +82,9 @@ def read_table(path: str | Path, *, fmt: str | None = None, sheet: str | None = 
     if not table.columns:
         raise ThematicError(f"{path.name} is empty (expected a header row and one row per respondent)")
     if not table.rows:
-        raise ThematicError(f"{path.name} has a header but no rows (expected one row per respondent below it)")
+        raise ThematicError(
+            f"{path.name} has a header but no rows (expected one row per respondent below it)"
+        )
     _check_cells(table)
     return table
 
@@ -104,8 +115,10 @@ def decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str, str 
         text = raw.decode("cp1252")
     except UnicodeDecodeError as exc:
         return _undecodable(raw, path, exc.start)
-    return text, "cp1252", (
-        f"{path.name} is not UTF-8: decoded as Windows-1252 (pass --encoding to choose another)"
+    return (
+        text,
+        "cp1252",
+        (f"{path.name} is not UTF-8: decoded as Windows-1252 (pass --encoding to choose another)"),
     )
 
 
@@ -126,22 +139,36 @@ def _read_delimited(path: Path, text: str, delimiter: str, fmt: str) -> Table:
             return Table(path, fmt, [], [])
         rows = list(reader)
     except csv.Error as exc:
-        raise ThematicError(f"{path.name}: line {reader.line_num} is not valid {fmt.upper()} ({exc})") from None
+        raise ThematicError(
+            f"{path.name}: line {reader.line_num} is not valid {fmt.upper()} ({exc})"
+        ) from None
     header = [h.strip() for h in header]
     table = Table(path, fmt, header, rows)
-    if len(rows) >= 2 and _is_qualtrics(rows[1]):
-        table.question_texts = {col: text.strip() for col, text in zip(header, rows[0]) if text.strip()}
-        table.rows = rows[2:]
-        table.first_row_number = 4
+    if _detect_qualtrics(table):
         table.format = "qualtrics"
-        table.notes.append(f"{path.name} is a Qualtrics export: skipped its two extra header rows")
     # Drop wholly blank lines (a trailing empty line in a spreadsheet export).
-    table.rows = [r for r in table.rows if any(cell.strip() for cell in r)] if _has_blank(table.rows) else table.rows
+    table.rows = (
+        [r for r in table.rows if any(cell.strip() for cell in r)] if _has_blank(table.rows) else table.rows
+    )
     return table
 
 
 def _has_blank(rows: list[list[str]]) -> bool:
     return any(not any(cell.strip() for cell in r) for r in rows)
+
+
+def _detect_qualtrics(table: Table) -> bool:
+    """A Qualtrics export has two extra header rows: question texts, then ``{"ImportId": ...}`` cells."""
+    rows = table.rows
+    if len(rows) < 2 or not _is_qualtrics(rows[1]):
+        return False
+    table.question_texts = {
+        col: text.strip() for col, text in zip(table.columns, rows[0], strict=False) if text.strip()
+    }
+    table.rows = rows[2:]
+    table.first_row_number = 4
+    table.notes.append(f"{table.path.name} is a Qualtrics export: skipped its two extra header rows")
+    return True
 
 
 def _is_qualtrics(row: list[str]) -> bool:
@@ -165,14 +192,18 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise ThematicError(f"{path.name} is not a readable .xlsx workbook ({exc}; re-save it from Excel)") from None
+        raise ThematicError(
+            f"{path.name} is not a readable .xlsx workbook ({exc}; re-save it from Excel)"
+        ) from None
     try:
         if sheet is None:
             ws = book.worksheets[0]
         elif sheet in book.sheetnames:
             ws = book[sheet]
         else:
-            raise ThematicError(f"sheet '{sheet}' not found in {path.name} (sheets are: {', '.join(book.sheetnames)})")
+            raise ThematicError(
+                f"sheet '{sheet}' not found in {path.name} (sheets are: {', '.join(book.sheetnames)})"
+            )
         it = ws.iter_rows(values_only=True)
         header = next(it, None)
         if header is None:
@@ -186,11 +217,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
             if any(cell.strip() for cell in row):
                 rows.append(row)
         table = Table(path, "xlsx", columns, rows)
-        if len(rows) >= 2 and _is_qualtrics(rows[1]):
-            table.question_texts = {c: t.strip() for c, t in zip(columns, rows[0]) if t.strip()}
-            table.rows = rows[2:]
-            table.first_row_number = 4
-            table.notes.append(f"{path.name} is a Qualtrics export: skipped its two extra header rows")
+        _detect_qualtrics(table)
         return table
     finally:
         book.close()
@@ -205,7 +232,9 @@ def _read_jsonl(path: Path, text: str) -> Table:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ThematicError(f"{path.name}: line {number} is not valid JSON ({exc.msg}; one object per line)") from None
+            raise ThematicError(
+                f"{path.name}: line {number} is not valid JSON ({exc.msg}; one object per line)"
+            ) from None
         if not isinstance(record, dict):
             raise ThematicError(f"{path.name}: line {number} is not a JSON object (one object per line)")
         for key in record:
@@ -217,8 +246,17 @@ def _read_jsonl(path: Path, text: str) -> Table:
         row = []
         for name in names:
             value = record.get(name)
-            row.append(value if isinstance(value, str) else ("" if value is None else
-                       _cell_str(value) if isinstance(value, int | float) else json.dumps(value, ensure_ascii=False)))
+            row.append(
+                value
+                if isinstance(value, str)
+                else (
+                    ""
+                    if value is None
+                    else _cell_str(value)
+                    if isinstance(value, int | float)
+                    else json.dumps(value, ensure_ascii=False)
+                )
+            )
         rows.append(row)
     table = Table(path, "jsonl", names, rows, first_row_number=1)
     return table
@@ -226,7 +264,7 @@ def _read_jsonl(path: Path, text: str) -> Table:
 
 def _check_cells(table: Table) -> None:
     for offset, row in enumerate(table.rows):
-        for col, cell in zip(table.columns, row):
+        for col, cell in zip(table.columns, row, strict=False):
             if len(cell) > MAX_CELL_CHARS:
                 size = len(cell.encode("utf-8")) / 1_000_000
                 where = "line" if table.format == "jsonl" else "row"

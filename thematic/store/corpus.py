@@ -49,7 +49,9 @@ def set_source_summary(project: Project, source_id: int, summary: dict) -> None:
 
 
 def respondent_attributes(project: Project) -> dict[str, dict]:
-    return {rid: json.loads(attrs) for rid, attrs in project.execute("SELECT id, attributes FROM respondents")}
+    return {
+        rid: json.loads(attrs) for rid, attrs in project.execute("SELECT id, attributes FROM respondents")
+    }
 
 
 def insert_respondents(project: Project, rows: Iterable[tuple[str, dict, int]]) -> None:
@@ -81,7 +83,9 @@ def ensure_question(project: Project, question_id: str, text: str | None) -> Non
 
 
 def response_texts(project: Project, question_id: str) -> dict[str, str]:
-    return dict(project.execute("SELECT respondent_id, text FROM responses WHERE question_id = ?", (question_id,)))
+    return dict(
+        project.execute("SELECT respondent_id, text FROM responses WHERE question_id = ?", (question_id,))
+    )
 
 
 def insert_response(project: Project, respondent_id: str, question_id: str, text: str, source_id: int) -> int:
@@ -103,13 +107,15 @@ def insert_units(project: Project, rows: Iterable[tuple]) -> None:
 
 def get_unit(project: Project, unit_id: str) -> Unit | None:
     row = project.conn.execute(
-        f"SELECT {_UNIT_COLUMNS} FROM units u JOIN responses r ON r.id = u.response_id WHERE u.id = ?", (unit_id,)
+        f"SELECT {_UNIT_COLUMNS} FROM units u JOIN responses r ON r.id = u.response_id WHERE u.id = ?",
+        (unit_id,),
     ).fetchone()
     return None if row is None else _unit(row)
 
 
-def list_units(project: Project, *, question_id: str | None = None, limit: int | None = None,
-               offset: int = 0) -> list[Unit]:
+def list_units(
+    project: Project, *, question_id: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[Unit]:
     sql = f"SELECT {_UNIT_COLUMNS} FROM units u JOIN responses r ON r.id = u.response_id"
     params: list = []
     if question_id is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
+from functools import cache
 from pathlib import Path
 
 from thematic.clock import utc_now
@@ -22,7 +22,11 @@ DEFAULT_PATH = "thematic.db"
 BUSY_TIMEOUT_MS = 30_000
 
 
-def _migrations() -> list[tuple[int, str]]:
+@cache
+def migrations() -> list[tuple[int, str]]:
+    """The numbered migrations, read on first use (not at import: `thematic --help` never needs them)."""
+    from importlib import resources
+
     folder = resources.files("thematic.store") / "migrations"
     found = []
     for entry in folder.iterdir():
@@ -36,8 +40,9 @@ def _migrations() -> list[tuple[int, str]]:
     return found
 
 
-MIGRATIONS = _migrations()
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+def schema_version() -> int:
+    """The newest schema version this thematic knows."""
+    return migrations()[-1][0]
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -99,7 +104,8 @@ class Project:
 
     def set_meta(self, key: str, value: str) -> None:
         self.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
 
@@ -119,14 +125,14 @@ class Project:
 
 def _migrate(project: Project) -> None:
     current = project.schema_version
-    if current >= SCHEMA_VERSION:
+    if current >= schema_version():
         return
     with project.transaction() as conn:
-        for number, sql in [(n, sql) for n, sql in MIGRATIONS if n > current]:
+        for number, sql in [(n, sql) for n, sql in migrations() if n > current]:
             for statement in _split_sql(sql):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
-        project.set_meta("schema_version", str(SCHEMA_VERSION))
+        project.set_meta("schema_version", str(schema_version()))
 
 
 def _split_sql(sql: str) -> list[str]:
@@ -161,10 +167,10 @@ def _check_identity(path: Path, conn: sqlite3.Connection) -> None:
             f"{path} is not a thematic project (it is an SQLite database of another application; "
             "pass --project with the right file, or run `thematic init` to make a new one)"
         )
-    if version > SCHEMA_VERSION:
+    if version > schema_version():
         raise ThematicError(
             f"{path} was written by a newer thematic (schema version {version}; this thematic knows "
-            f"up to {SCHEMA_VERSION}) (upgrade thematic to open it)",
+            f"up to {schema_version()}) (upgrade thematic to open it)",
             ExitCode.ERROR,
         )
 
@@ -184,7 +190,8 @@ def open_project(path: str | Path) -> Project:
         _check_identity(path, conn)
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             raise ThematicError(
-                f"{path} is not a thematic project (it is an empty SQLite file; run `thematic init` to make it one)"
+                f"{path} is not a thematic project (it is an empty SQLite file; "
+                "run `thematic init` to make it one)"
             )
         conn.execute("PRAGMA journal_mode = WAL")
         project = Project(path, conn)
@@ -201,7 +208,9 @@ def create_project(path: str | Path) -> tuple[Project, bool]:
     if path.exists() and path.stat().st_size > 0:
         return open_project(path), False
     if not path.parent.exists():
-        raise ThematicError(f"folder {path.parent} does not exist (create it first, or choose another --project)")
+        raise ThematicError(
+            f"folder {path.parent} does not exist (create it first, or choose another --project)"
+        )
     conn = _connect(path)
     try:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -18,14 +18,16 @@ def project_status(project: Project) -> dict:
     ).fetchone()
     status["codebook"] = None if current is None else {"version": current[0], "name": current[1]}
     status["embedded_units"] = project.scalar(
-        "SELECT COUNT(*) FROM units u WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.text_sha256 = u.text_sha256)"
+        "SELECT COUNT(*) FROM units u "
+        "WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.text_sha256 = u.text_sha256)"
     )
     status["suggest_runs"] = project.scalar("SELECT COUNT(*) FROM suggest_runs")
     status["discover_runs"] = project.scalar("SELECT COUNT(*) FROM discover_runs")
     status["coded"] = [
         {"coder": coder, "units": n}
         for coder, n in project.execute(
-            "SELECT coder, COUNT(DISTINCT unit_id) FROM decisions WHERE kind = 'code' GROUP BY coder ORDER BY coder"
+            "SELECT coder, COUNT(DISTINCT unit_id) FROM decisions WHERE kind = 'code' "
+            "GROUP BY coder ORDER BY coder"
         )
     ]
     return status
