@@ -56,10 +56,20 @@ def test_run_stores_parameters_seed_model_and_codebook(make_project, bow):
     assert params["lemmatizer"].startswith(("spacy lookup lemmas", "lower-cased words"))
 
 
+def demo_answers(n: int) -> list[str]:
+    import csv
+
+    from tests.conftest import DEMO_CSV
+
+    with DEMO_CSV.open(encoding="utf-8", newline="") as handle:
+        return [row["answer"] for row in csv.DictReader(handle) if row["answer"].strip()][:n]
+
+
 @pytest.mark.slow
 def test_same_inputs_same_outputs(make_project, st_model):
-    first_project = make_project(name="a", cached=False)
-    second_project = make_project(name="b", cached=False)
+    answers = demo_answers(30)  # enough for the per-theme thresholds (20 units or more)
+    first_project = make_project(answers, name="a", cached=False)
+    second_project = make_project(answers, name="b", cached=False)
     a1 = S.suggest(first_project, model=st_model)
     a2 = S.suggest(first_project, model=st_model)
     b1 = S.suggest(second_project, model=st_model)
@@ -67,6 +77,7 @@ def test_same_inputs_same_outputs(make_project, st_model):
     assert scores == store.run_scores(first_project, a2.id) == store.run_scores(second_project, b1.id)
     assert store.machine_codings(first_project, a1.id) == store.machine_codings(second_project, b1.id)
     assert a1.parameters == a2.parameters == b1.parameters
+    assert a1.parameters["threshold_rule"] == "theme mean + 0.5 sd over the units"
 
 
 def test_demo_run_gives_each_theme_some_units(make_project, st_model):

@@ -3,11 +3,15 @@
 One module per command group; add yours here.
 """
 
-from thematic.cli import agree  # noqa: F401
-from thematic.cli import codebook  # noqa: F401
-from thematic.cli import corpus  # noqa: F401
-from thematic.cli import decisions, review  # noqa: F401
-from thematic.cli import discover  # noqa: F401
-from thematic.cli import export  # noqa: F401
-from thematic.cli import ml  # noqa: F401
-from thematic.cli import scales  # noqa: F401
+from thematic.cli import (  # noqa: F401
+    agree,
+    codebook,
+    corpus,
+    decisions,
+    discover,
+    evaluate,
+    export,
+    ml,
+    review,
+    scales,
+)

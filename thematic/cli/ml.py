@@ -27,7 +27,7 @@ def progress_bar() -> Iterator:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=err_console, transient=True)
+                    TimeRemainingColumn(), console=err_console.real, transient=True)
     tasks: dict[str, int] = {}
 
     def update(task: str, done: int, total: int) -> None:
@@ -119,6 +119,10 @@ def suggest_(
         [], "--threshold", help="A score threshold for every theme (0.3), or THEME=0.3; repeat for several. "
         "Default: each theme's mean score plus half a standard deviation."),
     seed: int = typer.Option(0, "--seed", help="Stored with the run (scoring itself is not random)."),
+    learn: bool = typer.Option(False, "--learn", help="Learn from coders' decisions: a classifier per theme "
+                               "with enough of them (docs/learning.md)."),
+    from_coder: str | None = typer.Option(None, "--from", help="With --learn: whose decisions "
+                                          "(default consensus)."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
 ) -> None:
     """Score every unit against every theme of the current codebook and store the run (coder `machine`)."""
@@ -126,12 +130,21 @@ def suggest_(
 
     choice = model_choice(model, device)
     thresholds = parse_thresholds(threshold)
+    from thematic.cli.evaluate import check_learn_options, learned_note
+    check_learn_options(learn, from_coder, thresholds)
     with open_current() as project, progress_bar() as progress:
-        run = suggest(project, model=choice, thresholds=thresholds, seed=seed, progress=progress)
+        if learn:
+            from thematic.ml.learner import suggest_learned
+            run = suggest_learned(project, from_coder=from_coder or "consensus", model=choice, seed=seed,
+                                  progress=progress)
+        else:
+            run = suggest(project, model=choice, thresholds=thresholds, seed=seed, progress=progress)
     if as_json:
         print_json(run.to_dict())
         return
     render_suggest_run(run)
+    if learn:
+        note(learned_note(run))
 
 
 # -- suggestions -----------------------------------------------------------------------------------------
@@ -234,9 +247,10 @@ def render_run(summary) -> None:
     for col, justify in (("theme", "left"), ("units", "right"), ("% respondents", "right"),
                          ("exemplar", "left")):
         table.add_column(col, justify=justify, overflow="fold" if col == "exemplar" else None)
+    width = 90  # folded over lines in a narrow terminal
     for row in summary.themes:
         table.add_row(safe(row.name), str(row.units), f"{row.percent_respondents:.1f}",
-                      safe(_short(row.exemplar, 70)) if row.exemplar else "-")
+                      safe(_short(row.exemplar, width)) if row.exemplar else "-")
     table.add_row("(no theme)", str(summary.unassigned_units), "", "")
     console.print(table)
     if summary.discovery is not None:

@@ -270,7 +270,8 @@ def list_suggestions(project: Project, run_id: int, *, theme_id: str | None = No
 
 
 def theme_totals(project: Project, run_id: int) -> dict[str, dict]:
-    """theme id -> units assigned, respondents assigned, and the best-scoring assigned unit (id, text)."""
+    """theme id -> units assigned, respondents assigned, and an exemplar: of the units assigned this theme
+    and the fewest others, the best-scoring (id, text, score)."""
     totals: dict[str, dict] = {}
     for theme, n_units, n_respondents in project.execute(
         """SELECT s.theme_id, COUNT(*), COUNT(DISTINCT r.respondent_id)
@@ -281,7 +282,11 @@ def theme_totals(project: Project, run_id: int) -> dict[str, dict]:
         totals[theme] = {"units": n_units, "respondents": n_respondents, "exemplar": None}
     for theme, unit_id, text, score in project.execute(
         """SELECT s.theme_id, s.unit_id, u.text, s.score FROM scores s JOIN units u ON u.id = s.unit_id
-           WHERE s.run_id = ? AND s.assigned = 1 ORDER BY s.theme_id, s.score DESC, s.unit_id""",
+           WHERE s.run_id = ? AND s.assigned = 1
+           ORDER BY s.theme_id,
+                    (SELECT COUNT(*) FROM scores o
+                      WHERE o.run_id = s.run_id AND o.unit_id = s.unit_id AND o.assigned = 1),
+                    s.score DESC, s.unit_id""",
         (run_id,),
     ):
         if totals[theme]["exemplar"] is None:

@@ -1,0 +1,315 @@
+"""The learner: exact leave-one-out ridge, per-theme fits and their minimum, training labels from the log,
+`suggest --learn` runs that `review --order uncertain` can use, and the CLI options."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO
+from thematic.errors import ThematicError
+from thematic.ml import learner as L
+
+KEY_CSV = REPO / "corpora" / "ai-therapy-key.csv"
+THEMES = ["negative-responses", "possibilities-of-ai", "mixed-support", "therapeutic-risks"]
+
+
+def read_key() -> dict[str, frozenset[str]]:
+    """respondent id -> the corpus writer's intended themes (the scripted coder)."""
+    with KEY_CSV.open(encoding="utf-8", newline="") as handle:
+        return {row["respondent_id"]: frozenset(t for t in row["themes"].split(";") if t)
+                for row in csv.DictReader(handle)}
+
+
+KEY = read_key()
+
+
+def code_units(project, coder: str, themes_of, *, units=None, codebook_hash: str | None = "current") -> int:
+    """Record one `code` decision per unit for ``coder``; ``themes_of(unit)`` gives its themes."""
+    from thematic.review.decisions import Decision
+    from thematic.store import corpus
+    from thematic.store.codebooks import require_current
+    from thematic.store.decisions import record_many
+
+    if codebook_hash == "current":
+        codebook_hash = require_current(project).content_hash
+    units = corpus.list_units(project) if units is None else units
+    return record_many(project, [Decision.new(coder, u.id, themes_of(u), codebook_hash=codebook_hash)
+                                 for u in units])
+
+
+def by_key(unit) -> frozenset[str]:
+    return KEY[unit.respondent_id]
+
+
+@pytest.fixture
+def keyed(make_project):
+    """The demo corpus and codebook, every unit coded from the key by `consensus` and by `ana`."""
+    project = make_project()
+    code_units(project, "consensus", by_key)
+    code_units(project, "ana", lambda u: by_key(u) - {"mixed-support"})
+    return project
+
+
+# -- the pieces ------------------------------------------------------------------------------------------
+def test_loo_ridge_equals_refitting_without_each_unit():
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(0)
+    F = rng.normal(size=(30, 40))
+    Y = (rng.random((30, 2)) < 0.4).astype(float)
+    alphas, loo, weights, intercepts = L.loo_ridge(F, Y, alphas=(0.5,))
+    for j in range(2):
+        brute = [Ridge(alpha=0.5).fit(np.delete(F, i, 0), np.delete(Y[:, j], i)).predict(F[i:i + 1])[0]
+                 for i in range(30)]
+        np.testing.assert_allclose(loo[:, j], brute, atol=1e-10)
+        whole = Ridge(alpha=0.5).fit(F, Y[:, j])
+        np.testing.assert_allclose(weights[:, j], whole.coef_, atol=1e-10)
+        assert intercepts[j] == pytest.approx(whole.intercept_, abs=1e-10)
+    assert list(alphas) == [0.5, 0.5]
+
+
+def test_loo_ridge_picks_the_penalty_with_least_held_out_error():
+    rng = np.random.default_rng(1)
+    F = rng.normal(size=(60, 5))
+    y = F @ np.array([1.0, -1.0, 0.5, 0.0, 0.0]) + 0.1 * rng.normal(size=60)
+    alphas, *_ = L.loo_ridge(F, y, alphas=(0.01, 1000.0))
+    assert alphas[0] == 0.01  # a strong signal: little shrinkage wins
+
+
+def test_best_threshold_and_kappa():
+    y = np.array([0, 0, 0, 1, 1, 1], dtype=bool)
+    threshold, kappa = L.best_threshold(y, np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8]))
+    assert kappa == 1.0 and 0.3 < threshold < 0.6
+    assert np.isnan(L.kappas_at(np.zeros(4, bool), np.zeros((1, 4), bool))[0])
+
+
+def separable(n=80, d=16, seed=0):
+    """Two themes: theme 0 lives along axis 0, theme 1 has only three positives."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(n, d))
+    labels = np.zeros((n, 2), dtype=bool)
+    labels[:, 0] = vectors[:, 0] > 0.3
+    labels[:3, 1] = True
+    prototype = rng.normal(scale=0.1, size=(n, 2))
+    return vectors, prototype, labels
+
+
+def test_fit_learns_themes_with_enough_decisions_and_keeps_the_prototype_for_the_rest():
+    vectors, prototype, labels = separable()
+    learner = L.fit(vectors, prototype, labels, ["a", "b"])
+    assert learner.learned.tolist() == [True, False]
+    assert learner.fits[1].method == L.TOO_FEW and learner.fits[1].positives == 3
+    assert learner.fits[0].training_kappa > 0.8
+    zero_thresholds = np.array([0.05, 0.07])
+    zero_assigned = prototype >= zero_thresholds
+    scores, thresholds, assigned = learner.predict(vectors, prototype, zero_thresholds, zero_assigned)
+    assert np.all((scores[:, 0] >= 0) & (scores[:, 0] <= 1))  # a probability
+    np.testing.assert_array_equal(scores[:, 1], prototype[:, 1].round(L.DECIMALS))  # untouched
+    assert thresholds[1] == 0.07 and thresholds[0] == learner.fits[0].threshold
+    np.testing.assert_array_equal(assigned[:, 1], zero_assigned[:, 1])
+    np.testing.assert_array_equal(assigned[:, 0], scores[:, 0] >= thresholds[0])
+    assert (assigned[:, 0] == labels[:, 0]).mean() > 0.9
+
+
+def test_the_minimum_counts_positives_and_negatives():
+    vectors, prototype, labels = separable()
+    labels[:, 1] = True
+    labels[:4, 1] = False  # 76 positives, 4 negatives: too few negatives
+    learner = L.fit(vectors, prototype, labels, ["a", "b"])
+    assert learner.fits[1].method == L.TOO_FEW and learner.fits[1].negatives == 4
+    assert L.MIN_POSITIVES == 5 and L.MIN_NEGATIVES == 5
+
+
+def test_unknown_decisions_count_for_nothing():
+    vectors, prototype, labels = separable()
+    known = np.ones_like(labels)
+    known[:40, 0] = False
+    learner = L.fit(vectors, prototype, labels, ["a", "b"], known=known)
+    assert learner.fits[0].positives + learner.fits[0].negatives == 40
+
+
+def test_fit_is_deterministic():
+    vectors, prototype, labels = separable()
+    one = L.fit(vectors, prototype, labels, ["a", "b"]).predict(vectors, prototype, np.zeros(2), labels)
+    two = L.fit(vectors, prototype, labels, ["a", "b"]).predict(vectors, prototype, np.zeros(2), labels)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# -- training labels from the decision log ---------------------------------------------------------------
+def test_training_labels_follow_the_latest_standing_decision(make_project):
+    from thematic.review.decisions import Decision
+    from thematic.store import corpus
+    from thematic.store.decisions import record_many
+
+    project = make_project()
+    units = corpus.list_units(project)[:3]
+    on_third = Decision.new("ana", units[2].id, {"mixed-support"})
+    record_many(project, [
+        Decision.new("ana", units[0].id, {"mixed-support"}),
+        Decision.new("ana", units[0].id, {"therapeutic-risks"}),
+        Decision.new("ana", units[1].id, {"negative-responses", "not-in-codebook"}),
+        on_third,
+    ])
+    record_many(project, [Decision.new("ana", units[2].id, kind="undo", target_uuid=on_third.uuid)])
+    labels = L.training_labels(project, THEMES, from_coder="ana")
+    assert labels.unit_ids == sorted([units[0].id, units[1].id])
+    rows = dict(zip(labels.unit_ids, labels.labels.tolist(), strict=True))
+    assert rows[units[0].id] == [False, False, False, True]
+    assert rows[units[1].id] == [True, False, False, False]
+    assert labels.known.all()
+
+
+def test_a_theme_added_later_is_unknown_in_earlier_decisions(make_project, tmp_path):
+    import yaml
+
+    from tests.conftest import DEMO_CODEBOOK
+    from thematic.codebook.load import load_codebook
+    from thematic.store import corpus
+    from thematic.store.codebooks import use_codebook
+
+    project = make_project()
+    data = yaml.safe_load(DEMO_CODEBOOK.read_text(encoding="utf-8"))
+    data["themes"] = [t for t in data["themes"] if t["id"] != "mixed-support"]
+    older = tmp_path / "older.yaml"
+    older.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    old_version = use_codebook(project, load_codebook(older))
+    units = corpus.list_units(project)
+    code_units(project, "ana", by_key, units=units[:10], codebook_hash=old_version.content_hash)
+    use_codebook(project, load_codebook(DEMO_CODEBOOK))
+    code_units(project, "ana", by_key, units=units[10:20])
+    labels = L.training_labels(project, THEMES, from_coder="ana")
+    column = THEMES.index("mixed-support")
+    known = dict(zip(labels.unit_ids, labels.known[:, column].tolist(), strict=True))
+    assert [known[u.id] for u in units[:20]] == [False] * 10 + [True] * 10
+    assert labels.known[:, [0, 1, 3]].all()
+
+
+def test_errors_about_the_coder(make_project):
+    project = make_project()
+    with pytest.raises(ThematicError, match=re.escape(
+            "coder 'consensus' has coded no units (code some with `thematic review --coder NAME`; "
+            "nobody has coded yet)")):
+        L.training_labels(project, THEMES)
+    code_units(project, "ben", by_key)
+    with pytest.raises(ThematicError, match=re.escape(
+            "coder 'consensus' has coded no units (code some with `thematic review --coder NAME`; "
+            "coders with decisions: ben; pass --from CODER)")):
+        L.training_labels(project, THEMES)
+    with pytest.raises(ThematicError, match=re.escape(
+            "--from machine would teach the machine its own suggestions (pass --from with a human coder, "
+            "or leave it out for consensus)")):
+        L.training_labels(project, THEMES, from_coder="machine")
+
+
+def test_too_few_decisions_everywhere_is_an_error(make_project, bow):
+    from thematic.store import corpus
+
+    project = make_project()
+    code_units(project, "ana", by_key, units=corpus.list_units(project)[:6])
+    with pytest.raises(ThematicError) as caught:
+        L.suggest_learned(project, from_coder="ana", model=bow)
+    assert str(caught.value) == (
+        "no theme has enough decisions from 'ana' to learn from: each needs at least 5 units coded with it "
+        "and 5 without it (now: negative-responses 4+/2-; possibilities-of-ai 0+/6-; mixed-support 1+/5-; "
+        "therapeutic-risks 1+/5-) (code more units, e.g. `thematic review --order uncertain`)")
+
+
+# -- suggest --learn: the stored run ---------------------------------------------------------------------
+def test_suggest_learned_stores_a_run_that_says_what_it_learned(keyed, bow):
+    from thematic.store import ml as store
+
+    run = L.suggest_learned(keyed, model=bow, seed=3)
+    stored = store.get_suggest_run(keyed, run.id)
+    params = stored["parameters"]
+    assert params["learn"] is True and params["from_coder"] == "consensus" and params["seed"] == 3
+    assert params["method"] == L.METHOD and params["coded_units"] == run.units
+    assert params["min_positives"] == 5 and params["min_negatives"] == 5
+    assert set(params["themes"]) == set(THEMES)
+    for theme in THEMES:
+        info = params["themes"][theme]
+        assert info["method"] == "learned"
+        assert info["positives"] == sum(theme in KEY[r] for r in _respondents(keyed))
+        assert info["positives"] + info["negatives"] == run.units
+        assert params["thresholds"][theme] == info["threshold"]
+    scores = store.run_scores(keyed, run.id)
+    assert len(scores) == run.units and all(set(per) == set(THEMES) for per in scores.values())
+    for per in scores.values():
+        for theme, (score, assigned) in per.items():
+            assert 0.0 <= score <= 1.0
+            assert assigned == (score >= params["thresholds"][theme])
+    assert json.loads(json.dumps(params)) == params
+
+
+def _respondents(project) -> set[str]:
+    from thematic.store import corpus
+
+    return {u.respondent_id for u in corpus.list_units(project)}
+
+
+def test_suggest_learned_is_repeatable_and_follows_the_chosen_coder(keyed, bow):
+    from thematic.store import ml as store
+
+    one = store.run_scores(keyed, L.suggest_learned(keyed, model=bow).id)
+    two = store.run_scores(keyed, L.suggest_learned(keyed, model=bow).id)
+    assert one == two
+    ana = L.suggest_learned(keyed, model=bow, from_coder="ana")
+    assert ana.parameters["from_coder"] == "ana"
+    assert ana.parameters["themes"]["mixed-support"]["method"] == L.TOO_FEW
+    assert ana.parameters["themes"]["mixed-support"]["positives"] == 0
+    zero_shot = ana.parameters["zero_shot"]["thresholds"]["mixed-support"]
+    assert ana.parameters["thresholds"]["mixed-support"] == zero_shot
+
+
+def test_review_order_uncertain_serves_units_nearest_the_learned_thresholds(keyed, bow):
+    from thematic.review.session import plan_walk
+    from thematic.store import ml as store
+    from thematic.store.codebooks import require_current
+
+    run = L.suggest_learned(keyed, model=bow)
+    walk = plan_walk(keyed, require_current(keyed), order="uncertain")
+    assert walk.run_id == run.id
+    scores = store.run_scores(keyed, run.id)
+    cut = run.parameters["thresholds"]
+    margins = [min(abs(scores[u.id][t][0] - cut[t]) for t in THEMES) for u in walk.units]
+    assert margins == sorted(margins)
+
+
+# -- the CLI ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def keyed_cli(keyed, bow, monkeypatch):
+    """`thematic` against the keyed project, with the bag-of-words model standing in for the default."""
+    from thematic.cli import ml as cli_ml
+
+    monkeypatch.setattr(cli_ml, "model_choice", lambda model, device: bow)
+    return keyed
+
+
+def test_cli_suggest_learn(cli, keyed_cli):
+    result = cli("suggest", "--learn", "--from", "ana", project=keyed_cli.path)
+    assert result.exit_code == 0, result.stderr
+    assert "suggest run 1:" in result.stdout
+    assert ("learned from ana's 112 coded units: 3 of 4 themes learned; mixed-support kept zero-shot scores "
+            "(fewer than 5 units coded with, or 5 without, the theme); check the figures with "
+            "`thematic evaluate`") in " ".join(result.stderr.split())
+    result = cli("suggest", "--learn", "--json", project=keyed_cli.path)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["parameters"]["from_coder"] == "consensus"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--from", "ana"), "error: --from needs --learn (thematic suggest --learn --from ana)"),
+    (("--learn", "--threshold", "0.3"), "error: --threshold cannot be used with --learn (learned thresholds "
+     "come from the coders' decisions; drop one of the two)"),
+    (("--learn", "--from", "zoe"), "error: coder 'zoe' has coded no units (code some with `thematic review "
+     "--coder NAME`; coders with decisions: ana, consensus; pass --from CODER)"),
+])
+def test_cli_suggest_learn_errors(cli, keyed_cli, args, message):
+    result = cli("suggest", *args, project=keyed_cli.path)
+    assert result.exit_code == 2
+    assert " ".join(result.stderr.split()) == message

@@ -1,0 +1,112 @@
+"""`thematic evaluate`: cross-validated machine-vs-human agreement per theme, and a learning curve."""
+
+from __future__ import annotations
+
+import math
+
+import typer
+
+from thematic.cli.app import app
+from thematic.cli.context import open_current
+from thematic.cli.output import console, note, print_json, safe
+from thematic.errors import ThematicError
+
+FORMATS = ("table", "json")
+
+
+def _interval(figure, digits: int = 2) -> str:
+    if math.isnan(figure.low) or math.isnan(figure.high):
+        return "-"
+    return f"[{figure.low:.{digits}f}, {figure.high:.{digits}f}]"
+
+
+def _number(value: float, digits: int = 3) -> str:
+    return "undefined" if value != value else f"{value:.{digits}f}"
+
+
+@app.command("evaluate")
+def evaluate_(
+    from_coder: str = typer.Option("consensus", "--from", help="Whose decisions to learn from and compare "
+                                   "with (default: consensus, the reconciled codings)."),
+    folds: int = typer.Option(5, "--folds", help="Cross-validation folds (units split by respondent)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the folds, the curve's subsets and the bootstrap."),
+    format: str = typer.Option("table", "--format", help="table or json."),
+    model: str | None = typer.Option(None, "--model", help="Embedding model: an installed model's name or a "
+                                     "model folder (default all-MiniLM-L6-v2)."),
+) -> None:
+    """Machine-vs-human agreement on units the model never trained on (cross-validated), per theme."""
+    if format not in FORMATS:
+        raise ThematicError(f"unknown format '{format}' (choose table or json)")
+    from thematic.cli.ml import model_choice, progress_bar
+    from thematic.ml.evaluate import evaluate
+
+    choice = model_choice(model, None)
+    with open_current() as project, progress_bar() as progress:
+        result = evaluate(project, from_coder=from_coder, folds=folds, seed=seed, model=choice,
+                          progress=progress)
+    if format == "json":
+        print_json(result.to_dict())
+        return
+    render(result)
+
+
+def render(result) -> None:
+    from rich.table import Table
+
+    console.print(f"machine vs {safe(result.from_coder)}: {result.coded_units} coded units "
+                  f"({result.respondents} respondents), codebook {safe(result.codebook)} "
+                  f"(version {result.codebook_version}), model {safe(result.model)}, "
+                  f"{result.folds}-fold cross-validation")
+    table = Table(show_edge=False)
+    for col in ("theme", "coded", "coder +", "machine +", "learned in"):
+        table.add_column(col, justify="left" if col == "theme" else "right")
+    for row in result.themes:
+        table.add_row(safe(row.theme_id), str(row.units), str(row.positives), str(row.machine_positives),
+                      f"{row.learned_folds}/{result.folds} folds")
+    console.print(table)
+    table = Table(show_edge=False)
+    for col in ("theme", "measure", "machine", "95% CI", "zero-shot"):
+        table.add_column(col, justify="left" if col in ("theme", "measure") else "right")
+    for row in result.themes:
+        for i, (name, figure, zero) in enumerate((("kappa", row.kappa, row.zero_shot_kappa),
+                                                  ("AC1", row.ac1, None), ("precision", row.precision, None),
+                                                  ("recall", row.recall, None))):
+            table.add_row(safe(row.theme_id) if i == 0 else "", name, _number(figure.estimate, 2),
+                          _interval(figure), "" if zero is None else _number(zero.estimate, 2),
+                          end_section=i == 3)
+    console.print(table)
+    console.print(f"mean kappa over themes: {_number(result.macro_kappa)} learned, "
+                  f"{_number(result.zero_shot_macro_kappa)} zero-shot")
+    if result.curve:
+        console.print("\nlearning curve (coded units each fold's model learned from):")
+        curve = Table(show_edge=False)
+        for col in ("coded units", "mean kappa", "zero-shot", "themes learned"):
+            curve.add_column(col, justify="right")
+        for point in result.curve:
+            curve.add_row(str(point.coded_units), _number(point.macro_kappa),
+                          _number(point.zero_shot_macro_kappa), f"{point.themes_learned:.1f}")
+        console.print(curve)
+    note(result.method)
+
+
+# -- for `thematic suggest --learn [--from CODER]` (thematic/cli/ml.py) -------------------------------------
+def check_learn_options(learn: bool, from_coder: str | None, thresholds) -> None:
+    """The option combinations `suggest` refuses: --from without --learn, --threshold with --learn."""
+    if from_coder is not None and not learn:
+        raise ThematicError(f"--from needs --learn (thematic suggest --learn --from {from_coder})")
+    if learn and thresholds is not None:
+        raise ThematicError("--threshold cannot be used with --learn (learned thresholds come from the "
+                            "coders' decisions; drop one of the two)")
+
+
+def learned_note(run) -> str:
+    """One line under a learned run: whose decisions, and which themes kept their zero-shot scores."""
+    params = run.parameters
+    themes = params.get("themes", {})
+    kept = [tid for tid, info in themes.items() if info.get("method") != "learned"]
+    line = (f"learned from {params.get('from_coder')}'s {params.get('coded_units')} coded units: "
+            f"{len(themes) - len(kept)} of {len(themes)} themes learned")
+    if kept:
+        line += (f"; {', '.join(kept)} kept zero-shot scores (fewer than {params.get('min_positives')} units "
+                 f"coded with, or {params.get('min_negatives')} without, the theme)")
+    return line + "; check the figures with `thematic evaluate`"

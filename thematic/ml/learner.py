@@ -1,0 +1,521 @@
+"""Suggestions that learn from coders: per-theme classifiers on the unit embeddings, trained on a coder's
+decisions and combined with the codebook's prototype scores.
+
+What is learned, per theme (``docs/learning.md`` gives the reasons and the figures behind them):
+
+1. A ridge regression of the 0/1 decision on the unit's embedding, with an unpenalised intercept; its
+   penalty (from :data:`ALPHAS`) is the one with the smallest leave-one-out squared error. Ridge has
+   exact leave-one-out predictions in closed form (``e_i / (1 - h_ii)``: one SVD serves every theme and
+   every penalty), so what follows is fitted on held-out ridge outputs of the training decisions.
+2. Combination and calibration: a logistic regression (scikit-learn, ``C=1``) of the decision on four
+   numbers: the held-out ridge output ``r_t``; the prototype score ``p_t`` (z-scored over the training
+   units); and how far each stands above the unit's best other theme (``p_t - max p_t'`` over every
+   theme, ``r_t - max r_t'`` over the learned ones). Its output is the stored score, a probability.
+   Fitting it on held-out ridge outputs is Platt scaling as scikit-learn's
+   ``CalibratedClassifierCV(method="sigmoid")`` does it, with leave-one-out in place of k refits and
+   the prototype as a second input: with few decisions it leans on the prototype, with many on the
+   ridge, and the "above the best other theme" inputs learn whether the coder gives one theme per unit
+   or several (the zero-shot rule's fixed margin, learned).
+3. Threshold: the probability that maximises Cohen's kappa against the training decisions (midpoints
+   between distinct values; ties: the middle one).
+
+A theme needs at least :data:`MIN_POSITIVES` positive and :data:`MIN_NEGATIVES` negative decisions to
+be learned; below that it keeps its zero-shot prototype score, threshold and assignment unchanged.
+
+Nothing is random: the same decisions and vectors give the same scores (the seed is stored anyway).
+:func:`learned_scores` scores every unit of the project, the training units among them (in-sample);
+:mod:`thematic.ml.evaluate` gives the held-out figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from thematic.errors import ThematicError
+
+#: Decisions a theme needs before it is learned: positives (the coder gave it) and negatives (the coder
+#: coded the unit without it). The combining logistic regression has five coefficients; below five
+#: positives it and the kappa-optimal threshold rest on one or two units. On Counsel Chat a minimum of
+#: 3 or 10 gave the same learning curve as 5 within noise (docs/learning.md).
+MIN_POSITIVES = 5
+MIN_NEGATIVES = 5
+ALPHAS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+#: Inverse penalty of the combining logistic regression (scikit-learn's default; on Counsel Chat train+val
+#: at 400 coded units, 0.3 did worse by 0.02 macro kappa and 10 better by 0.006, within repeat spread).
+COMBINE_C = 1.0
+#: The "above the best other theme" inputs are clipped to this, so one extreme unit cannot steer a fit.
+RELATIVE_CLIP = 5.0
+DECIMALS = 6
+METHOD = ("ridge regression on the unit embedding (penalty by leave-one-out error); a logistic regression "
+          "combines its leave-one-out output with the z-scored prototype score and how far each stands "
+          "above the unit's best other theme (calibrated probabilities); threshold maximises kappa on the "
+          "training decisions")
+
+LEARNED = "learned"
+TOO_FEW = "prototype (too few decisions)"
+
+
+# -- training labels from the decision log ------------------------------------------------------------
+@dataclass
+class TrainingLabels:
+    """A coder's current codings as a matrix: ``labels[i, t]`` the coder gave theme ``t`` to unit
+    ``unit_ids[i]``; ``known[i, t]`` theme ``t`` was in the codebook version the coder was looking at
+    (a theme added later is neither a positive nor a negative there)."""
+
+    coder: str
+    unit_ids: list[str]
+    labels: np.ndarray  # (n, themes) bool
+    known: np.ndarray  # (n, themes) bool
+
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(positives, negatives) per theme."""
+        positives = (self.labels & self.known).sum(axis=0)
+        negatives = (~self.labels & self.known).sum(axis=0)
+        return positives, negatives
+
+
+def training_labels(project, theme_ids: Sequence[str], *, from_coder: str = "consensus") -> TrainingLabels:
+    """The coder's current codings (latest standing ``code`` decision per unit) against ``theme_ids``.
+
+    A decision made under a codebook version that lacked a theme does not count for that theme. Themes
+    the coder used that ``theme_ids`` lacks are ignored. No coding at all: a ThematicError.
+    """
+    from thematic.review.decisions import MACHINE, effective
+    from thematic.store import decisions as log
+    from thematic.store.codebooks import version_by_hash
+
+    if from_coder == MACHINE:
+        raise ThematicError("--from machine would teach the machine its own suggestions "
+                            "(pass --from with a human coder, or leave it out for consensus)")
+    latest = {}
+    for decision in effective(log.decisions(project, coder=from_coder)):
+        if decision.kind == "code":
+            latest[decision.unit_id] = decision
+    if not latest:
+        coded = [c for c in log.coders(project) if c != MACHINE]
+        raise ThematicError(
+            f"coder '{from_coder}' has coded no units (code some with `thematic review --coder NAME`; "
+            + (f"coders with decisions: {', '.join(coded)}; pass --from CODER)" if coded
+               else "nobody has coded yet)"))
+    index = {tid: t for t, tid in enumerate(theme_ids)}
+    unit_ids = sorted(latest)
+    labels = np.zeros((len(unit_ids), len(theme_ids)), dtype=bool)
+    known = np.ones((len(unit_ids), len(theme_ids)), dtype=bool)
+    versions: dict[str, frozenset[str] | None] = {}
+    for i, unit_id in enumerate(unit_ids):
+        decision = latest[unit_id]
+        for theme in decision.themes:
+            if theme in index:
+                labels[i, index[theme]] = True
+        content_hash = decision.codebook_hash
+        if content_hash:
+            if content_hash not in versions:
+                version = version_by_hash(project, content_hash)
+                versions[content_hash] = None if version is None else frozenset(version.codebook.ids())
+            seen = versions[content_hash]
+            if seen is not None:
+                for tid, t in index.items():
+                    if tid not in seen:
+                        known[i, t] = False
+    return TrainingLabels(from_coder, unit_ids, labels, known)
+
+
+# -- the pieces ------------------------------------------------------------------------------------------
+def kappas_at(y: np.ndarray, predictions: np.ndarray) -> np.ndarray:
+    """Cohen's kappa of each row of ``predictions`` (k x n bools) against ``y`` (n bools); nan where
+    undefined (both constant and equal)."""
+    y = np.asarray(y, dtype=bool)
+    predictions = np.asarray(predictions, dtype=bool)
+    p_o = (predictions == y[None, :]).mean(axis=1)
+    a = predictions.mean(axis=1)
+    b = y.mean()
+    p_e = a * b + (1 - a) * (1 - b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kappa = (p_o - p_e) / (1 - p_e)
+    return np.where(p_e >= 1 - 1e-12, np.nan, kappa)
+
+
+def best_threshold(y: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
+    """(threshold, kappa): the cut between distinct scores that maximises Cohen's kappa of
+    ``scores >= threshold`` against ``y``; ties: the middle one of the tied cuts.
+
+    >>> threshold, kappa = best_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.7, 0.9]))
+    >>> round(threshold, 6), kappa
+    (0.45, 1.0)
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    values = np.unique(scores)
+    cuts = np.concatenate([[values[0] - 1e-6], (values[1:] + values[:-1]) / 2, [values[-1] + 1e-6]])
+    kappa = np.nan_to_num(kappas_at(y, scores[None, :] >= cuts[:, None]), nan=-1.0)
+    ties = np.flatnonzero(kappa >= kappa.max() - 1e-12)
+    return float(cuts[ties[len(ties) // 2]]), float(kappa.max())
+
+
+def loo_ridge(features: np.ndarray, targets: np.ndarray, alphas: Sequence[float] = ALPHAS):
+    """Ridge regressions of each column of ``targets`` on ``features``, with an unpenalised intercept, each
+    with the penalty from ``alphas`` that has the smallest leave-one-out squared error.
+
+    Returns (alphas chosen, leave-one-out predictions (n, k), weights (d, k), intercepts (k,)). The
+    leave-one-out prediction of unit i is ``y_i - (y_i - fit_i) / (1 - h_ii)``, ``h`` the diagonal of
+    the hat matrix ``11'/n + Fc (Fc'Fc + alpha I)^-1 Fc'`` (Fc: centred features); for ridge this is
+    exactly the prediction of a fit without unit i (tests/ml/test_learner.py checks it against
+    scikit-learn's Ridge refitted n times).
+    """
+    F = np.asarray(features, dtype=np.float64)
+    Y = np.asarray(targets, dtype=np.float64)
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    n = F.shape[0]
+    mean = F.mean(axis=0)
+    U, s, Vt = np.linalg.svd(F - mean, full_matrices=False)
+    y_mean = Y.mean(axis=0)
+    UtY = U.T @ (Y - y_mean)
+    U2 = U**2
+    best_press = np.full(Y.shape[1], np.inf)
+    chosen = np.zeros(Y.shape[1])
+    loo = np.zeros_like(Y)
+    for alpha in alphas:
+        shrink = s**2 / (s**2 + alpha)
+        fitted = U @ (shrink[:, None] * UtY) + y_mean
+        h = U2 @ shrink + 1.0 / n
+        held_out = Y - (Y - fitted) / np.maximum(1.0 - h, 1e-9)[:, None]
+        press = ((Y - held_out) ** 2).mean(axis=0)
+        better = press < best_press - 1e-12
+        best_press[better] = press[better]
+        chosen[better] = alpha
+        loo[:, better] = held_out[:, better]
+    weights = np.zeros((F.shape[1], Y.shape[1]))
+    for alpha in np.unique(chosen):
+        cols = chosen == alpha
+        weights[:, cols] = Vt.T @ ((s / (s**2 + alpha))[:, None] * UtY[:, cols])
+    intercepts = y_mean - mean @ weights
+    return chosen, loo, weights, intercepts
+
+
+def relative(matrix: np.ndarray) -> np.ndarray:
+    """Each column minus the largest of the other columns, row by row (zeros for a single column).
+
+    >>> relative(np.array([[0.5, 0.2, 0.1]])).tolist()
+    [[0.3, -0.3, -0.4]]
+    """
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if matrix.shape[1] < 2:
+        return np.zeros_like(matrix)
+    ordered = np.sort(matrix, axis=1)
+    top, second = ordered[:, -1:], ordered[:, -2:-1]
+    return np.round(matrix - np.where(matrix >= top, second, top), 12)
+
+
+def combine_inputs(ridge_outputs: np.ndarray, prototype_z: np.ndarray, learned: np.ndarray) -> np.ndarray:
+    """The combining regression's inputs, (units, themes, 4): ridge output, z-scored prototype score, and
+    how far each stands above the unit's best other theme (prototype: over every theme; ridge: over
+    the learned themes), clipped to +-:data:`RELATIVE_CLIP`."""
+    R = np.asarray(ridge_outputs, dtype=np.float64)
+    Pz = np.asarray(prototype_z, dtype=np.float64)
+    above_p = np.clip(relative(Pz), -RELATIVE_CLIP, RELATIVE_CLIP)
+    above_r = np.zeros_like(R)
+    if learned.sum() >= 2:
+        above_r[:, learned] = np.clip(relative(R[:, learned]), -RELATIVE_CLIP, RELATIVE_CLIP)
+    return np.stack([R, Pz, above_p, above_r], axis=2)
+
+
+# -- the learner -----------------------------------------------------------------------------------------
+@dataclass
+class ThemeFit:
+    """How one theme is scored: learned or left with its prototype, its decisions, threshold and fit."""
+
+    theme_id: str
+    method: str
+    positives: int
+    negatives: int
+    threshold: float | None = None
+    training_kappa: float | None = None  # at the threshold, ridge outputs held out (leave-one-out)
+    alpha: float | None = None
+    coefficients: tuple[float, ...] | None = None  # of the combining regression, then its intercept
+
+    def describe(self) -> dict:
+        out = {"method": self.method, "positives": int(self.positives), "negatives": int(self.negatives)}
+        for name in ("threshold", "training_kappa", "alpha"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = round(float(value), DECIMALS)
+        if self.coefficients is not None:
+            names = ("ridge", "prototype", "prototype_above_others", "ridge_above_others", "intercept")
+            out["combination"] = {k: round(float(v), DECIMALS)
+                                  for k, v in zip(names, self.coefficients, strict=True)}
+        return out
+
+
+@dataclass
+class Learner:
+    """Per-theme fits learned from one set of decisions; :meth:`predict` scores any units."""
+
+    theme_ids: list[str]
+    fits: list[ThemeFit]
+    weights: np.ndarray = field(repr=False)  # (d, themes) ridge weights; zero columns where not learned
+    intercepts: np.ndarray = field(repr=False)
+    prototype_mean: np.ndarray = field(repr=False)
+    prototype_scale: np.ndarray = field(repr=False)
+    training_units: int = 0
+
+    @property
+    def learned(self) -> np.ndarray:
+        """Per theme: scored by this learner (True) or left with its zero-shot prototype (False)."""
+        return np.array([f.method == LEARNED for f in self.fits], dtype=bool)
+
+    def predict(self, vectors: np.ndarray, prototype_scores: np.ndarray, zero_shot_thresholds: np.ndarray,
+                zero_shot_assigned: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(scores, thresholds, assigned) for units with these vectors and prototype scores.
+
+        Learned themes: calibrated probabilities, assigned at or above the learned threshold. Other
+        themes: the prototype scores, zero-shot thresholds and zero-shot assignments as given.
+        """
+        prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
+        scores = prototype_scores.copy()
+        thresholds = np.asarray(zero_shot_thresholds, dtype=np.float64).copy()
+        assigned = np.asarray(zero_shot_assigned, dtype=bool).copy()
+        learned = self.learned
+        if learned.any() and len(scores):
+            R = np.asarray(vectors, dtype=np.float64) @ self.weights + self.intercepts
+            Pz = (prototype_scores - self.prototype_mean) / self.prototype_scale
+            inputs = combine_inputs(R, Pz, learned)
+            for t in np.flatnonzero(learned):
+                fit = self.fits[t]
+                coef = np.asarray(fit.coefficients)
+                scores[:, t] = _sigmoid(inputs[:, t, :] @ coef[:-1] + coef[-1])
+                thresholds[t] = fit.threshold
+            scores = np.round(scores, DECIMALS)
+            assigned[:, learned] = scores[:, learned] >= thresholds[learned][None, :]
+        elif learned.any():
+            thresholds[learned] = [self.fits[t].threshold for t in np.flatnonzero(learned)]
+        return scores, thresholds, assigned
+
+    def describe(self) -> dict:
+        return {fit.theme_id: fit.describe() for fit in self.fits}
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+
+
+def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, theme_ids: Sequence[str], *,
+        known: np.ndarray | None = None) -> Learner:
+    """Learn every theme that has enough decisions, from these training units only (rows of the arrays).
+
+    ``vectors``: (n, d) unit embeddings; ``prototype_scores``: (n, themes); ``labels``: (n, themes)
+    bools; ``known``: (n, themes) bools, False where a decision says nothing about a theme (default:
+    all True). Pure: reads nothing but its arguments.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    vectors = np.asarray(vectors, dtype=np.float64)
+    prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
+    labels = np.asarray(labels, dtype=bool)
+    n, n_themes = labels.shape
+    known = np.ones_like(labels) if known is None else np.asarray(known, dtype=bool)
+    if vectors.shape[0] != n or prototype_scores.shape != (n, n_themes) or known.shape != labels.shape:
+        raise ValueError("vectors, prototype_scores, labels and known must have one row per training unit")
+    dim = vectors.shape[1] if vectors.ndim == 2 else 0
+    positives = (labels & known).sum(axis=0)
+    negatives = (~labels & known).sum(axis=0)
+    learned = (positives >= MIN_POSITIVES) & (negatives >= MIN_NEGATIVES)
+    mean = prototype_scores.mean(axis=0) if n else np.zeros(n_themes)
+    scale = prototype_scores.std(axis=0) if n else np.ones(n_themes)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    weights = np.zeros((dim, n_themes))
+    intercepts = np.zeros(n_themes)
+    alphas = np.zeros(n_themes)
+    R = np.zeros((n, n_themes))  # held-out ridge outputs: leave-one-out where known, else plain predictions
+    for mask in {known[:, t].tobytes() for t in np.flatnonzero(learned)}:
+        rows = np.frombuffer(mask, dtype=bool)
+        themes = [t for t in np.flatnonzero(learned) if known[:, t].tobytes() == mask]
+        chosen, loo, W, b = loo_ridge(vectors[rows], labels[np.ix_(rows, themes)])
+        weights[:, themes], intercepts[themes], alphas[themes] = W, b, chosen
+        R[np.ix_(rows, themes)] = loo
+        if (~rows).any():
+            R[np.ix_(~rows, themes)] = vectors[~rows] @ W + b
+    inputs = combine_inputs(R, (prototype_scores - mean) / scale, learned)
+    fits: list[ThemeFit] = []
+    for t, theme_id in enumerate(theme_ids):
+        if not learned[t]:
+            fits.append(ThemeFit(theme_id, TOO_FEW, int(positives[t]), int(negatives[t])))
+            continue
+        rows = known[:, t]
+        y = labels[rows, t]
+        combiner = LogisticRegression(C=COMBINE_C, max_iter=1000).fit(inputs[rows, t, :], y)
+        probabilities = combiner.predict_proba(inputs[rows, t, :])[:, 1]
+        threshold, kappa = best_threshold(y, probabilities)
+        threshold = round(threshold, DECIMALS)  # scores are rounded so; the stored run compares the two
+        coefficients = (*map(float, combiner.coef_[0]), float(combiner.intercept_[0]))
+        fits.append(ThemeFit(theme_id, LEARNED, int(positives[t]), int(negatives[t]), threshold, kappa,
+                             float(alphas[t]), coefficients))
+    return Learner(list(theme_ids), fits, weights, intercepts, mean, scale, n)
+
+
+# -- zero-shot prototype scores for a project ------------------------------------------------------------
+@dataclass
+class PrototypeScores:
+    """What a zero-shot suggest run computes: scores, thresholds and assignments, and how."""
+
+    scores: np.ndarray
+    thresholds: np.ndarray
+    assigned: np.ndarray
+    rule: str
+    lemmatizer: str
+    settings: dict
+    theme_texts: dict
+
+
+def prototype_scores(project, units, themes, *, model=None, vectors: np.ndarray | None = None
+                     ) -> PrototypeScores:
+    """The zero-shot scores of ``units`` against ``themes``, exactly as ``thematic suggest`` makes them
+    (thresholds from the score distribution over ``units``)."""
+    from dataclasses import asdict
+
+    from thematic.ml import suggest as S
+    from thematic.ml.embed import unit_vectors
+
+    settings = S.Settings()
+    U = unit_vectors(project, units, model=model) if vectors is None else vectors
+    theme_vectors = S.embed_theme_texts(project, themes, model=model)
+    hits, lemmatizer_name = S.keyword_hits([u.text for u in units], themes)
+    scores = S.score_matrix(U, theme_vectors, hits, settings)
+    thresholds, rule = S.theme_thresholds(scores, settings)
+    assigned = S.assign(scores, thresholds, settings.margin)
+    theme_texts = {t.id: {"positive": int((theme_vectors.positive_owner == i).sum()),
+                          "negative": int((theme_vectors.negative_owner == i).sum())}
+                   for i, t in enumerate(themes)}
+    return PrototypeScores(scores, np.asarray(thresholds, dtype=np.float64), assigned, rule, lemmatizer_name,
+                           asdict(settings), theme_texts)
+
+
+# -- for the project -------------------------------------------------------------------------------------
+def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequence[str], *,
+                   from_coder: str = "consensus", seed: int = 0, vectors: np.ndarray | None = None,
+                   model=None, zero_shot_thresholds: np.ndarray | None = None,
+                   zero_shot_assigned: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Scores of ``units`` (units x themes) learned from ``from_coder``'s decisions, with per-theme
+    thresholds and what was done, as (scores, thresholds, info).
+
+    Training units are the coder's coded units among ``units``. ``prototype_scores`` are the zero-shot
+    scores of ``units`` (same row order); themes with too few decisions keep them, with the zero-shot
+    thresholds and assignments (computed from ``prototype_scores`` when not given). ``info``: JSON-ready
+    ``themes`` (per theme: method, positives, negatives, threshold, leave-one-out kappas, ...),
+    ``coded_units``, ``from_coder``, ``seed``, ``method``, plus ``assigned`` (a units x themes
+    bool array; not JSON).
+    """
+    from thematic.ml import suggest as S
+    from thematic.ml.embed import unit_vectors
+
+    theme_ids = list(theme_ids)
+    prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
+    if prototype_scores.shape != (len(units), len(theme_ids)):
+        raise ValueError("prototype_scores must have one row per unit and one column per theme")
+    training = training_labels(project, theme_ids, from_coder=from_coder)
+    position = {u.id: i for i, u in enumerate(units)}
+    rows = [k for k, unit_id in enumerate(training.unit_ids) if unit_id in position]
+    if not rows:
+        raise ThematicError(f"coder '{from_coder}' has coded none of these units (code some first)")
+    labels, known = training.labels[rows], training.known[rows]
+    positives, negatives = (labels & known).sum(axis=0), (~labels & known).sum(axis=0)
+    enough = (positives >= MIN_POSITIVES) & (negatives >= MIN_NEGATIVES)
+    if not enough.any():
+        counts = "; ".join(f"{tid} {int(p)}+/{int(n)}-" for tid, p, n in zip(theme_ids, positives, negatives,
+                                                                                strict=True))
+        raise ThematicError(
+            f"no theme has enough decisions from '{from_coder}' to learn from: each needs at least "
+            f"{MIN_POSITIVES} units coded with it and {MIN_NEGATIVES} without it (now: {counts}) "
+            "(code more units, e.g. `thematic review --order uncertain`)")
+    if vectors is None:
+        vectors = unit_vectors(project, units, model=model)
+    index = np.array([position[training.unit_ids[k]] for k in rows], dtype=int)
+    learner = fit(vectors[index], prototype_scores[index], labels, theme_ids, known=known)
+    if zero_shot_thresholds is None:
+        zero_shot_thresholds, _ = S.theme_thresholds(prototype_scores)
+    if zero_shot_assigned is None:
+        zero_shot_assigned = S.assign(prototype_scores, np.asarray(zero_shot_thresholds))
+    scores, thresholds, assigned = learner.predict(vectors, prototype_scores, zero_shot_thresholds,
+                                                   zero_shot_assigned)
+    info = {
+        "from_coder": from_coder,
+        "seed": seed,
+        "method": METHOD,
+        "coded_units": len(rows),
+        "min_positives": MIN_POSITIVES,
+        "min_negatives": MIN_NEGATIVES,
+        "themes": learner.describe(),
+        "assigned": assigned,
+    }
+    return scores, thresholds, info
+
+
+def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed: int = 0, progress=None):
+    """``thematic suggest --learn``: score every unit with what ``from_coder``'s decisions teach, and
+    store it as a suggest run (its parameters say ``learn: true``, the coder, per-theme decisions,
+    methods and thresholds). Returns the run's summary (:class:`thematic.ml.suggest.SuggestRun`)."""
+    import time
+
+    from thematic.clock import utc_now
+    from thematic.ml.embed import model_fingerprint, model_name, unit_vectors
+    from thematic.ml.suggest import NO_UNITS, summarise
+    from thematic.store import corpus
+    from thematic.store import ml as store
+    from thematic.store.codebooks import require_current
+
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ThematicError(f"--seed must be a whole number 0 or more, not '{seed}'")
+    started = time.perf_counter()
+    version = require_current(project)
+    themes = list(version.codebook.themes)
+    if not themes:
+        raise ThematicError(f"codebook {version.name} has no themes (add themes to the codebook, then "
+                            "`thematic codebook use FILE`)")
+    units = corpus.list_units(project)
+    if not units:
+        raise ThematicError(NO_UNITS)
+    theme_ids = [t.id for t in themes]
+    training_labels(project, theme_ids, from_coder=from_coder)  # fail early, before any embedding
+    vectors = unit_vectors(project, units, model=model, progress=progress)
+    if progress:
+        progress("learning", 0, len(theme_ids))
+    zero_shot = prototype_scores(project, units, themes, model=model, vectors=vectors)
+    scores, thresholds, info = learned_scores(
+        project, units, zero_shot.scores, theme_ids, from_coder=from_coder, seed=seed, vectors=vectors,
+        model=model, zero_shot_thresholds=zero_shot.thresholds, zero_shot_assigned=zero_shot.assigned)
+    assigned = info.pop("assigned")
+    if progress:
+        progress("learning", len(theme_ids), len(theme_ids))
+    fingerprint = model_fingerprint(model)
+    parameters = {
+        "learn": True,
+        **info,
+        "thresholds": {tid: float(x) for tid, x in zip(theme_ids, thresholds, strict=True)},
+        "threshold_rule": "learned per theme (leave-one-out kappa on the coder's decisions); themes with too "
+                          f"few decisions: {zero_shot.rule}",
+        "zero_shot": {
+            "settings": zero_shot.settings,
+            "threshold_rule": zero_shot.rule,
+            "thresholds": {tid: float(x) for tid, x in zip(theme_ids, zero_shot.thresholds, strict=True)},
+            "lemmatizer": zero_shot.lemmatizer,
+            "theme_texts": zero_shot.theme_texts,
+        },
+        "model_name": model_name(model),
+        "model_fingerprint": fingerprint,
+        "codebook": version.name,
+        "codebook_version": version.number,
+        "codebook_hash": version.content_hash,
+        "units": len(units),
+    }
+    created_at = utc_now()
+    with project.transaction():
+        parameters["seconds"] = round(time.perf_counter() - started, 3)
+        run_id = store.insert_suggest_run(project, codebook_version=version.number, model=fingerprint,
+                                          parameters=parameters, created_at=created_at)
+        store.insert_scores(project, run_id, (
+            (unit.id, theme_ids[t], scores[i, t], assigned[i, t])
+            for i, unit in enumerate(units) for t in range(len(theme_ids))
+        ))
+    return summarise(project, run_id)
