@@ -313,42 +313,21 @@ class _Builder:
 
 
 def _parse_xml(data: bytes, source: str) -> _Node:
-    from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
-    from defusedxml.ElementTree import DefusedXMLParser, ParseError
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    from thematic.xmlsafe import refusing_unsafe_xml
 
     builder = _Builder(source)
+    malformed = (f"not a REFI-QDA codebook: the file is not well-formed XML ({{reason}}) (a .qdc is the "
+                 f"XML codebook a QDA tool exports; {REEXPORT})")
     try:
-        parser = DefusedXMLParser(
-            target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True
-        )
-        builder.expat = parser.parser
-        parser.feed(data)
-        root = parser.close()
-    except EntitiesForbidden as exc:
-        if exc.sysid or exc.pubid:
-            raise ThematicError(
-                f"{source}: refused: it declares an external XML entity '{exc.name}' that points to "
-                f"{exc.sysid or exc.pubid} (thematic never reads external entities; {REEXPORT})"
-            ) from None
-        raise ThematicError(
-            f"{source}: refused: it declares the XML entity '{exc.name}', which could expand without limit "
-            f"(thematic never expands entities; {REEXPORT})"
-        ) from None
-    except ExternalReferenceForbidden as exc:
-        raise ThematicError(
-            f"{source}: refused: it refers to the external resource {exc.sysid} (thematic never fetches "
-            f"anything; {REEXPORT})"
-        ) from None
-    except DefusedXmlException as exc:  # pragma: no cover - DTDs are allowed, entities caught above
-        raise ThematicError(f"{source}: refused: {exc} ({REEXPORT})") from None
-    except ParseError as exc:
-        line = exc.position[0] if getattr(exc, "position", None) else None
-        reason = str(exc).split(":")[0]
-        where = f"{source}:{line}" if line else source
-        raise ThematicError(
-            f"{where}: not a REFI-QDA codebook: the file is not well-formed XML ({reason}) (a .qdc is the "
-            f"XML codebook a QDA tool exports; {REEXPORT})"
-        ) from None
+        with refusing_unsafe_xml(source, advice=REEXPORT, malformed=malformed):
+            parser = DefusedXMLParser(
+                target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True
+            )
+            builder.expat = parser.parser
+            parser.feed(data)
+            root = parser.close()
     except (ValueError, LookupError) as exc:
         raise ThematicError(
             f"{source}: not a REFI-QDA codebook: the XML cannot be read ({exc}) ({REEXPORT})"

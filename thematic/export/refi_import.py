@@ -128,36 +128,13 @@ class _Archive:
 
 
 def _parse(data: bytes, source: str) -> ET.Element:
-    from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
-    from defusedxml.ElementTree import ParseError, fromstring
+    from defusedxml.ElementTree import fromstring
 
-    try:
+    from thematic.xmlsafe import refusing_unsafe_xml
+
+    malformed = f"not a REFI-QDA project: the XML is not well-formed ({{reason}}) ({REEXPORT})"
+    with refusing_unsafe_xml(source, advice=REEXPORT, malformed=malformed):
         return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-    except EntitiesForbidden as exc:
-        if exc.sysid or exc.pubid:
-            raise ThematicError(
-                f"{source}: refused: it declares an external XML entity '{exc.name}' that points "
-                f"to {exc.sysid or exc.pubid} (thematic never reads external entities; "
-                f"{REEXPORT})"
-            ) from None
-        raise ThematicError(
-            f"{source}: refused: it declares the XML entity '{exc.name}', which could expand "
-            f"without limit (thematic never expands entities; {REEXPORT})"
-        ) from None
-    except ExternalReferenceForbidden as exc:
-        raise ThematicError(
-            f"{source}: refused: it refers to the external resource {exc.sysid} "
-            f"(thematic never fetches anything; {REEXPORT})"
-        ) from None
-    except DefusedXmlException as exc:  # pragma: no cover - DTDs are allowed, entities caught above
-        raise ThematicError(f"{source}: refused: {exc} ({REEXPORT})") from None
-    except ParseError as exc:
-        line = exc.position[0] if getattr(exc, "position", None) else None
-        reason = str(exc).split(":")[0]
-        where = f"{source}:{line}" if line else source
-        raise ThematicError(
-            f"{where}: not a REFI-QDA project: the XML is not well-formed ({reason}) ({REEXPORT})"
-        ) from None
 
 
 def _local(tag: str) -> str:

@@ -1,0 +1,48 @@
+"""Reading XML that other programs wrote, safely: entity tricks and external references are refused.
+
+Used by the REFI-QDA codebook (.qdc) and project (.qdpx) readers. Parse inside
+``with refusing_unsafe_xml(...)``; defusedxml's exceptions come out as one-line ThematicErrors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from thematic.errors import ThematicError
+
+
+@contextmanager
+def refusing_unsafe_xml(source: str, *, advice: str, malformed: str) -> Iterator[None]:
+    """Translate defusedxml's refusals and expat's parse errors into ThematicErrors naming ``source``.
+
+    ``advice`` ends every message (what the user can do); ``malformed`` is the message for XML that is
+    not well-formed, with ``{reason}`` where expat's reason goes.
+    """
+    from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
+    from defusedxml.ElementTree import ParseError
+
+    try:
+        yield
+    except EntitiesForbidden as exc:
+        if exc.sysid or exc.pubid:
+            raise ThematicError(
+                f"{source}: refused: it declares an external XML entity '{exc.name}' that points to "
+                f"{exc.sysid or exc.pubid} (thematic never reads external entities; {advice})"
+            ) from None
+        raise ThematicError(
+            f"{source}: refused: it declares the XML entity '{exc.name}', which could expand without limit "
+            f"(thematic never expands entities; {advice})"
+        ) from None
+    except ExternalReferenceForbidden as exc:
+        raise ThematicError(
+            f"{source}: refused: it refers to the external resource {exc.sysid} (thematic never fetches "
+            f"anything; {advice})"
+        ) from None
+    except DefusedXmlException as exc:  # pragma: no cover - DTDs are allowed, entities caught above
+        raise ThematicError(f"{source}: refused: {exc} ({advice})") from None
+    except ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else None
+        reason = str(exc).split(":")[0]
+        where = f"{source}:{line}" if line else source
+        raise ThematicError(f"{where}: {malformed.format(reason=reason)}") from None
