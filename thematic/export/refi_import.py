@@ -521,7 +521,7 @@ class _Import:
         self, sources: list[_Source], unit_kind: str, source_id: int, summary: RefiImportSummary
     ) -> dict[str, list]:
         """Insert the new responses and their units; {source guid: [Unit]}."""
-        from thematic.ingest.segment import Segment, sentences, text_sha256, unit_id, whole_response
+        from thematic.ingest.segment import Segment, sentences, unit_rows, whole_response
         from thematic.store import corpus
         from thematic.store.exports import find_response, response_units
 
@@ -554,18 +554,7 @@ class _Import:
                 segments = next(split)
             else:
                 segments = whole_response(s.text)
-            for seq, seg in enumerate(segments):
-                rows.append(
-                    (
-                        unit_id(s.respondent, s.question, seg.start, seg.end),
-                        response_id,
-                        seq,
-                        seg.start,
-                        seg.end,
-                        seg.text,
-                        text_sha256(seg.text),
-                    )
-                )
+            rows += unit_rows(response_id, s.respondent, s.question, segments)
         corpus.insert_units(self.project, rows)
         summary.units_new = len(rows)
         for s, response_id in pending:

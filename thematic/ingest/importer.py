@@ -14,7 +14,8 @@ from pathlib import Path
 from thematic.clock import utc_now
 from thematic.errors import ThematicError
 from thematic.ingest.readers import Table, read_table
-from thematic.ingest.segment import UNIT_KINDS, sentences, text_sha256, unit_id, whole_response
+from thematic.ingest.segment import UNIT_KINDS, sentences, whole_response
+from thematic.ingest.segment import unit_rows as segment_rows
 from thematic.store import corpus
 from thematic.store.project import Project
 
@@ -252,18 +253,7 @@ def import_file(project: Project, path: str | Path, options: ImportOptions) -> I
                 segmented = sentences(text for _, _, text in pending)
             unit_rows = []
             for (response_id, rid, _), segments in zip(pending, segmented, strict=False):
-                for seq, seg in enumerate(segments):
-                    unit_rows.append(
-                        (
-                            unit_id(rid, question, seg.start, seg.end),
-                            response_id,
-                            seq,
-                            seg.start,
-                            seg.end,
-                            seg.text,
-                            text_sha256(seg.text),
-                        )
-                    )
+                unit_rows += segment_rows(response_id, rid, question, segments)
             corpus.insert_units(project, unit_rows)
             qsum.units = len(unit_rows)
             summary.units += len(unit_rows)

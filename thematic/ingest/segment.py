@@ -39,6 +39,24 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def unit_rows(
+    response_id: int, respondent_id: str, question_id: str, segments: Iterable[Segment]
+) -> list[tuple]:
+    """Rows for ``store.corpus.insert_units``: (id, response id, seq, start, end, text, text sha256)."""
+    return [
+        (
+            unit_id(respondent_id, question_id, seg.start, seg.end),
+            response_id,
+            seq,
+            seg.start,
+            seg.end,
+            seg.text,
+            text_sha256(seg.text),
+        )
+        for seq, seg in enumerate(segments)
+    ]
+
+
 def whole_response(text: str) -> list[Segment]:
     return [Segment(0, len(text), text)] if text.strip() else []
 
