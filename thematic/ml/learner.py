@@ -460,22 +460,11 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
 
     from thematic.clock import utc_now
     from thematic.ml.embed import model_fingerprint, model_name, unit_vectors
-    from thematic.ml.suggest import NO_UNITS, summarise
-    from thematic.store import corpus
+    from thematic.ml.suggest import run_inputs, summarise
     from thematic.store import ml as store
-    from thematic.store.codebooks import require_current
 
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ThematicError(f"--seed must be a whole number 0 or more, not '{seed}'")
     started = time.perf_counter()
-    version = require_current(project)
-    themes = list(version.codebook.themes)
-    if not themes:
-        raise ThematicError(f"codebook {version.name} has no themes (add themes to the codebook, then "
-                            "`thematic codebook use FILE`)")
-    units = corpus.list_units(project)
-    if not units:
-        raise ThematicError(NO_UNITS)
+    version, themes, units = run_inputs(project, seed)
     theme_ids = [t.id for t in themes]
     training_labels(project, theme_ids, from_coder=from_coder)  # fail early, before any embedding
     vectors = unit_vectors(project, units, model=model, progress=progress)

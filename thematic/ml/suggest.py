@@ -344,17 +344,10 @@ class SuggestRun:
         return asdict(self)
 
 
-def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=None,
-            settings: Settings = Settings()) -> SuggestRun:
-    """Score every unit against every theme of the current codebook and store the run.
 
-    ``thresholds``: None (each theme's threshold from its score distribution; see the module docstring),
-    one number for every theme, or a dict theme id -> number (``"*"`` for the rest).
-    """
-    from thematic.clock import utc_now
-    from thematic.ml.embed import model_fingerprint, model_name, unit_vectors
+def run_inputs(project, seed) -> tuple:
+    """What every suggest run starts from, checked: (codebook version, its themes, the project's units)."""
     from thematic.store import corpus
-    from thematic.store import ml as store
     from thematic.store.codebooks import require_current
 
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -367,6 +360,20 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     units = corpus.list_units(project)
     if not units:
         raise ThematicError(NO_UNITS)
+    return version, themes, units
+
+def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=None,
+            settings: Settings = Settings()) -> SuggestRun:
+    """Score every unit against every theme of the current codebook and store the run.
+
+    ``thresholds``: None (each theme's threshold from its score distribution; see the module docstring),
+    one number for every theme, or a dict theme id -> number (``"*"`` for the rest).
+    """
+    from thematic.clock import utc_now
+    from thematic.ml.embed import model_fingerprint, model_name, unit_vectors
+    from thematic.store import ml as store
+
+    version, themes, units = run_inputs(project, seed)
     theme_ids = [t.id for t in themes]
     U = unit_vectors(project, units, model=model, progress=progress)
     vectors = embed_theme_texts(project, themes, model=model)
