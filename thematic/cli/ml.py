@@ -77,7 +77,8 @@ def _short(text: str | None, width: int = 90) -> str:
 def embed(
     model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
-    batch_size: int = typer.Option(64, "--batch-size", help="Texts per model batch."),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", help="Texts per model batch (default: 64 on the CPU, 256 on a GPU)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Embed every unit not embedded yet (vectors are cached in the project)."""
