@@ -20,6 +20,7 @@ from thematic.store import corpus
 from thematic.store.project import Project
 
 DEDUPE_CHOICES = ("first", "last")
+UNIT_BATCH = 20_000  # units inserted per executemany
 
 
 @dataclass
@@ -251,11 +252,15 @@ def import_file(project: Project, path: str | Path, options: ImportOptions) -> I
                 segmented = (whole_response(text) for _, _, text in pending)
             else:
                 segmented = sentences(text for _, _, text in pending)
-            unit_rows = []
+            unit_rows: list[tuple] = []
             for (response_id, rid, _), segments in zip(pending, segmented, strict=False):
                 unit_rows += segment_rows(response_id, rid, question, segments)
+                if len(unit_rows) >= UNIT_BATCH:  # insert as we go: memory stays flat on big files
+                    corpus.insert_units(project, unit_rows)
+                    qsum.units += len(unit_rows)
+                    unit_rows = []
             corpus.insert_units(project, unit_rows)
-            qsum.units = len(unit_rows)
-            summary.units += len(unit_rows)
+            qsum.units += len(unit_rows)
+            summary.units += qsum.units
         corpus.set_source_summary(project, source_id, summary.to_dict())
     return summary
