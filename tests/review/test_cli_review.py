@@ -76,6 +76,22 @@ def test_review_screen_shows_text_as_typed_and_help(cli, coded_project, stdin, t
     assert "saved: X1." in result.stdout and store.decisions(coded_project)[0].note == "[i]as typed[/i]"
 
 
+def test_review_shows_the_attributes_asked_for(cli, coded_project, stdin):
+    stdin("q\n")
+    result = cli("review", "--coder", "ana", "--attr", "would_consider", "--attr", "role")
+    assert result.exit_code == 0, result.stderr
+    first = list_units(coded_project)[0]
+    assert f"unit {first.id} ·" in result.stdout
+    assert re.search(r"\nwould_consider: \w+ · role: \w+\n", result.stdout)
+    assert "approach:" not in result.stdout
+    result = cli("review", "--coder", "ana", "--attr", "rol")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: no respondent attribute 'rol' (--attr names one of: role, approach, would_consider, "
+        "wai_goal_1,"
+    )
+
+
 def test_review_with_suggestions_and_blind(cli, suggested_project, stdin):
     stdin("a .\nq\n")
     result = cli("review", "--coder", "ana", "--order", "uncertain")

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from thematic.errors import ThematicError
 from thematic.review import decisions as log
 from thematic.review.decisions import Decision
 from thematic.store import corpus
@@ -80,6 +81,19 @@ class View:
     last_saved: str = ""  # the latest "saved: ..." line, kept on screen until the next one
 
 
+def check_attributes(project: Project, names: Sequence[str]) -> list[str]:
+    """The respondent attributes to show on the review screen, in the order given; unknown names refused."""
+    known: dict[str, None] = {}
+    for attributes in corpus.respondent_attributes(project).values():
+        known.update(dict.fromkeys(attributes))
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ThematicError(
+            f"no respondent attribute '{unknown[0]}' (--attr names one of: {', '.join(known) or 'none yet'})"
+        )
+    return list(dict.fromkeys(names))
+
+
 class ReviewSession:
     """Walk ``units`` and record one coder's decisions.
 
@@ -106,8 +120,10 @@ class ReviewSession:
         recode: bool = False,
         panel: Callable[[Unit], Sequence[str]] | None = None,
         allow_consensus: bool = False,
+        attributes: Sequence[str] | None = None,
     ):
         self.project = project
+        self.attribute_names = check_attributes(project, attributes) if attributes else None
         self.coder = log.check_coder(coder, allow_consensus=allow_consensus)
         self.codebook = codebook
         self.themes = list(codebook.codebook.themes)
@@ -140,6 +156,11 @@ class ReviewSession:
         self._responses: dict[int, str] = {}
         self._attributes: dict[str, dict] = {}
         self._arrive(acts)
+
+    def _shown_attributes(self, attributes: Mapping[str, object]) -> Mapping[str, object]:
+        if self.attribute_names is None:
+            return attributes
+        return {name: attributes[name] for name in self.attribute_names if name in attributes}
 
     # -- where we are -----------------------------------------------------------------------------
     @property
@@ -394,7 +415,7 @@ class ReviewSession:
         return View(
             unit=unit,
             response=self._responses[unit.response_id],
-            attributes=self._attributes[unit.respondent_id],
+            attributes=self._shown_attributes(self._attributes[unit.respondent_id]),
             themes=lines,
             none_chosen=self.none_chosen,
             note=self.note,
