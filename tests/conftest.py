@@ -12,10 +12,35 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 DEMO_CSV = REPO / "corpora" / "ai-therapy-survey.csv"
 DEMO_CODEBOOK = REPO / "codebooks" / "ai-therapy.yaml"
+DEMO_KEY = REPO / "corpora" / "ai-therapy-key.csv"
+DEMO_THEMES = ["negative-responses", "possibilities-of-ai", "mixed-support", "therapeutic-risks"]
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.pop("THEMATIC_PROJECT", None)
+
+
+def read_demo_key() -> dict[str, frozenset[str]]:
+    """respondent id -> the corpus writer's intended themes (corpora/ai-therapy-key.csv): scripted coders."""
+    import csv
+
+    with DEMO_KEY.open(encoding="utf-8", newline="") as handle:
+        return {
+            row["respondent_id"]: frozenset(t for t in row["themes"].split(";") if t)
+            for row in csv.DictReader(handle)
+        }
+
+
+def ben_changes(respondent_id: str, themes: frozenset[str]) -> frozenset[str]:
+    """Scripted coder "ben" follows the key with deliberate changes: every 7th respondent gets
+    mixed-support swapped in or out, and therapeutic-risks is dropped on every 11th."""
+    number = int(respondent_id[1:])
+    themes = set(themes)
+    if number % 7 == 0:
+        themes ^= {"mixed-support"}
+    if number % 11 == 0:
+        themes.discard("therapeutic-risks")
+    return frozenset(themes)
 
 
 @dataclass

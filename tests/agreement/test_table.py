@@ -3,7 +3,6 @@ matrices directly; units, coders, levels, flags and errors."""
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
 import random
@@ -12,7 +11,7 @@ import re
 import numpy as np
 import pytest
 
-from tests.conftest import DEMO_CODEBOOK, DEMO_CSV, REPO
+from tests.conftest import DEMO_CODEBOOK, DEMO_CSV, DEMO_THEMES, ben_changes, read_demo_key
 from thematic.agreement import (
     bootstrap_ci,
     cohen_kappa,
@@ -27,30 +26,15 @@ from thematic.review.decisions import Decision
 from thematic.store import corpus
 from thematic.store import decisions as store
 
-THEMES = ["negative-responses", "possibilities-of-ai", "mixed-support", "therapeutic-risks"]
+THEMES = DEMO_THEMES
 
 
-def read_key() -> dict[str, frozenset[str]]:
-    """respondent id -> the corpus writer's intended themes (corpora/ai-therapy-key.csv)."""
-    with (REPO / "corpora" / "ai-therapy-key.csv").open(encoding="utf-8", newline="") as handle:
-        return {
-            r["respondent_id"]: frozenset(t for t in r["themes"].split(";") if t)
-            for r in csv.DictReader(handle)
-        }
-
-
-KEY = read_key()
+KEY = read_demo_key()
 
 
 def ben(respondent_id: str) -> frozenset[str]:
-    """Coder ben: the key, with mixed-support swapped on every 7th respondent and therapeutic-risks
-    dropped on every 11th."""
-    number, themes = int(respondent_id[1:]), set(KEY[respondent_id])
-    if number % 7 == 0:
-        themes ^= {"mixed-support"}
-    if number % 11 == 0:
-        themes.discard("therapeutic-risks")
-    return frozenset(themes)
+    """Coder ben: the key with tests.conftest.ben_changes."""
+    return ben_changes(respondent_id, KEY[respondent_id])
 
 
 def cat(respondent_id: str) -> frozenset[str]:

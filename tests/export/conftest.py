@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_CODEBOOK, DEMO_CSV, REPO
+from tests.conftest import DEMO_CODEBOOK, DEMO_CSV, DEMO_THEMES, ben_changes, read_demo_key
 
-KEY_CSV = REPO / "corpora" / "ai-therapy-key.csv"
-THEMES = ["negative-responses", "possibilities-of-ai", "mixed-support", "therapeutic-risks"]
+THEMES = DEMO_THEMES
 HOSTILE = [
     (
         "H01",
@@ -32,25 +31,8 @@ HOSTILE = [
 ]
 
 
-def read_key() -> dict[str, frozenset[str]]:
-    with KEY_CSV.open(encoding="utf-8", newline="") as handle:
-        return {
-            row["respondent_id"]: frozenset(t for t in row["themes"].split(";") if t)
-            for row in csv.DictReader(handle)
-        }
-
-
-KEY = read_key()
-
-
-def ben(respondent_id: str, themes: frozenset[str]) -> frozenset[str]:
-    number = int(respondent_id[1:])
-    themes = set(themes)
-    if number % 7 == 0:
-        themes ^= {"mixed-support"}
-    if number % 11 == 0:
-        themes.discard("therapeutic-risks")
-    return frozenset(themes)
+KEY = read_demo_key()
+ben = ben_changes
 
 
 def add_suggest_run(project, *, seed: int = 1, threshold: float = 0.5) -> int:

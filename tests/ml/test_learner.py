@@ -3,29 +3,20 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 
 import numpy as np
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import DEMO_THEMES, read_demo_key
 from thematic.errors import ThematicError
 from thematic.ml import learner as L
 
-KEY_CSV = REPO / "corpora" / "ai-therapy-key.csv"
-THEMES = ["negative-responses", "possibilities-of-ai", "mixed-support", "therapeutic-risks"]
+THEMES = DEMO_THEMES
 
 
-def read_key() -> dict[str, frozenset[str]]:
-    """respondent id -> the corpus writer's intended themes (the scripted coder)."""
-    with KEY_CSV.open(encoding="utf-8", newline="") as handle:
-        return {row["respondent_id"]: frozenset(t for t in row["themes"].split(";") if t)
-                for row in csv.DictReader(handle)}
-
-
-KEY = read_key()
+KEY = read_demo_key()
 
 
 def code_units(project, coder: str, themes_of, *, units=None, codebook_hash: str | None = "current") -> int:

@@ -3,39 +3,18 @@
 
 from __future__ import annotations
 
-import csv
 import random
 
 import pytest
 
-from tests.conftest import DEMO_CODEBOOK, REPO
+from tests.conftest import DEMO_CODEBOOK, DEMO_THEMES, ben_changes, read_demo_key
 
-KEY_CSV = REPO / "corpora" / "ai-therapy-key.csv"
-THEMES = ["negative-responses", "possibilities-of-ai", "mixed-support", "therapeutic-risks"]
+__all__ = ["KEY", "THEMES", "ben_changes"]
 
-
-def read_key() -> dict[str, frozenset[str]]:
-    """respondent id -> the corpus writer's intended themes."""
-    with KEY_CSV.open(encoding="utf-8", newline="") as handle:
-        return {
-            row["respondent_id"]: frozenset(t for t in row["themes"].split(";") if t)
-            for row in csv.DictReader(handle)
-        }
+THEMES = DEMO_THEMES
 
 
-KEY = read_key()
-
-
-def ben_changes(respondent_id: str, themes: frozenset[str]) -> frozenset[str]:
-    """Coder "ben" follows the key with deliberate changes: every 7th respondent gets mixed-support
-    swapped in or out, and therapeutic-risks is dropped on every 11th."""
-    number = int(respondent_id[1:])
-    themes = set(themes)
-    if number % 7 == 0:
-        themes ^= {"mixed-support"}
-    if number % 11 == 0:
-        themes.discard("therapeutic-risks")
-    return frozenset(themes)
+KEY = read_demo_key()
 
 
 @pytest.fixture
