@@ -67,13 +67,8 @@ MIN_PER_TOPIC = 5
 SIZES = (50, 100, 200, 400)
 FOLDS = 5
 
-
-def load_questions() -> list[dict]:
-    with DATA.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    for row in rows:
-        row["unit_text"] = (row["title"].strip() + "\n" + row["text"].strip()).strip()
-    return rows
+sys.path.insert(0, str(HERE))
+from zero_shot import load_questions  # noqa: E402  the same units as the zero-shot benchmark
 
 
 def build_project(path: Path, rows: list[dict]):
