@@ -184,17 +184,22 @@ def _cell_str(value) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
+def open_workbook(path: Path):
+    """An openpyxl workbook, read-only with cached values; one clear line if the file is not one."""
     import zipfile
 
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ThematicError(
             f"{path.name} is not a readable .xlsx workbook ({exc}; re-save it from Excel)"
         ) from None
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> Table:
+    book = open_workbook(path)
     try:
         if sheet is None:
             ws = book.worksheets[0]

@@ -285,16 +285,9 @@ class _Sheet:
 
 
 def _read_xlsx(path: Path) -> _Sheet:
-    import zipfile
+    from thematic.ingest.readers import open_workbook
 
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise ThematicError(
-            f"{path.name} is not a readable .xlsx workbook ({exc}; re-save it from Excel)"
-        ) from None
+    book = open_workbook(path)
     try:
         ws = book[CODING] if CODING in book.sheetnames else book.worksheets[0]
         meta: dict[str, str] = {}
