@@ -43,6 +43,36 @@ def ben_changes(respondent_id: str, themes: frozenset[str]) -> frozenset[str]:
     return frozenset(themes)
 
 
+def add_fake_suggest_run(project, *, seed: int = 1, threshold: float = 0.5) -> int:
+    """A fake suggest run (no model): the demo key's themes score above ``threshold``, others below,
+    with seeded noise; respondents not in the key score low on every theme."""
+    import random
+
+    from thematic.clock import utc_now
+    from thematic.store import corpus, ml
+    from thematic.store.codebooks import require_current
+
+    key = read_demo_key()
+    rng = random.Random(seed)
+    version = require_current(project)
+    with project.transaction():
+        run_id = ml.insert_suggest_run(
+            project,
+            codebook_version=version.number,
+            model="fake",
+            parameters={"thresholds": {t: threshold for t in DEMO_THEMES}, "seed": seed},
+            created_at=utc_now(),
+        )
+        rows = []
+        for unit in corpus.list_units(project):
+            for theme in DEMO_THEMES:
+                base = 0.7 if theme in key.get(unit.respondent_id, ()) else 0.3
+                score = round(base + rng.uniform(-0.25, 0.25), 4)
+                rows.append((unit.id, theme, score, score >= threshold))
+        ml.insert_scores(project, run_id, rows)
+    return run_id
+
+
 @dataclass
 class Result:
     exit_code: int

@@ -8,13 +8,19 @@ sit above the threshold for the key's themes. The project is built once per sess
 from __future__ import annotations
 
 import csv
-import random
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_CODEBOOK, DEMO_CSV, DEMO_THEMES, ben_changes, read_demo_key
+from tests.conftest import (
+    DEMO_CODEBOOK,
+    DEMO_CSV,
+    DEMO_THEMES,
+    add_fake_suggest_run,
+    ben_changes,
+    read_demo_key,
+)
 
 THEMES = DEMO_THEMES
 HOSTILE = [
@@ -35,29 +41,7 @@ KEY = read_demo_key()
 ben = ben_changes
 
 
-def add_suggest_run(project, *, seed: int = 1, threshold: float = 0.5) -> int:
-    from thematic.clock import utc_now
-    from thematic.store import corpus, ml
-    from thematic.store.codebooks import require_current
-
-    rng = random.Random(seed)
-    version = require_current(project)
-    with project.transaction():
-        run_id = ml.insert_suggest_run(
-            project,
-            codebook_version=version.number,
-            model="fake",
-            parameters={"seed": seed},
-            created_at=utc_now(),
-        )
-        rows = []
-        for unit in corpus.list_units(project):
-            for theme in THEMES:
-                base = 0.7 if theme in KEY.get(unit.respondent_id, ()) else 0.3
-                score = round(base + rng.uniform(-0.25, 0.25), 4)
-                rows.append((unit.id, theme, score, score >= threshold))
-        ml.insert_scores(project, run_id, rows)
-    return run_id
+add_suggest_run = add_fake_suggest_run
 
 
 def add_discover_run(project) -> int:
