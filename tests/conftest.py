@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+FIXTURES = REPO / "tests" / "fixtures"
+REFI = FIXTURES / "refi-qda"
 DEMO_CSV = REPO / "corpora" / "ai-therapy-survey.csv"
 DEMO_CODEBOOK = REPO / "codebooks" / "ai-therapy.yaml"
 DEMO_KEY = REPO / "corpora" / "ai-therapy-key.csv"

@@ -1,7 +1,7 @@
 """Published worked examples, reproduced to the digits their sources print.
 
-The data and printed values are in ../shared/data/agreement/worked-examples.json (beside the
-repository): Krippendorff (2011) example C, which is also Gwet's four-rater example (irrCAC's
+The data and printed values are in tests/fixtures/agreement/worked-examples.json (a copy of the
+project's shared data): Krippendorff (2011) example C, which is also Gwet's four-rater example (irrCAC's
 cac.raw4raters); Fleiss (1971); and the standard Cohen 2x2 table.
 """
 
@@ -25,9 +25,7 @@ from thematic.agreement import (
     percent_agreement,
 )
 
-WORKED_EXAMPLES = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "agreement" / "worked-examples.json"
-)
+WORKED_EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "agreement" / "worked-examples.json"
 
 
 @pytest.fixture(scope="module")

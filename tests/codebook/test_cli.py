@@ -7,11 +7,11 @@ import json
 import pytest
 import xmlschema
 
-from tests.conftest import DEMO_CODEBOOK, REPO, SHARED
+from tests.conftest import DEMO_CODEBOOK, REPO, REFI
 from thematic.codebook.load import load_codebook
 
 FIXTURES = REPO / "tests" / "fixtures" / "codebooks"
-EXAMPLES = SHARED / "refi-qda" / "examples"
+EXAMPLES = REFI / "examples"
 DEMO_HASH = load_codebook(DEMO_CODEBOOK).content_hash()
 
 
@@ -206,7 +206,7 @@ def test_export_formats(initialised, tmp_path):
     out = tmp_path / "ai-therapy.qdc"
     result = initialised("codebook", "export", "--format", "qdc", "--out", out)
     assert result.exit_code == 0 and result.stderr == f"wrote {out}\n"
-    xmlschema.XMLSchema(str(SHARED / "refi-qda" / "Codebook.xsd")).validate(str(out))
+    xmlschema.XMLSchema(str(REFI / "Codebook.xsd")).validate(str(out))
     result = initialised("codebook", "export", "--format", "qdc", "--out", out)
     assert result.exit_code == 2
     assert (

@@ -11,7 +11,7 @@ import xmlschema
 from hypothesis import HealthCheck, given, settings
 
 from tests.codebook.strategies import codebooks
-from tests.conftest import DEMO_CODEBOOK, SHARED
+from tests.conftest import DEMO_CODEBOOK, REFI
 from thematic.codebook.load import load_codebook, parse_codebook
 from thematic.codebook.model import Codebook, Theme
 from thematic.codebook.qdc import (
@@ -24,7 +24,7 @@ from thematic.codebook.qdc import (
 )
 from thematic.errors import ThematicError
 
-REFI = SHARED / "refi-qda"
+REFI = REFI
 EXAMPLES = REFI / "examples"
 REEXPORT = "export the codebook again from your QDA tool"
 

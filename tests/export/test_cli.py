@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zipfile
 
-from tests.conftest import SHARED
+from tests.conftest import REFI
 
 
 def test_export_units_quotes_refi_and_report(cli, study_path, tmp_path):
@@ -68,7 +68,7 @@ def test_errors_are_one_line_with_exit_code_2(cli, study_path, tmp_path):
 
     copy = tmp_path / "copy.db"
     cli("init", project=copy)
-    result = cli("import-refi", SHARED / "refi-qda" / "examples" / "zip-slip.qdpx", project=copy)
+    result = cli("import-refi", REFI / "examples" / "zip-slip.qdpx", project=copy)
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert result.stderr.startswith(
         "error: zip-slip.qdpx: refused: the archive holds an entry whose path could escape its folder"

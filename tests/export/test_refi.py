@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import REFI
 from thematic.errors import ThematicError
 from thematic.export.refi import export_refi
 from thematic.export.refi_import import import_refi, normalise
 
-XSD = SHARED / "refi-qda" / "Project-mrt2019.xsd"
-EXAMPLES = SHARED / "refi-qda" / "examples"
+XSD = REFI / "Project-mrt2019.xsd"
+EXAMPLES = REFI / "examples"
 CODERS = ["ana", "ben", "consensus"]
 
 
