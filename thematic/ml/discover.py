@@ -644,38 +644,15 @@ def load_run(project, run_id: int | None = None) -> DiscoverRun:
 
 def _theme_prototypes(project, model) -> tuple[int | None, list, np.ndarray]:
     """(current codebook version number, its themes depth first, their unit-length prototype vectors)."""
-    try:
-        from thematic.store.codebooks import current_version
-    except ImportError:  # the codebook store is not there yet: discover without themes
-        return None, [], np.zeros((0, 0), dtype=np.float32)
+    from thematic.ml.suggest import theme_prototypes
+    from thematic.store.codebooks import current_version
+
     version = current_version(project)
     if version is None:
         return None, [], np.zeros((0, 0), dtype=np.float32)
     themes = list(version.codebook.themes)  # every theme, sub-themes included, depth first
     if not themes:
         return version.number, [], np.zeros((0, 0), dtype=np.float32)
-    try:
-        from thematic.ml.suggest import theme_prototypes
-    except ImportError:
-        theme_prototypes = None
-    if theme_prototypes is not None:
-        protos = np.asarray(theme_prototypes(project, themes, model=model), dtype=np.float32)
-    else:
-        protos = _embed_prototypes(project, themes, model)
+    protos = np.asarray(theme_prototypes(project, themes, model=model), dtype=np.float32)
     norms = np.linalg.norm(protos, axis=1, keepdims=True)
     return version.number, themes, protos / np.where(norms > 0, norms, 1)
-
-
-def _embed_prototypes(project, themes, model) -> np.ndarray:
-    """Each theme's prototype: the mean of "name: definition" and its examples, embedded."""
-    from thematic.ml.embed import embed_texts
-
-    texts, owner = [], []
-    for i, theme in enumerate(themes):
-        examples = list(getattr(theme, "examples", None) or [])
-        for text in [f"{theme.name}: {theme.definition}".strip(), *examples]:
-            texts.append(str(text))
-            owner.append(i)
-    vectors = np.asarray(embed_texts(project, texts, model=model), dtype=np.float32)
-    owner_arr = np.array(owner)
-    return np.stack([vectors[owner_arr == i].mean(axis=0) for i in range(len(themes))])

@@ -523,7 +523,7 @@ def plan_walk(
             return min(abs(per[t][0] - cut.get(t, 0.0)) for t in wanted if t in per)
 
         units.sort(key=margin)  # stable: ties keep document order
-    return Walk(units, None if blind else scores, None if (blind or run is None) else int(run["id"]))
+    return Walk(units, None if blind else scores, None if (blind or run is None) else run.id)
 
 
 def resolve_themes(codebook, names: Sequence[str]) -> list[str]:

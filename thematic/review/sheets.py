@@ -239,7 +239,7 @@ def export_sheet(
             ("codebook", version.name),
             ("question", question or ""),
             ("exported_at", stamp()),
-            ("suggest_run", "" if run is None else str(run["id"])),
+            ("suggest_run", "" if run is None else str(run.id)),
             ("with_suggestions", "1" if run else "0"),
         ],
         start=1,

@@ -82,13 +82,11 @@ def coded_respondents(project: Project, coder: str, question: str | None) -> dic
 
 def theme_list(project: Project, coded: dict[str, frozenset[str]]) -> list[tuple[str, str]]:
     """(theme id, name) in codebook order, then any coded theme the current codebook lacks (by id).
-    Without a codebook store or a current codebook, the coded themes by id."""
+    Without a current codebook, the coded themes by id."""
+    from thematic.store.codebooks import current_version
+
     themes: list[tuple[str, str]] = []
-    try:
-        from thematic.store.codebooks import current_version
-    except ImportError:  # the codebook store is not there: ids only
-        current_version = None
-    version = current_version(project) if current_version is not None else None
+    version = current_version(project)
     if version is not None:
         themes = [(t.id, t.name) for t in version.codebook.themes]
     known = {t for t, _ in themes}
