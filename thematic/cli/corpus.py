@@ -143,9 +143,7 @@ def units(
     from thematic.store import corpus
 
     with open_current() as project:
-        if question is not None and question not in dict(corpus.questions(project)):
-            known = ", ".join(q for q, _ in corpus.questions(project)) or "none yet"
-            raise ThematicError(f"question '{question}' not found (questions are: {known})")
+        corpus.check_question(project, question)
         rows = corpus.list_units(project, question_id=question, limit=limit or None)
         total = project.scalar("SELECT COUNT(*) FROM units")
     if as_json:

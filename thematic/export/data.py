@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from thematic.errors import ThematicError
-from thematic.store.corpus import Unit
+from thematic.store.corpus import Unit, check_question
 from thematic.store.project import Project
 
 if TYPE_CHECKING:
@@ -65,18 +65,6 @@ class Coded:
     @property
     def coded(self) -> list[CodedUnit]:
         return [u for u in self.units if u.themes is not None]
-
-
-def check_question(project: Project, question: str | None) -> None:
-    from thematic.store.corpus import questions
-
-    if question is None:
-        return
-    known = [q for q, _ in questions(project)]
-    if question not in known:
-        raise ThematicError(
-            f"question '{question}' not found (questions are: {', '.join(known) or 'none yet'})"
-        )
 
 
 def check_coder(project: Project, coder: str) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from thematic.errors import ThematicError
+from thematic.errors import ThematicError, check_choice
 from thematic.export.data import Coded, load_coded
 from thematic.export.writers import (
     add_sheet,
@@ -215,10 +215,8 @@ def export_units(
 ) -> ExportSummary:
     """Write ``coder``'s codings to ``out`` (csv, xlsx or json; long or wide; per unit or response)."""
     out = Path(out)
-    if layout not in LAYOUTS:
-        raise ThematicError(f"--layout must be long or wide, not '{layout}'")
-    if level not in LEVELS:
-        raise ThematicError(f"--level must be unit or response, not '{level}'")
+    check_choice(layout, LAYOUTS, "--layout")
+    check_choice(level, LEVELS, "--level")
     if layout == "long" and level == "response":
         raise ThematicError(
             "--level response needs --layout wide (long rows are always one per unit x theme)"

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from thematic.clock import utc_now
-from thematic.errors import ThematicError
+from thematic.errors import ThematicError, check_choice
 from thematic.ingest.readers import Table, read_table
 from thematic.ingest.segment import UNIT_KINDS, sentences, whole_response
 from thematic.ingest.segment import unit_rows as segment_rows
@@ -139,8 +139,8 @@ def _respondent_ids(
             f"{_row_numbers([first + i for i in rows])}"
             f"{more} (make the ids unique, or pass --dedupe first|last to keep one row per id)"
         )
-    if options.dedupe not in (None, *DEDUPE_CHOICES):
-        raise ThematicError(f"--dedupe must be first or last, not '{options.dedupe}'")
+    if options.dedupe is not None:
+        check_choice(options.dedupe, DEDUPE_CHOICES, "--dedupe")
     pick = 0 if options.dedupe == "first" else -1
     kept = sorted(rows[pick] for rows in seen.values())
     return ids, kept
@@ -151,8 +151,7 @@ def _clean(text: str) -> str:
 
 
 def import_file(project: Project, path: str | Path, options: ImportOptions) -> ImportSummary:
-    if options.unit not in UNIT_KINDS:
-        raise ThematicError(f"--unit must be one of {', '.join(UNIT_KINDS)}, not '{options.unit}'")
+    check_choice(options.unit, UNIT_KINDS, "--unit")
     path = Path(path)
     table = read_table(path, fmt=options.format, sheet=options.sheet, encoding=options.encoding)
     id_index, text_indices, attr_indices = _resolve_columns(table, options)

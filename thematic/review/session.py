@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from thematic.errors import ThematicError
+from thematic.errors import ThematicError, check_choice
 from thematic.review import decisions as log
 from thematic.review.decisions import Decision
 from thematic.store import corpus
@@ -474,14 +474,8 @@ def plan_walk(
     from thematic.errors import ThematicError
     from thematic.review import _sources
 
-    if order not in ORDERS:
-        raise ThematicError(f"unknown order '{order}' (choose one of: {', '.join(ORDERS)})")
-    if question is not None:
-        known = [q for q, _ in corpus.questions(project)]
-        if question not in known:
-            raise ThematicError(
-                f"question '{question}' not found (questions are: {', '.join(known) or 'none yet'})"
-            )
+    check_choice(order, ORDERS, "--order")
+    corpus.check_question(project, question)
     ids = [t.id for t in codebook.codebook.themes]
     if theme is not None:
         if blind:

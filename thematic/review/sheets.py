@@ -115,9 +115,7 @@ def export_sheet(
     if not path.parent.exists():
         raise ThematicError(f"folder {path.parent} does not exist (create it first, or choose another --out)")
     version = _sources.require_codebook(project)
-    if question is not None and question not in dict(corpus.questions(project)):
-        known = ", ".join(q for q, _ in corpus.questions(project)) or "none yet"
-        raise ThematicError(f"question '{question}' not found (questions are: {known})")
+    corpus.check_question(project, question)
     units = corpus.list_units(project, question_id=question)
     if not units:
         raise ThematicError("no units to put on a sheet (import a survey first with `thematic import`)")

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from thematic.errors import ThematicError
 from thematic.store.project import Project
 
 
@@ -28,6 +29,16 @@ _UNIT_COLUMNS = """u.id, r.respondent_id, r.question_id, u.response_id, u.seq, u
 
 def _unit(row) -> Unit:
     return Unit(*row)
+
+
+def check_question(project: Project, question: str | None) -> None:
+    """Nothing when ``question`` is None or a question of the project; else a ThematicError listing them."""
+    if question is None:
+        return
+    known = [q for q, _ in questions(project)]
+    if question not in known:
+        listed = ", ".join(known) or "none yet"
+        raise ThematicError(f"question '{question}' not found (questions are: {listed})")
 
 
 def find_source(project: Project, sha256: str, options: str):
