@@ -102,8 +102,6 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
     if as_json:
         print_json(info)
         return
-    from rich.table import Table
-
     console.print(
         f"project {safe(info['project'])} (schema {info['schema_version']}; units: {info['unit'] or '-'})"
     )
@@ -112,6 +110,8 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
         f"{info['responses']} responses, {info['units']} units"
     )
     if info["questions"]:
+        from rich.table import Table
+
         table = Table(show_edge=False)
         table.add_column("question")
         table.add_column("responses", justify="right")
