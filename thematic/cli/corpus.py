@@ -31,11 +31,19 @@ def init() -> None:
 
 @app.command("import")
 def import_(
-    file: Path = typer.Argument(..., help="CSV, TSV, XLSX, JSONL or a Qualtrics CSV export."),
+    file: Path = typer.Argument(..., help="CSV, TSV, XLSX, JSONL, SPSS .sav or a Qualtrics CSV export."),
     id: str | None = typer.Option(None, "--id", help="Column with the respondent id (default: number rows)."),
     text: list[str] = typer.Option([], "--text", help="Open-ended question column; repeat for several."),
     attr: list[str] | None = typer.Option(
         None, "--attr", help="Attribute column; repeat for several (default: every other column)."
+    ),
+    item: str | None = typer.Option(
+        None, "--item", help="Column numbering the items of a list answer: a respondent's rows become one "
+        "answer, one unit per item."
+    ),
+    question_column: str | None = typer.Option(
+        None, "--question-column", help="A long file: the column naming each row's question (--text names "
+        "the answer column)."
     ),
     unit: str = typer.Option("response", "--unit", help="Coding unit: response or sentence."),
     dedupe: str | None = typer.Option(None, "--dedupe", help="Keep the first or last row of a repeated id."),
@@ -43,7 +51,7 @@ def import_(
         None, "--sheet", help="Worksheet of an .xlsx file (default: the first)."
     ),
     format: str | None = typer.Option(
-        None, "--format", help="csv, tsv, xlsx or jsonl (default: from the name)."
+        None, "--format", help="csv, tsv, xlsx, jsonl or sav (default: from the name)."
     ),
     encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: detect)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -60,6 +68,8 @@ def import_(
         sheet=sheet,
         format=format,
         encoding=encoding,
+        item_column=item,
+        question_column=question_column,
     )
     with open_current() as project:
         summary = import_file(project, file, options)
@@ -81,13 +91,18 @@ def render_import_summary(summary) -> None:
         f"{summary.respondents_total} respondents ({summary.respondents_new} new)"
         + (f", {summary.dropped_duplicates} duplicate rows dropped" if summary.dropped_duplicates else "")
     )
+    attributes = ", ".join(safe(a) for a in summary.attributes) or "none"
+    console.print(f"attributes: {attributes}" + ("" if summary.attributes_chosen else
+                                                 " (every other column; choose them with --attr NAME)"))
     table = Table(show_edge=False)
-    for col in ("question", "responses", "skipped (empty)", "already present", f"units ({summary.unit})"):
+    items = any(q.items != q.responses for q in summary.questions)
+    columns = ["question", "responses", *(["items"] if items else []), "skipped (empty)", "already present",
+               f"units ({summary.unit})"]
+    for col in columns:
         table.add_column(col, justify="left" if col == "question" else "right")
     for q in summary.questions:
-        table.add_row(
-            safe(q.question), str(q.responses), str(q.skipped_empty), str(q.already_present), str(q.units)
-        )
+        table.add_row(safe(q.question), str(q.responses), *([str(q.items)] if items else []),
+                      str(q.skipped_empty), str(q.already_present), str(q.units))
     console.print(table)
     console.print(f"{summary.units} units created")
 
