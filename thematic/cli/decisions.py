@@ -30,6 +30,9 @@ def sheet_export(
     sample: int | None = typer.Option(None, "--sample", help="A random sample of this many units."),
     seed: int = typer.Option(0, "--seed", help="Seed for --sample (same seed, same sample)."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    show_attr: list[str] = typer.Option(
+        [], "--show-attr", help="A respondent attribute to put on the sheet (repeat; default: none)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Write an .xlsx coding sheet: a row per unit, a 0/1 column per theme, the codebook on a second sheet."""
@@ -45,6 +48,7 @@ def sheet_export(
             sample=sample,
             seed=seed,
             force=force,
+            attributes=show_attr,
         )
     if as_json:
         print_json(summary.to_dict())
