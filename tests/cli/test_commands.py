@@ -25,7 +25,7 @@ def registered() -> dict[str, str]:
 def test_the_table_names_every_command_and_its_module():
     table = {name: f"thematic.cli.{module}" for name, (module, _) in COMMANDS.items()}
     assert registered() == table, (
-        "thematic/cli/commands.py COMMANDS is out of step with the commands the modules register: add, "
+        "thematic/cli/commands.tsv is out of step with the commands the modules register: add, "
         "remove or move the row"
     )
 
@@ -36,5 +36,5 @@ def test_the_help_lines_are_the_commands_own(limit):
 
     for name, (_, text) in COMMANDS.items():
         assert make_default_short_help(text, limit) == build(app, name).get_short_help_str(limit), (
-            f"the help line of `thematic {name}` in thematic/cli/commands.py differs from its docstring"
+            f"the help line of `thematic {name}` in thematic/cli/commands.tsv differs from its docstring"
         )

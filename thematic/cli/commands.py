@@ -2,7 +2,8 @@
 
 A command's module is imported only when that command runs (or its help is asked for), so `thematic
 --help` and `thematic status` do not import and build the other twenty-odd commands. One module per
-command group: a new command gets a row here, in the order `--help` lists them.
+command group: a new command gets a row in commands.tsv (beside this file), in the order `--help` lists
+them.
 `tests/cli/test_commands.py` checks this table against the commands the modules really define.
 """
 
@@ -10,45 +11,20 @@ from __future__ import annotations
 
 import importlib
 
-# name: (module under thematic.cli, the first paragraph of its help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "agree": ("agree", "Inter-coder agreement per theme and overall: percent agreement, kappa, alpha and "
-                       "AC1 with CIs."),
-    "disagreements": ("agree", "Each unit two coders both coded but coded differently, with its text and "
-                               "both codings."),
-    "reconcile": ("agree", "Walk the units two coders disagree on and record the agreed coding (as coder "
-                           "consensus)."),
-    "init": ("corpus", "Create a project file (or say that it exists already)."),
-    "import": ("corpus", "Import survey responses and segment them into coding units."),
-    "status": ("corpus", "What the project holds: respondents, questions, units, codebook, runs, coding per "
-                         "coder."),
-    "units": ("corpus", "List coding units with their ids."),
-    "show": ("corpus", "One unit in context: its respondent's attributes and the whole response."),
-    "embed": ("ml", "Embed every unit not embedded yet (vectors are cached in the project)."),
-    "suggest": ("ml", "Score every unit against every theme of the current codebook and store the run "
-                      "(coder `machine`)."),
-    "suggestions": ("ml", "List a suggest run's suggestions, best first within each theme."),
-    "run": ("ml", "The machine job in one go: import, codebook, embed, suggest, discover; a theme table and "
-                  "a CSV."),
-    "discover": ("discover", "Find clusters of similar units: keywords, exemplars, nearest theme or "
-                             "candidate new theme."),
-    "evaluate": ("evaluate", "Machine-vs-human agreement on units the model never trained on "
-                             "(cross-validated), per theme."),
-    "report": ("export", "Write the study report: a self-contained HTML page (or markdown) with tables and "
-                         "charts."),
-    "import-refi": ("export", "Import a REFI-QDA project: sources, codebook, cases and every user's codings "
-                              "as decisions."),
-    "review": ("review", "Code units one at a time: digits toggle themes, Enter saves (press ? on the screen "
-                         "for all keys)."),
-    "code": ("review", "Record one coding decision, without the review screen."),
-    "crosstab": ("scales", "Joint display: themes by a respondent attribute, or a subscale score by theme."),
-    "codebook": ("codebook", "Check, use, show, compare and exchange codebooks (YAML, REFI-QDA .qdc, "
-                             "markdown)."),
-    "sheet": ("decisions", "Excel coding sheets for a coder who installs nothing."),
-    "decisions": ("decisions", "The decision log: export, import (merge coders), import wide tables, show."),
-    "export": ("export", "Export coded units, quote banks and REFI-QDA projects."),
-    "scales": ("scales", "Closed items (Likert scales): describe items and subscales from a scale file."),
-}
+
+def _read_table() -> dict[str, tuple[str, str]]:
+    """name: (module under thematic.cli, the first paragraph of its help), from commands.tsv."""
+    from pathlib import Path
+
+    table = {}
+    for line in (Path(__file__).parent / "commands.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, module, text = line.split("\t")
+            table[name] = (module, text)
+    return table
+
+
+COMMANDS: dict[str, tuple[str, str]] = _read_table()
 
 
 def import_all() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from thematic.cli import options as opt
 from thematic.cli.app import app
 from thematic.cli.context import open_current, project_path
 from thematic.cli.output import console, note, print_json, safe
@@ -31,46 +32,25 @@ def init() -> None:
 
 @app.command("import")
 def import_(
-    file: Path = typer.Argument(..., help="CSV, TSV, XLSX, JSONL, SPSS .sav or a Qualtrics CSV export."),
-    id: str | None = typer.Option(None, "--id", help="Column with the respondent id (default: number rows)."),
-    text: list[str] = typer.Option([], "--text", help="Open-ended question column; repeat for several."),
-    attr: list[str] | None = typer.Option(
-        None, "--attr", help="Attribute column; repeat for several (default: every other column)."
-    ),
-    item: str | None = typer.Option(
-        None, "--item", help="Column numbering the items of a list answer: a respondent's rows become one "
-        "answer, one unit per item."
-    ),
-    question_column: str | None = typer.Option(
-        None, "--question-column", help="A long file: the column naming each row's question (--text names "
-        "the answer column)."
-    ),
-    unit: str = typer.Option("response", "--unit", help="Coding unit: response or sentence."),
-    dedupe: str | None = typer.Option(None, "--dedupe", help="Keep the first or last row of a repeated id."),
-    sheet: str | None = typer.Option(
-        None, "--sheet", help="Worksheet of an .xlsx file (default: the first)."
-    ),
-    format: str | None = typer.Option(
-        None, "--format", help="csv, tsv, xlsx, jsonl or sav (default: from the name)."
-    ),
-    encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: detect)."),
+    file: Path = opt.SURVEY_FILE,
+    id: str | None = opt.ID,
+    text: list[str] = opt.TEXT,
+    attr: list[str] | None = opt.ATTR,
+    item: str | None = opt.ITEM,
+    question_column: str | None = opt.QUESTION_COLUMN,
+    unit: str = opt.UNIT,
+    dedupe: str | None = opt.DEDUPE,
+    sheet: str | None = opt.SHEET,
+    format: str | None = opt.FILE_FORMAT,
+    encoding: str | None = opt.ENCODING,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import survey responses and segment them into coding units."""
-    from thematic.ingest.importer import ImportOptions, import_file
+    from thematic.ingest.importer import import_file
 
-    options = ImportOptions(
-        id_column=id,
-        text_columns=list(text),
-        attr_columns=list(attr) if attr else None,
-        unit=unit,
-        dedupe=dedupe,
-        sheet=sheet,
-        format=format,
-        encoding=encoding,
-        item_column=item,
-        question_column=question_column,
-    )
+    options = opt.import_options(
+        id=id, text=text, attr=attr, unit=unit, dedupe=dedupe, item=item, question_column=question_column,
+        sheet=sheet, format=format, encoding=encoding)
     with open_current() as project:
         summary = import_file(project, file, options)
     if as_json:

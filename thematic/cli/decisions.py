@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from thematic.cli import options as opt
 from thematic.cli.app import app
 from thematic.cli.context import open_current
 from thematic.cli.output import console, note, print_json, safe
@@ -39,17 +40,9 @@ def sheet_export(
     from thematic.review.sheets import export_sheet
 
     with open_current() as project:
-        summary = export_sheet(
-            project,
-            out,
-            coder=coder,
-            question=question,
-            with_suggestions=with_suggestions,
-            sample=sample,
-            seed=seed,
-            force=force,
-            attributes=show_attr,
-        )
+        summary = export_sheet(project, out, coder=coder, question=question,
+                               with_suggestions=with_suggestions, sample=sample, seed=seed, force=force,
+                               attributes=show_attr)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -132,13 +125,9 @@ def decisions_import_wide(
     code_column: list[str] = typer.Option(
         [], "--code-column", help="A column holding codes; repeat (default: detect)."
     ),
-    sheet: str | None = typer.Option(
-        None, "--sheet", help="Worksheet of an .xlsx file (default: the first)."
-    ),
-    format: str | None = typer.Option(
-        None, "--format", help="csv, tsv, xlsx or jsonl (default: from the name)."
-    ),
-    encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: detect)."),
+    sheet: str | None = opt.SHEET,
+    format: str | None = opt.FILE_FORMAT,
+    encoding: str | None = opt.ENCODING,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import codings made elsewhere: 'Code 1..N' columns of code names, or one 0/1 column per code."""

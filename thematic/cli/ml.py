@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from thematic.cli import options as opt
 from thematic.cli.app import app
 from thematic.cli.context import open_current, project_path
 from thematic.cli.output import console, err_console, note, print_json, safe
@@ -231,17 +232,18 @@ def render_run(summary) -> None:
 
 @app.command("run")
 def run_(
-    file: Path = typer.Argument(..., help="CSV, TSV, XLSX, JSONL or a Qualtrics CSV export."),
+    file: Path = opt.SURVEY_FILE,
     codebook: Path = typer.Option(..., "--codebook", "-c", help="The codebook YAML file."),
-    id: str | None = typer.Option(None, "--id", help="Column with the respondent id (default: number rows)."),
-    text: list[str] = typer.Option([], "--text", help="Open-ended question column; repeat for several."),
-    attr: list[str] | None = typer.Option(
-        None, "--attr", help="Attribute column; repeat for several (default: every other column)."),
-    unit: str = typer.Option("response", "--unit", help="Coding unit: response or sentence."),
-    dedupe: str | None = typer.Option(None, "--dedupe", help="Keep the first or last row of a repeated id."),
-    sheet: str | None = typer.Option(None, "--sheet", help="Worksheet of an .xlsx file (default: first)."),
-    format: str | None = typer.Option(None, "--format", help="csv, tsv, xlsx or jsonl (default: by name)."),
-    encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: detect)."),
+    id: str | None = opt.ID,
+    text: list[str] = opt.TEXT,
+    attr: list[str] | None = opt.ATTR,
+    item: str | None = opt.ITEM,
+    question_column: str | None = opt.QUESTION_COLUMN,
+    unit: str = opt.UNIT,
+    dedupe: str | None = opt.DEDUPE,
+    sheet: str | None = opt.SHEET,
+    format: str | None = opt.FILE_FORMAT,
+    encoding: str | None = opt.ENCODING,
     out: Path | None = typer.Option(None, "--out", "-o", help="Folder for coded-units.csv (made if absent)."),
     model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
@@ -250,11 +252,11 @@ def run_(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """The machine job in one go: import, codebook, embed, suggest, discover; a theme table and a CSV."""
-    from thematic.ingest.importer import ImportOptions
     from thematic.ml.pipeline import run_job
 
-    options = ImportOptions(id_column=id, text_columns=list(text), attr_columns=list(attr) if attr else None,
-                            unit=unit, dedupe=dedupe, sheet=sheet, format=format, encoding=encoding)
+    options = opt.import_options(
+        id=id, text=text, attr=attr, unit=unit, dedupe=dedupe, item=item, question_column=question_column,
+        sheet=sheet, format=format, encoding=encoding)
     choice = model_choice(model, device)
     thresholds = parse_thresholds(threshold)
     with progress_bar() as progress:

@@ -208,12 +208,7 @@ def crosstab(
 
         with open_current() as project:
             result = theme_by_attribute(project, theme_by, coder=coder, question=question)
-        if format == "json":
-            print_json(result.to_dict())
-        elif format == "csv":
-            _write_csv(result.csv_header(), result.csv_rows())
-        else:
-            render_crosstab(result)
+        _show_joint(result, format, render_crosstab)
         return
     from thematic.scales.joint import score_by_theme
     from thematic.scales.model import load_scales
@@ -221,12 +216,17 @@ def crosstab(
     scale_set = load_scales(scales)
     with open_current() as project:
         result = score_by_theme(project, scale_set, score, coder=coder, question=question)
+    _show_joint(result, format, render_score_by_theme)
+
+
+def _show_joint(result, format: str, render) -> None:
+    """A joint display as JSON, CSV or a table for people."""
     if format == "json":
         print_json(result.to_dict())
     elif format == "csv":
         _write_csv(result.csv_header(), result.csv_rows())
     else:
-        render_score_by_theme(result)
+        render(result)
 
 
 def render_crosstab(result) -> None:

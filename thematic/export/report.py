@@ -540,32 +540,14 @@ class ReportSummary:
         return asdict(self)
 
 
-def write_report(
-    project: Project,
-    out: str | Path,
-    *,
-    fmt: str | None = None,
-    coder: str | None = None,
-    by: list[str] | None = None,
-    scales: str | Path | None = None,
-    question: str | None = None,
-    exemplars: int = DEFAULT_EXEMPLARS,
-    n_boot: int = 1000,
-    seed: int = 0,
-) -> ReportSummary:
-    """Build the report and write it to ``out`` (.html, or .md with its charts in ``<name>_figures/``)."""
+def write_report(project: Project, out: str | Path, *, fmt: str | None = None, **options) -> ReportSummary:
+    """Build the report and write it to ``out`` (.html, or .md with its charts in ``<name>_figures/``).
+
+    ``options`` are :func:`build_report`'s: coder, by, scales, question, exemplars, n_boot, seed.
+    """
     out = Path(out)
     fmt = choose_format(out, fmt, FORMATS)
-    report = build_report(
-        project,
-        coder=coder,
-        by=by,
-        scales=scales,
-        question=question,
-        exemplars=exemplars,
-        n_boot=n_boot,
-        seed=seed,
-    )
+    report = build_report(project, **options)
     if fmt == "html":
         text = render_html(report)
         atomic_write(out, lambda path: path.write_text(text, encoding="utf-8"))
