@@ -192,3 +192,14 @@ def test_a_damaged_sav_is_one_line(cli, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.startswith("error: bad.sav is not a readable SPSS .sav file (")
     assert result.stderr.endswith("; re-save it from SPSS or PSPP)\n") and result.stderr.count("\n") == 1
+
+
+def test_choice_options_name_their_choices(cli, tmp_path):
+    path = write(tmp_path / "s.csv", "id,answer\nA,Yes.\nA,No.\n")
+    cli("init")
+    result = cli("import", path, "--id", "id", "--text", "answer", "--unit", "word")
+    assert (result.exit_code, result.stderr) == (
+        2, "error: --unit must be response or sentence, not 'word'\n")
+    result = cli("import", path, "--id", "id", "--text", "answer", "--dedupe", "middle")
+    assert result.stderr == "error: --dedupe must be first or last, not 'middle'\n"
+    assert counts(cli)["respondents"] == 0
