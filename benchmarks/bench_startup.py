@@ -2,6 +2,9 @@
 
 Run: .venv/bin/python benchmarks/bench_startup.py [--runs 15]
 
+`thematic status` runs on a project holding only a codebook, and again on one with the demo corpus
+imported (its question table needs rich.table).
+
 Each command runs --runs times in a fresh process (in turn with the others, so a busy machine slows all of
 them alike); the median wall time is compared with the median of `python -c pass`. Target: at most 3x.
 Each command also reports whether torch, sentence_transformers, transformers, sklearn or spacy ended up in
@@ -22,6 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CODEBOOK = REPO / "codebooks" / "ai-therapy.yaml"
+DEMO = REPO / "corpora" / "ai-therapy-survey.csv"
 HEAVY = ("torch", "sentence_transformers", "transformers", "sklearn", "spacy")
 PROBE = ("import sys\nfrom thematic.cli.app import main\ncode = main(sys.argv[1:])\n"
          f"print('HEAVY', [m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)")
@@ -39,10 +43,15 @@ def main() -> None:
         subprocess.run([str(thematic), "--project", str(project), "init"], check=True, capture_output=True)
         subprocess.run([str(thematic), "--project", str(project), "codebook", "use", str(CODEBOOK)],
                        check=True, capture_output=True)
+        demo = Path(tmp) / "demo.db"
+        subprocess.run([str(thematic), "--project", str(demo), "init"], check=True, capture_output=True)
+        subprocess.run([str(thematic), "--project", str(demo), "import", str(DEMO), "--id", "respondent_id",
+                        "--text", "answer"], check=True, capture_output=True)
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "thematic --help": [str(thematic), "--help"],
             "thematic status": [str(thematic), "--project", str(project), "status"],
+            "thematic status (demo corpus)": [str(thematic), "--project", str(demo), "status"],
             "thematic codebook show": [str(thematic), "--project", str(project), "codebook", "show"],
             "thematic codebook validate": [str(thematic), "codebook", "validate", str(CODEBOOK)],
         }

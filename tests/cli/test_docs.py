@@ -16,7 +16,6 @@ def test_cli_reference_is_up_to_date():
 
 
 def test_every_command_has_help():
-    from thematic.cli import commands  # noqa: F401
     from thematic.cli.app import app
     from thematic.cli.gendocs import _walk
 

@@ -90,7 +90,6 @@ def test_errors_are_one_line_with_exit_code_2(cli, study_path, tmp_path):
 
 
 def test_help_texts():
-    from thematic.cli import commands  # noqa: F401
     from thematic.cli.export import export_app
 
     for command in export_app.registered_commands:

@@ -216,7 +216,7 @@ def test_cli_evaluate_table_and_json(cli, keyed_cli):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--format", "csv"), "error: unknown format 'csv' (choose table or json)"),
+    (("--format", "csv"), "error: --format must be table or json, not 'csv'"),
     (("--folds", "0"), "error: --folds must be a whole number of at least 2, not '0'"),
     (("--from", "zoe"), "error: coder 'zoe' has coded no units (code some with `thematic review --coder "
      "NAME`; coders with decisions: consensus; pass --from CODER)"),

@@ -217,7 +217,7 @@ def test_suggest_learned_stores_a_run_that_says_what_it_learned(keyed, bow):
 
     run = L.suggest_learned(keyed, model=bow, seed=3)
     stored = store.get_suggest_run(keyed, run.id)
-    params = stored["parameters"]
+    params = stored.parameters
     assert params["learn"] is True and params["from_coder"] == "consensus" and params["seed"] == 3
     assert params["method"] == L.METHOD and params["coded_units"] == run.units
     assert params["min_positives"] == 5 and params["min_negatives"] == 5

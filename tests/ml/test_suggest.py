@@ -41,8 +41,8 @@ def test_run_stores_parameters_seed_model_and_codebook(make_project, bow):
     project = make_project()
     run = S.suggest(project, model=bow, seed=7)
     latest = store.latest_suggest_run(project)
-    assert (latest["id"], latest["codebook_version"], latest["model"]) == (run.id, 1, "test:bag-of-words")
-    params = latest["parameters"]
+    assert (latest.id, latest.codebook_version, latest.model) == (run.id, 1, "test:bag-of-words")
+    params = latest.parameters
     assert params["seed"] == 7
     assert params["model_fingerprint"] == "test:bag-of-words" and params["model_name"] == "bag-of-words"
     assert params["codebook"] == "ai-therapy" and params["codebook_version"] == 1

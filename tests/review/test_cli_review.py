@@ -78,7 +78,7 @@ def test_review_screen_shows_text_as_typed_and_help(cli, coded_project, stdin, t
 
 def test_review_shows_the_attributes_asked_for(cli, coded_project, stdin):
     stdin("q\n")
-    result = cli("review", "--coder", "ana", "--attr", "would_consider", "--attr", "role")
+    result = cli("review", "--coder", "ana", "--show-attr", "would_consider", "--attr", "role")
     assert result.exit_code == 0, result.stderr
     first = list_units(coded_project)[0]
     assert f"unit {first.id} ·" in result.stdout
@@ -87,9 +87,22 @@ def test_review_shows_the_attributes_asked_for(cli, coded_project, stdin):
     result = cli("review", "--coder", "ana", "--attr", "rol")
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        "error: no respondent attribute 'rol' (--attr names one of: role, approach, would_consider, "
+        "error: no respondent attribute 'rol' (--show-attr names one of: role, approach, would_consider, "
         "wai_goal_1,"
     )
+
+
+def test_blind_review_shows_no_attributes_unless_asked(cli, coded_project, stdin):
+    stdin("q\n")
+    seeing = cli("review", "--coder", "ana")
+    assert re.search(r"\nrole: \w+ · approach: ", seeing.stdout)
+    stdin("?\nq\n")                                   # not even on the help screen, which shows them all
+    blind = cli("review", "--coder", "ben", "--blind")
+    assert blind.exit_code == 0, blind.stderr
+    assert "role:" not in blind.stdout and "approach:" not in blind.stdout
+    stdin("q\n")
+    asked = cli("review", "--coder", "ben", "--blind", "--show-attr", "approach")
+    assert re.search(r"\napproach: \w+\n", asked.stdout) and "role:" not in asked.stdout
 
 
 def test_review_with_suggestions_and_blind(cli, suggested_project, stdin):

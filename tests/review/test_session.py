@@ -217,7 +217,7 @@ def test_orders(suggested_project):
     [
         (
             {"order": "alphabetical"},
-            "unknown order 'alphabetical' (choose one of: document, uncertain, random)",
+            "--order must be document, uncertain or random, not 'alphabetical'",
         ),
         ({"question": "q9"}, "question 'q9' not found (questions are: answer)"),
         (

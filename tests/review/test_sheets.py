@@ -58,8 +58,7 @@ def test_export_layout_validation_and_hidden_metadata(coded_project, sheet):
     assert meta["coder"] == "ben" and meta["codebook_version"] == "1" and meta["with_suggestions"] == "0"
     ws = book["coding"]
     header = [c.value for c in ws[1]]
-    attributes = header[3 : header.index("text")]
-    assert header[:4] == ["unit_id", "respondent_id", "question", "role"] and "would_consider" in attributes
+    assert header[:4] == ["unit_id", "respondent_id", "question", "text"]   # no attributes unless asked
     assert header[header.index("text") :] == ["text", *THEMES, "note"]
     assert ws.max_row == 113
     (validation,) = ws.data_validations.dataValidation
@@ -70,6 +69,22 @@ def test_export_layout_validation_and_hidden_metadata(coded_project, sheet):
     assert all(ws.cell(row=r, column=c).value is None for r in range(2, 114) for c in range(first, first + 5))
     definitions = [row[2] for row in book["codebook"].iter_rows(values_only=True) if row[0] in THEMES]
     assert len(definitions) == 4 and definitions[0].startswith("The respondent rejects")
+
+
+def test_attributes_only_when_asked_for(coded_project, tmp_path):
+    path = tmp_path / "with.xlsx"
+    export_sheet(coded_project, path, coder="ben", attributes=["would_consider", "role"])
+    ws = openpyxl.load_workbook(path)["coding"]
+    header = [c.value for c in ws[1]]
+    assert header[:6] == ["unit_id", "respondent_id", "question", "would_consider", "role", "text"]
+    first = list_units(coded_project)[0]
+    row = [c.value for c in ws[2]]
+    assert row[1] == first.respondent_id and row[3] in {"yes", "no", "maybe"} and row[4] in {
+        "trainee", "qualified"}
+    with pytest.raises(ThematicError, match=re.escape(
+            "no respondent attribute 'rol' (--show-attr names one of: role, approach, would_consider,")):
+        export_sheet(coded_project, tmp_path / "x.xlsx", coder="ben", attributes=["rol"])
+    assert not (tmp_path / "x.xlsx").exists()
 
 
 def test_formula_like_answers_are_written_as_text(coded_project, sheet):
@@ -282,3 +297,21 @@ def test_sheet_cli_round_trip(cli, coded_project, tmp_path):
     result = cli("sheet", "import", out, "--coder", "ben")
     assert result.exit_code == 2
     assert result.stderr == f"error: ben.xlsx: row 2, column 'mixed-support': '5' is not 0 or 1 {NOTHING}\n"
+
+
+def test_sheet_cli_shows_attributes_asked_for_and_round_trips(cli, coded_project, tmp_path):
+    out = tmp_path / "ben.xlsx"
+    result = cli("sheet", "export", "--coder", "ben", "--out", out, "--sample", "5", "--show-attr", "role")
+    assert result.exit_code == 0, result.stderr
+    assert [c.value for c in openpyxl.load_workbook(out)["coding"][1]][:5] == [
+        "unit_id", "respondent_id", "question", "role", "text"]
+    fill(out, coder_themes=ben_changes)
+    assert cli("sheet", "import", out, "--coder", "ben").stdout.startswith("recorded 5 decisions for ben")
+    extra = tmp_path / "extra.csv"
+    extra.write_text("id,note,said\nZ1,call back,Fine.\n", encoding="utf-8")
+    assert cli("import", extra, "--id", "id", "--text", "said").exit_code == 0
+    result = cli("sheet", "export", "--coder", "ben", "--out", tmp_path / "n.xlsx", "--show-attr", "note")
+    assert (result.exit_code, result.stderr) == (2, (
+        "error: attribute 'note' has the name of a column the sheet needs (rename the column in the survey "
+        "file, or leave it out)\n"))
+    assert not (tmp_path / "n.xlsx").exists()

@@ -60,7 +60,7 @@ def test_scales_check(cli, mini_project):
 
 def test_describe_errors(cli, mini_project, tmp_path):
     refused(cli("scales", "describe", "--scales", MINI_YAML, "--format", "xml"),
-            "--format must be table, json or csv (it is 'xml')")
+            "--format must be table, json or csv, not 'xml'")
     refused(cli("scales", "describe", "--scales", tmp_path / "none.yaml"),
             f"scale file {tmp_path / 'none.yaml'} not found (check the path given to --scales)")
     refused(cli("scales", "describe", "--scales", MINI_YAML, "--by", "role"),
@@ -138,7 +138,7 @@ def test_crosstab_errors(cli, mini_project):
             "nobody has coded yet (code some units first, or pass --coder machine to use the machine's "
             "suggestions)")
     refused(cli("crosstab", "--theme-by", "group", "--format", "html"),
-            "--format must be table, json or csv (it is 'html')")
+            "--format must be table, json or csv, not 'html'")
     insert_codings(mini_project, "ana", {"A1": ["x"]})
     refused(cli("crosstab", "--scales", MINI_YAML, "--score", "bond"),
             "subscale 'bond' is not in mini.yaml (subscales are: trust, use)")

@@ -6,11 +6,49 @@ import os
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from thematic.cli import clickshim as click
+from thematic.cli.commands import COMMANDS, build
 from thematic.errors import ExitCode, ThematicError
 
+
+class LazyCommands(TyperGroup):
+    """The root command: each subcommand's module is imported, and its click command built, only when it
+    is asked for; `--help` lists them from :data:`thematic.cli.commands.COMMANDS`."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name: str):
+        if name not in self.commands and name in COMMANDS:
+            command = build(app, name)
+            if command is not None:
+                self.commands[name] = command
+        return self.commands.get(name)
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            from difflib import get_close_matches
+
+            matches = get_close_matches(args[0], list(COMMANDS)) if args else []
+            if matches and "Did you mean" not in exc.message:
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
+
+    def format_commands(self, ctx, formatter) -> None:
+        from click.utils import make_default_short_help
+
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, make_default_short_help(text, limit))
+                                for name, (_, text) in COMMANDS.items()])
+
+
 app = typer.Typer(
+    cls=LazyCommands,
     name="thematic",
     help="Code free-text survey answers into themes: import, embed, suggest, review, agree, export.",
     no_args_is_help=True,
@@ -51,8 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code. Errors print one line on stderr, no traceback."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("THEMATIC_DEBUG"))
-    from thematic.cli import commands  # noqa: F401  registers every command on `app`
-
     try:
         returned = app(args=args, prog_name="thematic", standalone_mode=False)
     except ThematicError as exc:

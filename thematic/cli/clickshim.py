@@ -1,16 +1,10 @@
-"""The click pieces thematic needs, wherever this typer keeps them.
+"""The click pieces thematic needs, in one place.
 
-typer >= 0.24 vendors a trimmed click as ``typer._click`` (exits and aborts moved to
-``typer.exceptions``); older typer runs on the click package.
+typer is pinned below 0.24 (pyproject.toml), so these come from the click package it runs on.
 """
 
 import typer
-
-try:
-    from typer._click.exceptions import ClickException, UsageError
-    from typer._click.globals import get_current_context
-except ImportError:  # pragma: no cover - older typer
-    from click import ClickException, UsageError, get_current_context
+from click import ClickException, UsageError, get_current_context
 
 Exit = typer.Exit
 Abort = typer.Abort

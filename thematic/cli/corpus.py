@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from thematic.cli import options as opt
 from thematic.cli.app import app
 from thematic.cli.context import open_current, project_path
 from thematic.cli.output import console, note, print_json, safe
@@ -31,36 +32,25 @@ def init() -> None:
 
 @app.command("import")
 def import_(
-    file: Path = typer.Argument(..., help="CSV, TSV, XLSX, JSONL or a Qualtrics CSV export."),
-    id: str | None = typer.Option(None, "--id", help="Column with the respondent id (default: number rows)."),
-    text: list[str] = typer.Option([], "--text", help="Open-ended question column; repeat for several."),
-    attr: list[str] | None = typer.Option(
-        None, "--attr", help="Attribute column; repeat for several (default: every other column)."
-    ),
-    unit: str = typer.Option("response", "--unit", help="Coding unit: response or sentence."),
-    dedupe: str | None = typer.Option(None, "--dedupe", help="Keep the first or last row of a repeated id."),
-    sheet: str | None = typer.Option(
-        None, "--sheet", help="Worksheet of an .xlsx file (default: the first)."
-    ),
-    format: str | None = typer.Option(
-        None, "--format", help="csv, tsv, xlsx or jsonl (default: from the name)."
-    ),
-    encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: detect)."),
+    file: Path = opt.SURVEY_FILE,
+    id: str | None = opt.ID,
+    text: list[str] = opt.TEXT,
+    attr: list[str] | None = opt.ATTR,
+    item: str | None = opt.ITEM,
+    question_column: str | None = opt.QUESTION_COLUMN,
+    unit: str = opt.UNIT,
+    dedupe: str | None = opt.DEDUPE,
+    sheet: str | None = opt.SHEET,
+    format: str | None = opt.FILE_FORMAT,
+    encoding: str | None = opt.ENCODING,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import survey responses and segment them into coding units."""
-    from thematic.ingest.importer import ImportOptions, import_file
+    from thematic.ingest.importer import import_file
 
-    options = ImportOptions(
-        id_column=id,
-        text_columns=list(text),
-        attr_columns=list(attr) if attr else None,
-        unit=unit,
-        dedupe=dedupe,
-        sheet=sheet,
-        format=format,
-        encoding=encoding,
-    )
+    options = opt.import_options(
+        id=id, text=text, attr=attr, unit=unit, dedupe=dedupe, item=item, question_column=question_column,
+        sheet=sheet, format=format, encoding=encoding)
     with open_current() as project:
         summary = import_file(project, file, options)
     if as_json:
@@ -81,13 +71,18 @@ def render_import_summary(summary) -> None:
         f"{summary.respondents_total} respondents ({summary.respondents_new} new)"
         + (f", {summary.dropped_duplicates} duplicate rows dropped" if summary.dropped_duplicates else "")
     )
+    attributes = ", ".join(safe(a) for a in summary.attributes) or "none"
+    console.print(f"attributes: {attributes}" + ("" if summary.attributes_chosen else
+                                                 " (every other column; choose them with --attr NAME)"))
     table = Table(show_edge=False)
-    for col in ("question", "responses", "skipped (empty)", "already present", f"units ({summary.unit})"):
+    items = any(q.items != q.responses for q in summary.questions)
+    columns = ["question", "responses", *(["items"] if items else []), "skipped (empty)", "already present",
+               f"units ({summary.unit})"]
+    for col in columns:
         table.add_column(col, justify="left" if col == "question" else "right")
     for q in summary.questions:
-        table.add_row(
-            safe(q.question), str(q.responses), str(q.skipped_empty), str(q.already_present), str(q.units)
-        )
+        table.add_row(safe(q.question), str(q.responses), *([str(q.items)] if items else []),
+                      str(q.skipped_empty), str(q.already_present), str(q.units))
     console.print(table)
     console.print(f"{summary.units} units created")
 
@@ -102,8 +97,6 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
     if as_json:
         print_json(info)
         return
-    from rich.table import Table
-
     console.print(
         f"project {safe(info['project'])} (schema {info['schema_version']}; units: {info['unit'] or '-'})"
     )
@@ -112,6 +105,8 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
         f"{info['responses']} responses, {info['units']} units"
     )
     if info["questions"]:
+        from rich.table import Table
+
         table = Table(show_edge=False)
         table.add_column("question")
         table.add_column("responses", justify="right")
@@ -143,9 +138,7 @@ def units(
     from thematic.store import corpus
 
     with open_current() as project:
-        if question is not None and question not in dict(corpus.questions(project)):
-            known = ", ".join(q for q, _ in corpus.questions(project)) or "none yet"
-            raise ThematicError(f"question '{question}' not found (questions are: {known})")
+        corpus.check_question(project, question)
         rows = corpus.list_units(project, question_id=question, limit=limit or None)
         total = project.scalar("SELECT COUNT(*) FROM units")
     if as_json:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from thematic.cli import options as opt
 from thematic.cli.app import app
 from thematic.cli.context import open_current
 from thematic.cli.output import console, note, print_json, safe
@@ -30,22 +31,18 @@ def sheet_export(
     sample: int | None = typer.Option(None, "--sample", help="A random sample of this many units."),
     seed: int = typer.Option(0, "--seed", help="Seed for --sample (same seed, same sample)."),
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
+    show_attr: list[str] = typer.Option(
+        [], "--show-attr", help="A respondent attribute to put on the sheet (repeat; default: none)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Write an .xlsx coding sheet: a row per unit, a 0/1 column per theme, the codebook on a second sheet."""
     from thematic.review.sheets import export_sheet
 
     with open_current() as project:
-        summary = export_sheet(
-            project,
-            out,
-            coder=coder,
-            question=question,
-            with_suggestions=with_suggestions,
-            sample=sample,
-            seed=seed,
-            force=force,
-        )
+        summary = export_sheet(project, out, coder=coder, question=question,
+                               with_suggestions=with_suggestions, sample=sample, seed=seed, force=force,
+                               attributes=show_attr)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -128,13 +125,9 @@ def decisions_import_wide(
     code_column: list[str] = typer.Option(
         [], "--code-column", help="A column holding codes; repeat (default: detect)."
     ),
-    sheet: str | None = typer.Option(
-        None, "--sheet", help="Worksheet of an .xlsx file (default: the first)."
-    ),
-    format: str | None = typer.Option(
-        None, "--format", help="csv, tsv, xlsx or jsonl (default: from the name)."
-    ),
-    encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: detect)."),
+    sheet: str | None = opt.SHEET,
+    format: str | None = opt.FILE_FORMAT,
+    encoding: str | None = opt.ENCODING,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import codings made elsewhere: 'Code 1..N' columns of code names, or one 0/1 column per code."""

@@ -8,7 +8,7 @@ import typer
 
 from thematic.cli.app import app
 from thematic.cli.context import open_current
-from thematic.cli.ml import DEVICE_HELP, MODEL_HELP, model_choice, progress_bar
+from thematic.cli.ml import DEVICE_HELP, MODEL_HELP, model_choice, progress_bar, short_text
 from thematic.cli.output import console, note, print_json, safe
 from thematic.errors import ThematicError
 
@@ -24,11 +24,6 @@ def _check_output(path: Path | None, option: str, suffix: str | None = None) -> 
         raise ThematicError(f"{option} {path} is a folder (pass a file name)")
     if not path.parent.exists():
         raise ThematicError(f"{option} {path}: folder {path.parent} does not exist (create it first)")
-
-
-def _short(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 @app.command()
@@ -108,7 +103,7 @@ def render(run) -> None:
     for c in run.clusters:
         for i, e in enumerate(c.exemplars):
             label = str(c.cluster) if i == 0 else ""
-            console.print(f"{label:>4}  {safe(_short(e.text, 100))}", overflow="fold")
+            console.print(f"{label:>4}  {safe(short_text(e.text, 100))}", overflow="fold")
     for line in run.notes:
         note(line)
     if run.codebook_version is None:

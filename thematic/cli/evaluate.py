@@ -9,7 +9,7 @@ import typer
 from thematic.cli.app import app
 from thematic.cli.context import open_current
 from thematic.cli.output import console, note, print_json, safe
-from thematic.errors import ThematicError
+from thematic.errors import ThematicError, check_choice
 
 FORMATS = ("table", "json")
 
@@ -35,8 +35,7 @@ def evaluate_(
                                      "model folder (default all-MiniLM-L6-v2)."),
 ) -> None:
     """Machine-vs-human agreement on units the model never trained on (cross-validated), per theme."""
-    if format not in FORMATS:
-        raise ThematicError(f"unknown format '{format}' (choose table or json)")
+    check_choice(format, FORMATS, "--format")
     from thematic.cli.ml import model_choice, progress_bar
     from thematic.ml.evaluate import evaluate
 

@@ -129,18 +129,9 @@ def report(
     from thematic.export.report import write_report
 
     with open_current() as project:
-        summary = write_report(
-            project,
-            out,
-            fmt=format,
-            coder=coder,
-            by=list(by) if by else None,
-            scales=scales,
-            question=question,
-            exemplars=exemplars,
-            n_boot=n_boot,
-            seed=seed,
-        )
+        summary = write_report(project, out, fmt=format, coder=coder, by=list(by) if by else None,
+                               scales=scales, question=question, exemplars=exemplars, n_boot=n_boot,
+                               seed=seed)
     if as_json:
         print_json(summary.to_dict())
         return

@@ -14,18 +14,19 @@ def _walk(command, ctx_parent, path):
     ctx.terminal_width = 100
     ctx.max_content_width = 100
     yield path, command, ctx
-    subcommands = getattr(command, "commands", None)
-    if subcommands:
+    if hasattr(command, "commands"):  # a group: its commands, loaded as `thematic` loads them
         for name in command.list_commands(ctx):
-            yield from _walk(subcommands[name], ctx, [*path, name])
+            yield from _walk(command.get_command(ctx, name), ctx, [*path, name])
 
 
 def render() -> str:
     os.environ["COLUMNS"] = "100"
     import typer
 
-    from thematic.cli import commands  # noqa: F401  registers every command
     from thematic.cli.app import app
+    from thematic.cli.commands import import_all
+
+    import_all()
 
     root = typer.main.get_command(app)
     parts = [

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from thematic.cli import options as opt
 from thematic.cli.app import app
 from thematic.cli.context import open_current, project_path
 from thematic.cli.output import console, err_console, note, print_json, safe
@@ -67,7 +68,7 @@ def parse_thresholds(values: list[str]) -> float | dict | None:
     return out
 
 
-def _short(text: str | None, width: int = 90) -> str:
+def short_text(text: str | None, width: int = 90) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= width else text[: width - 3] + "..."
 
@@ -169,14 +170,14 @@ def suggestions(
             if run is None:
                 raise ThematicError("no suggest run yet (run `thematic suggest` first)")
             raise ThematicError(f"suggest run {run} not found (leave out --run for the latest)")
-        theme_ids = get_version(project, found["codebook_version"]).codebook.ids()
+        theme_ids = get_version(project, found.codebook_version).codebook.ids()
         if theme is not None and theme not in theme_ids:
-            raise ThematicError(f"theme '{theme}' is not in codebook version {found['codebook_version']} "
+            raise ThematicError(f"theme '{theme}' is not in codebook version {found.codebook_version} "
                                 f"(themes are: {', '.join(theme_ids)})")
-        rows = store.list_suggestions(project, found["id"], theme_id=theme, min_score=min_score,
+        rows = store.list_suggestions(project, found.id, theme_id=theme, min_score=min_score,
                                       limit=limit or None)
     if as_json:
-        print_json({"run": found["id"], "suggestions": rows})
+        print_json({"run": found.id, "suggestions": rows})
         return
     from rich.table import Table
 
@@ -186,54 +187,19 @@ def suggestions(
         table.add_column(col, justify=justify, overflow="fold" if col == "text" else None)
     for row in rows:
         table.add_row(safe(row["theme"]), f"{row['score']:.3f}", "*" if row["assigned"] else "", row["unit"],
-                      safe(row["respondent"]), safe(_short(row["text"])))
+                      safe(row["respondent"]), safe(short_text(row["text"])))
     console.print(table)
     what = "assigned suggestions" if min_score is None else f"scores of at least {min_score}"
     more = " shown (--limit 0 for all)" if limit and len(rows) == limit else ""
-    note(f"run {found['id']}: {len(rows)} {what}{more}; * marks an assigned theme")
+    note(f"run {found.id}: {len(rows)} {what}{more}; * marks an assigned theme")
 
 
 # -- run -------------------------------------------------------------------------------------------------
-def render_discovery(result) -> None:
-    """The cluster table of a discovery run, whatever shape discover_project returned (rows of dicts or
-    dataclasses, or an object with ``clusters``)."""
-    from dataclasses import asdict, is_dataclass
-
-    from rich.table import Table
-
-    rows = getattr(result, "clusters", None)
-    if rows is None and isinstance(result, dict):
-        rows = result.get("clusters")
-    if rows is None and isinstance(result, list | tuple):
-        rows = result
-    if not rows:
-        return
-    rows = [asdict(r) if is_dataclass(r) else dict(r) for r in rows]
-    params = getattr(result, "parameters", None) or {}
-    console.print(f"\ndiscovery: {len(rows)} clusters"
-                  + (f" ({safe(str(params.get('method')))}, k chosen by {params.get('criterion')})"
-                     if params.get("criterion") else ""))
-    table = Table(show_edge=False)
-    for col in ("cluster", "size", "keywords", "nearest theme", "exemplar"):
-        table.add_column(col, justify="right" if col in ("cluster", "size") else "left",
-                         overflow="fold" if col == "exemplar" else None)
-    for row in rows:
-        exemplars = row.get("exemplars") or []
-        first = exemplars[0] if exemplars else None
-        text = first.get("text") if isinstance(first, dict) else (first if isinstance(first, str) else "")
-        theme = row.get("nearest_theme") or ""
-        if row.get("is_candidate"):
-            theme = f"candidate new theme (nearest: {theme})" if theme else "candidate new theme"
-        table.add_row(str(row.get("cluster", "")), str(row.get("size", "")),
-                      safe(", ".join(map(str, (row.get("keywords") or [])[:5]))), safe(theme),
-                      safe(_short(text, 60)))
-    console.print(table)
-
-
 def render_run(summary) -> None:
     from rich.table import Table
 
     from thematic.cli.corpus import render_import_summary
+    from thematic.cli.discover import render as render_discovery
 
     if summary.created_project:
         note(f"created project {summary.project}")
@@ -251,10 +217,11 @@ def render_run(summary) -> None:
     width = 90  # folded over lines in a narrow terminal
     for row in summary.themes:
         table.add_row(safe(row.name), str(row.units), f"{row.percent_respondents:.1f}",
-                      safe(_short(row.exemplar, width)) if row.exemplar else "-")
+                      safe(short_text(row.exemplar, width)) if row.exemplar else "-")
     table.add_row("(no theme)", str(summary.unassigned_units), "", "")
     console.print(table)
     if summary.discovery is not None:
+        console.print()
         render_discovery(summary.discovery)
     if summary.discovery_note:
         note(summary.discovery_note)
@@ -265,17 +232,18 @@ def render_run(summary) -> None:
 
 @app.command("run")
 def run_(
-    file: Path = typer.Argument(..., help="CSV, TSV, XLSX, JSONL or a Qualtrics CSV export."),
+    file: Path = opt.SURVEY_FILE,
     codebook: Path = typer.Option(..., "--codebook", "-c", help="The codebook YAML file."),
-    id: str | None = typer.Option(None, "--id", help="Column with the respondent id (default: number rows)."),
-    text: list[str] = typer.Option([], "--text", help="Open-ended question column; repeat for several."),
-    attr: list[str] | None = typer.Option(
-        None, "--attr", help="Attribute column; repeat for several (default: every other column)."),
-    unit: str = typer.Option("response", "--unit", help="Coding unit: response or sentence."),
-    dedupe: str | None = typer.Option(None, "--dedupe", help="Keep the first or last row of a repeated id."),
-    sheet: str | None = typer.Option(None, "--sheet", help="Worksheet of an .xlsx file (default: first)."),
-    format: str | None = typer.Option(None, "--format", help="csv, tsv, xlsx or jsonl (default: by name)."),
-    encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: detect)."),
+    id: str | None = opt.ID,
+    text: list[str] = opt.TEXT,
+    attr: list[str] | None = opt.ATTR,
+    item: str | None = opt.ITEM,
+    question_column: str | None = opt.QUESTION_COLUMN,
+    unit: str = opt.UNIT,
+    dedupe: str | None = opt.DEDUPE,
+    sheet: str | None = opt.SHEET,
+    format: str | None = opt.FILE_FORMAT,
+    encoding: str | None = opt.ENCODING,
     out: Path | None = typer.Option(None, "--out", "-o", help="Folder for coded-units.csv (made if absent)."),
     model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
@@ -284,11 +252,11 @@ def run_(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """The machine job in one go: import, codebook, embed, suggest, discover; a theme table and a CSV."""
-    from thematic.ingest.importer import ImportOptions
     from thematic.ml.pipeline import run_job
 
-    options = ImportOptions(id_column=id, text_columns=list(text), attr_columns=list(attr) if attr else None,
-                            unit=unit, dedupe=dedupe, sheet=sheet, format=format, encoding=encoding)
+    options = opt.import_options(
+        id=id, text=text, attr=attr, unit=unit, dedupe=dedupe, item=item, question_column=question_column,
+        sheet=sheet, format=format, encoding=encoding)
     choice = model_choice(model, device)
     thresholds = parse_thresholds(threshold)
     with progress_bar() as progress:

@@ -25,7 +25,8 @@ def review(
     seed: int = typer.Option(0, "--seed", help="Seed for --order random (same seed, same order)."),
     recode: bool = typer.Option(False, "--recode", help="Walk units you have coded already, too."),
     attr: list[str] = typer.Option(
-        [], "--attr", help="A respondent attribute to show (repeat; default: the first six)."
+        [], "--show-attr", "--attr",
+        help="A respondent attribute to show (repeat; default: the first six, and none with --blind).",
     ),
 ) -> None:
     """Code units one at a time: digits toggle themes, Enter saves (press ? on the screen for all keys).
@@ -58,7 +59,7 @@ def review(
             blind=blind,
             recode=recode,
             panel=None if blind else others_panel(project, coder),
-            attributes=attr or None,
+            attributes=attr if (attr or blind) else None,
         )
         reader = reader_for(sys.stdin)
         loop(session, reader, console.real, interactive=isinstance(reader, TerminalKeys))

@@ -11,7 +11,7 @@ import typer
 from thematic.cli.app import app
 from thematic.cli.context import open_current
 from thematic.cli.output import console, note, print_json, safe
-from thematic.errors import ThematicError
+from thematic.errors import ThematicError, check_choice
 
 FORMATS = ("table", "json", "csv")
 
@@ -20,12 +20,6 @@ scales_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(scales_app, name="scales")
-
-
-def _check_format(value: str) -> str:
-    if value not in FORMATS:
-        raise ThematicError(f"--format must be table, json or csv (it is '{value}')")
-    return value
 
 
 def _write_csv(header: tuple[str, ...], rows) -> None:
@@ -93,7 +87,7 @@ def describe(
     from thematic.scales.describe import describe as describe_core
     from thematic.scales.model import load_scales
 
-    _check_format(format)
+    check_choice(format, FORMATS, "--format")
     scale_set = load_scales(scales)
     with open_current() as project:
         result = describe_core(project, scale_set, by=by, n_boot=n_boot, seed=seed)
@@ -200,7 +194,7 @@ def crosstab(
     format: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
     """Joint display: themes by a respondent attribute, or a subscale score by theme."""
-    _check_format(format)
+    check_choice(format, FORMATS, "--format")
     if theme_by is not None and score is not None:
         raise ThematicError("pass either --theme-by or --score, not both (run crosstab once for each)")
     if score is not None and scales is None:
@@ -214,12 +208,7 @@ def crosstab(
 
         with open_current() as project:
             result = theme_by_attribute(project, theme_by, coder=coder, question=question)
-        if format == "json":
-            print_json(result.to_dict())
-        elif format == "csv":
-            _write_csv(result.csv_header(), result.csv_rows())
-        else:
-            render_crosstab(result)
+        _show_joint(result, format, render_crosstab)
         return
     from thematic.scales.joint import score_by_theme
     from thematic.scales.model import load_scales
@@ -227,12 +216,17 @@ def crosstab(
     scale_set = load_scales(scales)
     with open_current() as project:
         result = score_by_theme(project, scale_set, score, coder=coder, question=question)
+    _show_joint(result, format, render_score_by_theme)
+
+
+def _show_joint(result, format: str, render) -> None:
+    """A joint display as JSON, CSV or a table for people."""
     if format == "json":
         print_json(result.to_dict())
     elif format == "csv":
         _write_csv(result.csv_header(), result.csv_rows())
     else:
-        render_score_by_theme(result)
+        render(result)
 
 
 def render_crosstab(result) -> None:

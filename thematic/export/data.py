@@ -9,10 +9,14 @@ which is not the same as "coded, no theme applies" (an empty set).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from thematic.errors import ThematicError
-from thematic.store.corpus import Unit
+from thematic.store.corpus import Unit, check_question
 from thematic.store.project import Project
+
+if TYPE_CHECKING:
+    from thematic.store.ml import SuggestRunRecord
 
 MACHINE = "machine"
 CONSENSUS = "consensus"
@@ -53,7 +57,7 @@ class Coded:
     codebook_title: str | None
     codebook_version: int | None
     codebook_hash: str | None
-    suggest_run: dict | None
+    suggest_run: SuggestRunRecord | None
 
     def theme(self, theme_id: str) -> ThemeInfo:
         return next(t for t in self.themes if t.id == theme_id)
@@ -61,18 +65,6 @@ class Coded:
     @property
     def coded(self) -> list[CodedUnit]:
         return [u for u in self.units if u.themes is not None]
-
-
-def check_question(project: Project, question: str | None) -> None:
-    from thematic.store.corpus import questions
-
-    if question is None:
-        return
-    known = [q for q, _ in questions(project)]
-    if question not in known:
-        raise ThematicError(
-            f"question '{question}' not found (questions are: {', '.join(known) or 'none yet'})"
-        )
 
 
 def check_coder(project: Project, coder: str) -> str:
@@ -157,7 +149,7 @@ def load_coded(project: Project, coder: str, *, question: str | None = None) -> 
     codings = current_codings(project, coder, question=question)
     run = latest_suggest_run(project)
     if coder == MACHINE:
-        at = {unit_id: run["created_at"] for unit_id in codings}
+        at = {unit_id: run.created_at for unit_id in codings}
     else:
         at = {
             d.unit_id: d.at
@@ -166,7 +158,7 @@ def load_coded(project: Project, coder: str, *, question: str | None = None) -> 
         }
     scores: dict[str, dict[str, float]] = {}
     if run is not None:
-        scores = {u: {t: s for t, (s, _) in per.items()} for u, per in run_scores(project, run["id"]).items()}
+        scores = {u: {t: s for t, (s, _) in per.items()} for u, per in run_scores(project, run.id).items()}
     attributes = respondent_attributes(project)
     units = [
         CodedUnit(

@@ -170,7 +170,7 @@ def build_project(project: Project, *, coders: list[str] | None = None, machine:
             raise ThematicError(
                 "the machine has no suggestions yet (run `thematic suggest` first, or leave out --machine)"
             )
-        machine_at = machine_run["created_at"]
+        machine_at = machine_run.created_at
         acts[MACHINE] = {u: (themes, machine_at) for u, themes in machine_codings(project).items()}
         notes[MACHINE] = {}
     users = [*chosen, *([MACHINE] if machine else [])]
@@ -268,7 +268,7 @@ def build_project(project: Project, *, coders: list[str] | None = None, machine:
                     continue
                 themes, at, decision_uuid = themes_of(coder, act)
                 sel_guid = selection_guid(
-                    coder, unit.id, decision_uuid if coder != MACHINE else f"{machine_run['id']}"
+                    coder, unit.id, decision_uuid if coder != MACHINE else str(machine_run.id)
                 )
                 attrs = {
                     "guid": sel_guid,

@@ -247,10 +247,8 @@ def choose_exemplars(coded: Coded, theme_id: str, n: int, names: list[str]) -> l
 
 
 def _discovery(project: Project, theme_names: dict[str, str]) -> tuple[Discovery | None, str | None, object]:
-    try:
-        from thematic.ml.discover import load_run
-    except ImportError:  # pragma: no cover - discovery is part of thematic
-        return None, "discovery is not available in this installation", None
+    from thematic.ml.discover import load_run
+
     try:
         run = load_run(project)
     except ThematicError as exc:
@@ -272,10 +270,8 @@ def _discovery(project: Project, theme_names: dict[str, str]) -> tuple[Discovery
 
 
 def _agreement(project: Project, n_boot: int, seed: int):
-    try:
-        from thematic.agreement.table import agreement_table
-    except ImportError:  # pragma: no cover - the agreement table is part of thematic
-        return None, NO_AGREEMENT
+    from thematic.agreement.table import agreement_table
+
     try:
         return agreement_table(project, n_boot=n_boot, seed=seed), None
     except ThematicError as exc:
@@ -285,11 +281,8 @@ def _agreement(project: Project, n_boot: int, seed: int):
 def _closed_items(project: Project, scales, by: str | None, coder: str, n_boot: int, seed: int):
     if scales is None:
         return None, None
-    # Hook for the closed items (thematic.scales): guarded, so the report works without the package.
-    try:
-        from thematic.scales.report import closed_items
-    except ImportError:  # pragma: no cover - scales are part of thematic
-        return None, "closed items are not available in this installation"
+    from thematic.scales.report import closed_items
+
     return closed_items(project, scales, theme_by=by, coder=coder, n_boot=n_boot, seed=seed), None
 
 
@@ -311,7 +304,7 @@ def _audit(project: Project, coded: Coded) -> dict:
         "suggest_runs": suggest_run_count(project),
         "suggest_run": None
         if run is None
-        else {"id": run["id"], "created_at": run["created_at"][:16], "model": run["model"]},
+        else {"id": run.id, "created_at": run.created_at[:16], "model": run.model},
     }
 
 
@@ -547,32 +540,14 @@ class ReportSummary:
         return asdict(self)
 
 
-def write_report(
-    project: Project,
-    out: str | Path,
-    *,
-    fmt: str | None = None,
-    coder: str | None = None,
-    by: list[str] | None = None,
-    scales: str | Path | None = None,
-    question: str | None = None,
-    exemplars: int = DEFAULT_EXEMPLARS,
-    n_boot: int = 1000,
-    seed: int = 0,
-) -> ReportSummary:
-    """Build the report and write it to ``out`` (.html, or .md with its charts in ``<name>_figures/``)."""
+def write_report(project: Project, out: str | Path, *, fmt: str | None = None, **options) -> ReportSummary:
+    """Build the report and write it to ``out`` (.html, or .md with its charts in ``<name>_figures/``).
+
+    ``options`` are :func:`build_report`'s: coder, by, scales, question, exemplars, n_boot, seed.
+    """
     out = Path(out)
     fmt = choose_format(out, fmt, FORMATS)
-    report = build_report(
-        project,
-        coder=coder,
-        by=by,
-        scales=scales,
-        question=question,
-        exemplars=exemplars,
-        n_boot=n_boot,
-        seed=seed,
-    )
+    report = build_report(project, **options)
     if fmt == "html":
         text = render_html(report)
         atomic_write(out, lambda path: path.write_text(text, encoding="utf-8"))

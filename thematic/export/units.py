@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from thematic.errors import ThematicError
+from thematic.errors import ThematicError, check_choice
 from thematic.export.data import Coded, load_coded
 from thematic.export.writers import (
     add_sheet,
@@ -80,16 +80,7 @@ def long_table(coded: Coded) -> tuple[list[str], list[list]]:
     order = {t.id: i for i, t in enumerate(coded.themes)}
     rows = []
     for cu in coded.coded:
-        u = cu.unit
-        base = [
-            u.id,
-            u.respondent_id,
-            u.question_id,
-            *(cu.attributes.get(a) for a in attrs),
-            u.text,
-            u.start,
-            u.end,
-        ]
+        base = _unit_cells(cu, attrs)
         themes = sorted(cu.themes, key=lambda t: (order.get(t, len(order)), t))
         if not themes:
             rows.append([*base, None, None, coded.coder, cu.decided_at, None])
@@ -106,6 +97,13 @@ def long_table(coded: Coded) -> tuple[list[str], list[list]]:
                 ]
             )
     return header, rows
+
+
+def _unit_cells(cu, attrs: list[str]) -> list:
+    """The cells every unit row starts with: ids, the respondent's attributes, the text and its offsets."""
+    u = cu.unit
+    return [u.id, u.respondent_id, u.question_id, *(cu.attributes.get(a) for a in attrs), u.text, u.start,
+            u.end]
 
 
 def _theme_columns(coded: Coded, fixed: tuple[str, ...]) -> list[str]:
@@ -126,7 +124,6 @@ def wide_table(project: Project, coded: Coded, level: str = "unit") -> tuple[lis
         header += _theme_columns(coded, tuple(header))
         rows = []
         for cu in coded.units:
-            u = cu.unit
             flags = (
                 [None] * len(coded.themes)
                 if cu.themes is None
@@ -134,13 +131,7 @@ def wide_table(project: Project, coded: Coded, level: str = "unit") -> tuple[lis
             )
             rows.append(
                 [
-                    u.id,
-                    u.respondent_id,
-                    u.question_id,
-                    *(cu.attributes.get(a) for a in attrs),
-                    u.text,
-                    u.start,
-                    u.end,
+                    *_unit_cells(cu, attrs),
                     coded.coder,
                     int(cu.themes is not None),
                     *flags,
@@ -215,10 +206,8 @@ def export_units(
 ) -> ExportSummary:
     """Write ``coder``'s codings to ``out`` (csv, xlsx or json; long or wide; per unit or response)."""
     out = Path(out)
-    if layout not in LAYOUTS:
-        raise ThematicError(f"--layout must be long or wide, not '{layout}'")
-    if level not in LEVELS:
-        raise ThematicError(f"--level must be unit or response, not '{level}'")
+    check_choice(layout, LAYOUTS, "--layout")
+    check_choice(level, LEVELS, "--level")
     if layout == "long" and level == "response":
         raise ThematicError(
             "--level response needs --layout wide (long rows are always one per unit x theme)"

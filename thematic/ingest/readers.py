@@ -1,6 +1,7 @@
 """Readers: turn a survey file into a header and rows of strings.
 
-Supported: CSV, TSV, XLSX (openpyxl), JSONL, and Qualtrics CSV exports (detected: two extra header rows,
+Supported: CSV, TSV, XLSX (openpyxl), JSONL, SPSS .sav (pyreadstat, in :mod:`thematic.ingest.spss`), and
+Qualtrics CSV exports (detected: two extra header rows,
 the first holding question texts, the second ``{"ImportId": ...}`` cells).
 Encodings: UTF-8, UTF-8 with a byte order mark, and Windows-1252 (detected and reported).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 from thematic.errors import ThematicError
 
 MAX_CELL_CHARS = 1_000_000
-FORMATS = ("csv", "tsv", "xlsx", "jsonl")
+FORMATS = ("csv", "tsv", "xlsx", "jsonl", "sav")
 _SUFFIXES = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -26,6 +27,7 @@ _SUFFIXES = {
     ".xlsm": "xlsx",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".sav": "sav",
 }
 
 
@@ -69,6 +71,10 @@ def read_table(
     fmt = detect_format(path, fmt)
     if fmt == "xlsx":
         table = _read_xlsx(path, sheet)
+    elif fmt == "sav":
+        from thematic.ingest.spss import read_sav
+
+        table = read_sav(path)
     else:
         raw = path.read_bytes()
         text, used, note = decode(raw, path, encoding)

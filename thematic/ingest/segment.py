@@ -36,6 +36,11 @@ def unit_id(respondent_id: str, question_id: str, start: int, end: int) -> str:
 
 
 def text_sha256(text: str) -> str:
+    """The hex sha256 of the UTF-8 text: stored with each unit, and the key of the embedding cache.
+
+    >>> text_sha256("ok")[:12]
+    '2689367b205c'
+    """
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from thematic.errors import ExitCode, ThematicError
+from thematic.ingest.segment import text_sha256  # the cache key: the same hash the units store
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_BATCH_SIZE = 64
@@ -45,10 +46,6 @@ Progress = Callable[[str, int, int], None]
 _DEFAULT_ALIASES = {DEFAULT_MODEL.lower(), f"sentence-transformers/{DEFAULT_MODEL}".lower()}
 _LOADED: dict[tuple[str, str], Any] = {}
 _FINGERPRINTS: dict[tuple[str, int, int], str] = {}
-
-
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # -- where a model lives ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """`thematic run`: the machine steps in one go, from a survey file to a first coded table.
 
 init (or reuse) the project -> import and segment -> use the codebook -> embed -> suggest -> discover
-(when :mod:`thematic.ml.discover` is installed) -> DIR/coded-units.csv.
+-> DIR/coded-units.csv.
 
 Bad input changes nothing: the codebook is read and checked before the project is touched; the import
 and the codebook use are one transaction; a project file this run created is removed again when they
@@ -12,9 +12,6 @@ suggest run and the discovery run are each stored whole.
 from __future__ import annotations
 
 import csv
-import importlib
-import importlib.util
-import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,15 +71,6 @@ class RunSummary:
         }
 
 
-def _discover_function():
-    """thematic.ml.discover.discover_project where that module exists, else None. A module that exists
-    but fails to import is a bug, and is not hidden."""
-    if importlib.util.find_spec("thematic.ml.discover") is None:
-        return None
-    module = importlib.import_module("thematic.ml.discover")
-    return getattr(module, "discover_project", None)
-
-
 def _check_out_dir(out_dir: Path | None) -> None:
     if out_dir is None:
         return
@@ -110,6 +98,7 @@ def run_job(project_path: str | Path, file: str | Path, options, codebook_path: 
     """
     from thematic.codebook.load import parse_codebook, read_codebook_text
     from thematic.ingest.importer import import_file
+    from thematic.ml.discover import discover_project
     from thematic.ml.embed import embed_project
     from thematic.ml.suggest import suggest
     from thematic.store.codebooks import use_codebook
@@ -142,17 +131,10 @@ def run_job(project_path: str | Path, file: str | Path, options, codebook_path: 
         suggested = suggest(project, model=model, seed=seed, thresholds=thresholds, progress=progress)
 
         discovery, note = None, None
-        discover = _discover_function()
-        if discover is None:
-            note = "discovery is not installed in this thematic; skipped"
-        else:
-            kwargs = {"progress": progress}
-            if "model" in inspect.signature(discover).parameters:
-                kwargs["model"] = model
-            try:
-                discovery = discover(project, **kwargs)
-            except ThematicError as exc:
-                note = f"discovery skipped: {exc.message}"
+        try:
+            discovery = discover_project(project, model=model, progress=progress)
+        except ThematicError as exc:
+            note = f"discovery skipped: {exc.message}"
 
         respondents = suggested.respondents
         rows = [

@@ -425,10 +425,10 @@ def summarise(project, run_id: int | None = None) -> SuggestRun:
     if run is None:
         raise ThematicError("no suggest run yet (run `thematic suggest` first)" if run_id is None else
                             f"suggest run {run_id} not found (leave out --run for the latest)")
-    params = run["parameters"]
-    version = get_version(project, run["codebook_version"])
-    totals = store.theme_totals(project, run["id"])
-    n_units, n_unassigned = store.run_unit_counts(project, run["id"])
+    params = run.parameters
+    version = get_version(project, run.codebook_version)
+    totals = store.theme_totals(project, run.id)
+    n_units, n_unassigned = store.run_unit_counts(project, run.id)
     themes = [
         ThemeSummary(t.id, t.name, params["thresholds"].get(t.id, float("nan")),
                      totals.get(t.id, {}).get("units", 0), totals.get(t.id, {}).get("respondents", 0),
@@ -436,8 +436,8 @@ def summarise(project, run_id: int | None = None) -> SuggestRun:
         for t in version.codebook.themes
     ]
     return SuggestRun(
-        id=run["id"], created_at=run["created_at"], codebook=version.name, codebook_version=version.number,
-        model=params.get("model_name", run["model"]), fingerprint=run["model"], units=n_units,
+        id=run.id, created_at=run.created_at, codebook=version.name, codebook_version=version.number,
+        model=params.get("model_name", run.model), fingerprint=run.model, units=n_units,
         respondents=store.answering_respondents(project), unassigned_units=n_unassigned, themes=themes,
         parameters=params,
     )

@@ -6,9 +6,12 @@ are imported lazily here, so that review, sheets and merges work in a project wi
 
 from __future__ import annotations
 
-import json
+from typing import TYPE_CHECKING
 
 from thematic.store.project import Project
+
+if TYPE_CHECKING:
+    from thematic.store.ml import SuggestRunRecord
 
 
 def current_codebook(project: Project):
@@ -31,33 +34,26 @@ def codebook_by_hash(project: Project, content_hash: str):
     return version_by_hash(project, content_hash)
 
 
-def suggest_run(project: Project) -> dict | None:
-    """The latest suggest run (a dict with "id" and "parameters"), or None when there is none."""
-    try:
-        from thematic.store.ml import latest_suggest_run
-    except ImportError:  # pragma: no cover - the machine-coding store is not installed
-        return None
+def suggest_run(project: Project) -> SuggestRunRecord | None:
+    """The latest suggest run, or None when there is none."""
+    from thematic.store.ml import latest_suggest_run
+
     return latest_suggest_run(project)
 
 
-def scores(project: Project, run: dict) -> dict[str, dict[str, tuple[float, bool]]]:
+def scores(project: Project, run: SuggestRunRecord) -> dict[str, dict[str, tuple[float, bool]]]:
     """unit id -> theme id -> (score, assigned) for a suggest run."""
     from thematic.store.ml import run_scores
 
-    return run_scores(project, run["id"])
+    return run_scores(project, run.id)
 
 
-def thresholds(run: dict, scores_by_unit: dict[str, dict[str, tuple[float, bool]]]) -> dict[str, float]:
+def thresholds(run: SuggestRunRecord,
+               scores_by_unit: dict[str, dict[str, tuple[float, bool]]]) -> dict[str, float]:
     """Each theme's threshold in a run: from its parameters ("thresholds" per theme, or one "threshold"),
     else estimated from the scores as the lowest assigned score (or the highest, if none was assigned)."""
-    parameters = run.get("parameters") or {}
-    if isinstance(parameters, str):
-        try:
-            parameters = json.loads(parameters)
-        except json.JSONDecodeError:
-            parameters = {}
-    given = parameters.get("thresholds") if isinstance(parameters, dict) else None
-    single = parameters.get("threshold") if isinstance(parameters, dict) else None
+    given = run.parameters.get("thresholds")
+    single = run.parameters.get("threshold")
     themes = {t for per_unit in scores_by_unit.values() for t in per_unit}
     result: dict[str, float] = {}
     for theme in themes:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from thematic.errors import ThematicError
+from thematic.errors import check_choice
 from thematic.review import decisions as log
 from thematic.review.decisions import Decision
 from thematic.store import corpus
@@ -81,19 +81,6 @@ class View:
     last_saved: str = ""  # the latest "saved: ..." line, kept on screen until the next one
 
 
-def check_attributes(project: Project, names: Sequence[str]) -> list[str]:
-    """The respondent attributes to show on the review screen, in the order given; unknown names refused."""
-    known: dict[str, None] = {}
-    for attributes in corpus.respondent_attributes(project).values():
-        known.update(dict.fromkeys(attributes))
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise ThematicError(
-            f"no respondent attribute '{unknown[0]}' (--attr names one of: {', '.join(known) or 'none yet'})"
-        )
-    return list(dict.fromkeys(names))
-
-
 class ReviewSession:
     """Walk ``units`` and record one coder's decisions.
 
@@ -105,6 +92,7 @@ class ReviewSession:
       suggestions: unit id -> theme id -> (score, assigned), from a suggest run; ``run_id`` names it.
       blind: hide the suggestions and the panel, and record no suggestions.
       panel: unit -> extra lines to show (other coders' codings, for reconciliation).
+      attributes: the respondent attributes to show, in order; None shows them all, () none.
     """
 
     def __init__(
@@ -123,7 +111,8 @@ class ReviewSession:
         attributes: Sequence[str] | None = None,
     ):
         self.project = project
-        self.attribute_names = check_attributes(project, attributes) if attributes else None
+        # None: all of them (the screen shows the first six); []: none
+        self.attribute_names = None if attributes is None else corpus.check_attributes(project, attributes)
         self.coder = log.check_coder(coder, allow_consensus=allow_consensus)
         self.codebook = codebook
         self.themes = list(codebook.codebook.themes)
@@ -474,14 +463,8 @@ def plan_walk(
     from thematic.errors import ThematicError
     from thematic.review import _sources
 
-    if order not in ORDERS:
-        raise ThematicError(f"unknown order '{order}' (choose one of: {', '.join(ORDERS)})")
-    if question is not None:
-        known = [q for q, _ in corpus.questions(project)]
-        if question not in known:
-            raise ThematicError(
-                f"question '{question}' not found (questions are: {', '.join(known) or 'none yet'})"
-            )
+    check_choice(order, ORDERS, "--order")
+    corpus.check_question(project, question)
     ids = [t.id for t in codebook.codebook.themes]
     if theme is not None:
         if blind:
@@ -523,7 +506,7 @@ def plan_walk(
             return min(abs(per[t][0] - cut.get(t, 0.0)) for t in wanted if t in per)
 
         units.sort(key=margin)  # stable: ties keep document order
-    return Walk(units, None if blind else scores, None if (blind or run is None) else int(run["id"]))
+    return Walk(units, None if blind else scores, None if (blind or run is None) else run.id)
 
 
 def resolve_themes(codebook, names: Sequence[str]) -> list[str]:

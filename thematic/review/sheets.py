@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,8 +98,13 @@ def export_sheet(
     sample: int | None = None,
     seed: int = 0,
     force: bool = False,
+    attributes: Sequence[str] = (),
 ) -> SheetExport:
-    """Write a coding sheet for ``coder``: every unit (of ``question``), or a seeded random ``sample``."""
+    """Write a coding sheet for ``coder``: every unit (of ``question``), or a seeded random ``sample``.
+
+    The sheet shows no respondent attributes unless they are named in ``attributes`` (--show-attr): a
+    column a second coder should not see (another coder's codes) never reaches the sheet by default.
+    """
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -115,9 +121,7 @@ def export_sheet(
     if not path.parent.exists():
         raise ThematicError(f"folder {path.parent} does not exist (create it first, or choose another --out)")
     version = _sources.require_codebook(project)
-    if question is not None and question not in dict(corpus.questions(project)):
-        known = ", ".join(q for q, _ in corpus.questions(project)) or "none yet"
-        raise ThematicError(f"question '{question}' not found (questions are: {known})")
+    corpus.check_question(project, question)
     units = corpus.list_units(project, question_id=question)
     if not units:
         raise ThematicError("no units to put on a sheet (import a survey first with `thematic import`)")
@@ -132,12 +136,13 @@ def export_sheet(
         raise ThematicError("--with-suggestions needs machine suggestions (run `thematic suggest` first)")
     scores = _sources.scores(project, run) if run else {}
     themes = list(version.codebook.themes)
-    attributes = corpus.respondent_attributes(project)
-    attr_names: list[str] = []
-    for unit in units:
-        for key in attributes.get(unit.respondent_id, {}):
-            if key not in attr_names and key not in FIXED_BEFORE + ("text", "note", "suggested"):
-                attr_names.append(key)
+    attr_names = corpus.check_attributes(project, attributes)
+    reserved = {*FIXED_BEFORE, "text", "note", "suggested", *(t.id for t in themes)}
+    taken = [a for a in attr_names if a in reserved]
+    if taken:
+        raise ThematicError(f"attribute '{taken[0]}' has the name of a column the sheet needs (rename the "
+                            "column in the survey file, or leave it out)")
+    attributes = corpus.respondent_attributes(project) if attr_names else {}
 
     book = openpyxl.Workbook()
     ws = book.active
@@ -239,7 +244,7 @@ def export_sheet(
             ("codebook", version.name),
             ("question", question or ""),
             ("exported_at", stamp()),
-            ("suggest_run", "" if run is None else str(run["id"])),
+            ("suggest_run", "" if run is None else str(run.id)),
             ("with_suggestions", "1" if run else "0"),
         ],
         start=1,

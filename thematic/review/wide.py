@@ -80,11 +80,7 @@ def import_wide(
     from thematic.ingest.readers import read_table
 
     check_coder(coder)
-    questions = [q for q, _ in corpus.questions(project)]
-    if question not in questions:
-        raise ThematicError(
-            f"question '{question}' not found (questions are: {', '.join(questions) or 'none yet'})"
-        )
+    corpus.check_question(project, question)
     table = read_table(path, fmt=fmt, sheet=sheet, encoding=encoding)
     name = table.path.name
     columns = table.columns

@@ -26,6 +26,7 @@ from thematic.scales.answers import load_answers, natural_key
 from thematic.scales.describe import GroupStat, group_values, summarise
 from thematic.scales.model import ScaleSet
 from thematic.scales.stats import GroupTest, TableTest, holm, mann_whitney, table_test
+from thematic.store.corpus import check_question
 from thematic.store.project import Project
 
 # -- codings rolled up to respondents ---------------------------------------------------------------
@@ -82,13 +83,11 @@ def coded_respondents(project: Project, coder: str, question: str | None) -> dic
 
 def theme_list(project: Project, coded: dict[str, frozenset[str]]) -> list[tuple[str, str]]:
     """(theme id, name) in codebook order, then any coded theme the current codebook lacks (by id).
-    Without a codebook store or a current codebook, the coded themes by id."""
+    Without a current codebook, the coded themes by id."""
+    from thematic.store.codebooks import current_version
+
     themes: list[tuple[str, str]] = []
-    try:
-        from thematic.store.codebooks import current_version
-    except ImportError:  # the codebook store is not there: ids only
-        current_version = None
-    version = current_version(project) if current_version is not None else None
+    version = current_version(project)
     if version is not None:
         themes = [(t.id, t.name) for t in version.codebook.themes]
     known = {t for t, _ in themes}
@@ -196,7 +195,7 @@ def theme_by_attribute(project: Project, attribute: str, *, coder: str | None = 
     if not attributes:
         raise ThematicError("the project has no respondents yet "
                             "(import the survey first: thematic import FILE)")
-    _check_question(project, question)
+    check_question(project, question)
     coder = resolve_coder(project, coder)
     coded = coded_respondents(project, coder, question)
     return crosstab_codings(coded, attributes, attribute, theme_list(project, coded), coder=coder,
@@ -271,7 +270,7 @@ def score_by_theme(project: Project, scales: ScaleSet, subscale: str, *, coder: 
     """A subscale's scores for respondents with and without each theme (see the module docstring)."""
     sub = scales.subscale(subscale)
     answers = load_answers(project, scales)
-    _check_question(project, question)
+    check_question(project, question)
     coder = resolve_coder(project, coder)
     coded = coded_respondents(project, coder, question)
     responses = scales.item(sub.items[0]).responses
@@ -281,13 +280,4 @@ def score_by_theme(project: Project, scales: ScaleSet, subscale: str, *, coder: 
                                    question=question)
 
 
-def _check_question(project: Project, question: str | None) -> None:
-    if question is None:
-        return
-    from thematic.store.corpus import questions
-
-    known = [q for q, _ in questions(project)]
-    if question not in known:
-        listed = ", ".join(known) or "none yet"
-        raise ThematicError(f"question '{question}' not found (questions are: {listed})")
 

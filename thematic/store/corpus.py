@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from thematic.errors import ThematicError
 from thematic.store.project import Project
 
 
@@ -28,6 +29,28 @@ _UNIT_COLUMNS = """u.id, r.respondent_id, r.question_id, u.response_id, u.seq, u
 
 def _unit(row) -> Unit:
     return Unit(*row)
+
+
+def check_question(project: Project, question: str | None) -> None:
+    """Nothing when ``question`` is None or a question of the project; else a ThematicError listing them."""
+    if question is None:
+        return
+    known = [q for q, _ in questions(project)]
+    if question not in known:
+        listed = ", ".join(known) or "none yet"
+        raise ThematicError(f"question '{question}' not found (questions are: {listed})")
+
+
+def check_attributes(project: Project, names: Sequence[str], option: str = "--show-attr") -> list[str]:
+    """``names``, each once, if every one is a respondent attribute; else a ThematicError listing them."""
+    known: dict[str, None] = {}
+    for attributes in respondent_attributes(project).values():
+        known.update(dict.fromkeys(attributes))
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        listed = ", ".join(known) or "none yet"
+        raise ThematicError(f"no respondent attribute '{unknown[0]}' ({option} names one of: {listed})")
+    return list(dict.fromkeys(names))
 
 
 def find_source(project: Project, sha256: str, options: str):

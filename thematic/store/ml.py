@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -182,25 +183,35 @@ def run_unit_counts(project: Project, run_id: int) -> tuple[int, int]:
     return int(scored), int(scored) - int(coded)
 
 
-def _run_dict(row) -> dict:
+@dataclass(frozen=True)
+class SuggestRunRecord:
+    """A stored suggest run, as ``suggest_runs`` holds it (its scores are read separately)."""
+
+    id: int
+    codebook_version: int  # the codebook version number the run scored against
+    model: str  # the model fingerprint
+    parameters: dict  # everything the run was asked and chose: seed, thresholds, settings, ...
+    created_at: str
+
+
+def _run_record(row) -> SuggestRunRecord:
     run_id, version, model, parameters, created_at = row
-    return {"id": run_id, "codebook_version": version, "model": model, "parameters": json.loads(parameters),
-            "created_at": created_at}
+    return SuggestRunRecord(run_id, version, model, json.loads(parameters), created_at)
 
 
-def get_suggest_run(project: Project, run_id: int) -> dict | None:
+def get_suggest_run(project: Project, run_id: int) -> SuggestRunRecord | None:
     row = project.conn.execute(
         f"SELECT {_RUN_COLUMNS} FROM suggest_runs WHERE id = ?", (run_id,)
     ).fetchone()
-    return None if row is None else _run_dict(row)
+    return None if row is None else _run_record(row)
 
 
-def latest_suggest_run(project: Project) -> dict | None:
-    """The newest suggest run: id, codebook_version, model (fingerprint), parameters, created_at."""
+def latest_suggest_run(project: Project) -> SuggestRunRecord | None:
+    """The newest suggest run, or None when there is none."""
     row = project.conn.execute(
         f"SELECT {_RUN_COLUMNS} FROM suggest_runs ORDER BY id DESC LIMIT 1"
     ).fetchone()
-    return None if row is None else _run_dict(row)
+    return None if row is None else _run_record(row)
 
 
 def suggest_run_count(project: Project) -> int:
@@ -227,7 +238,7 @@ def machine_codings(project: Project, run_id: int | None = None) -> dict[str, fr
         latest = latest_suggest_run(project)
         if latest is None:
             return {}
-        run_id = latest["id"]
+        run_id = latest.id
     cursor = project.conn.cursor()
     cursor.row_factory = None
     codings: dict[str, set[str]] = {
