@@ -37,11 +37,12 @@ def find_source(project: Project, sha256: str, options: str):
 
 
 def insert_source(project: Project, *, name: str, sha256: str, options: str, imported_at: str) -> int:
-    cur = project.execute(
-        "INSERT INTO sources (name, sha256, options, imported_at, summary) VALUES (?, ?, ?, ?, '{}')",
+    project.lock("import")  # one import at a time writes respondents and numbers questions
+    return project.insert_id(
+        "INSERT INTO sources (name, sha256, options, imported_at, summary) VALUES (?, ?, ?, ?, '{}') "
+        "RETURNING id",
         (name, sha256, options, imported_at),
     )
-    return int(cur.lastrowid)
 
 
 def set_source_summary(project: Project, source_id: int, summary: dict) -> None:
@@ -55,8 +56,8 @@ def respondent_attributes(project: Project) -> dict[str, dict]:
 
 
 def insert_respondents(project: Project, rows: Iterable[tuple[str, dict, int]]) -> None:
-    project.conn.executemany(
-        "INSERT INTO respondents (id, attributes, source_id) VALUES (?, ?, ?)",
+    project.insert_rows(
+        "respondents", ("id", "attributes", "source_id"),
         ((rid, json.dumps(attrs, ensure_ascii=False), sid) for rid, attrs, sid in rows),
     )
 
@@ -89,19 +90,17 @@ def response_texts(project: Project, question_id: str) -> dict[str, str]:
 
 
 def insert_response(project: Project, respondent_id: str, question_id: str, text: str, source_id: int) -> int:
-    cur = project.execute(
-        "INSERT INTO responses (respondent_id, question_id, text, source_id) VALUES (?, ?, ?, ?)",
+    return project.insert_id(
+        "INSERT INTO responses (respondent_id, question_id, text, source_id) VALUES (?, ?, ?, ?) "
+        "RETURNING id",
         (respondent_id, question_id, text, source_id),
     )
-    return int(cur.lastrowid)
 
 
 def insert_units(project: Project, rows: Iterable[tuple]) -> None:
     """rows: (id, response_id, seq, start, end, text, text_sha256)."""
-    project.conn.executemany(
-        "INSERT INTO units (id, response_id, seq, start_offset, end_offset, text, text_sha256) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
+    project.insert_rows(
+        "units", ("id", "response_id", "seq", "start_offset", "end_offset", "text", "text_sha256"), rows
     )
 
 

@@ -8,7 +8,6 @@ return decisions in log order, ``(at, uuid)``, never in arrival order, so merged
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterable
 
@@ -54,11 +53,6 @@ def _decision(row) -> Decision:
     )
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
 def record_many(project: Project, decisions: Iterable[Decision]) -> int:
     """Append decisions in one transaction; returns how many were new (a known uuid adds nothing).
 
@@ -85,10 +79,11 @@ def record_many(project: Project, decisions: Iterable[Decision]) -> int:
                     )
                     added += cur.rowcount
             return added
-        except sqlite3.OperationalError as exc:
+        except Exception as exc:
+            busy = project.engine.is_retryable(exc)
             attempt += 1
-            if project._depth or not _is_busy(exc) or attempt >= _RETRIES:
-                if _is_busy(exc):
+            if project._depth or not busy or attempt >= _RETRIES:
+                if busy:
                     raise ThematicError(
                         "the project file stayed locked by another process (try again; nothing was recorded)",
                         ExitCode.ERROR,
