@@ -84,7 +84,7 @@ BOTH_ENGINES = ("store", "review", "export", "agreement/test_cli.py", "codebook/
 
 
 def pytest_generate_tests(metafunc):
-    if "engine" in metafunc.fixturenames:
+    if "engine" in metafunc.fixturenames and not metafunc.definition.get_closest_marker("one_engine"):
         rel = Path(metafunc.definition.path).resolve().relative_to(REPO / "tests").as_posix()
         if any(rel == p or rel.startswith(p + "/") for p in BOTH_ENGINES):
             metafunc.parametrize("engine", ["sqlite", "postgresql"])

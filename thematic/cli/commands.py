@@ -12,6 +12,7 @@ from thematic.cli import (  # noqa: F401
     evaluate,
     export,
     ml,
+    project,
     review,
     scales,
 )

@@ -137,6 +137,9 @@ class PgCursor:
     def fetchall(self):
         return self._cur.fetchall()
 
+    def fetchmany(self, size: int):
+        return self._cur.fetchmany(size)
+
     def __iter__(self):
         return iter(self._cur)
 
