@@ -31,3 +31,20 @@ def copy(
         f"{safe(summary.destination)}"
     )
     console.print(f"verified: row counts and content hash match (sha256 {summary.content_hash[:16]})")
+
+
+@project_app.command("roles")
+def roles() -> None:
+    """Create the PostgreSQL roles thematic_reader and thematic_coder and grant them their rights here."""
+    from thematic.cli.context import open_current
+    from thematic.store.roles import CODER, READER, setup_roles
+
+    with open_current() as project:
+        statements = setup_roles(project)
+        where = project.location
+    for sql in statements:
+        console.print(safe(sql))
+    console.print(
+        f"roles ready on {safe(where)}: {READER} reads; {CODER} reads and appends decisions (no update or "
+        "delete). Make people members, e.g. CREATE ROLE ana LOGIN IN ROLE thematic_coder"
+    )

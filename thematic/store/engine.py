@@ -76,6 +76,9 @@ class SQLiteEngine:
     def in_transaction(self, conn) -> bool:
         return conn.in_transaction
 
+    def refusal(self, exc: BaseException, location: str) -> ThematicError | None:
+        return None
+
 
 # -- PostgreSQL --------------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1024)
@@ -230,6 +233,18 @@ class PostgresEngine:
 
     def in_transaction(self, conn) -> bool:
         return conn.in_transaction
+
+    def refusal(self, exc: BaseException, location: str) -> ThematicError | None:
+        """A user's missing privilege as one clear line (the transaction has been rolled back)."""
+        try:
+            from psycopg import errors
+        except ImportError:
+            return None
+        if isinstance(exc, errors.InsufficientPrivilege):
+            reason = str(exc).strip().splitlines()[0]
+            return ThematicError(f"{location} refused this: {reason} (nothing was changed; your role may "
+                                 "only read, or read and record decisions: ask the project's lead)")
+        return None
 
 
 def engine_for(target: str | Path):

@@ -118,8 +118,11 @@ class Project:
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self.conn.execute("ROLLBACK")
+            refused = self.engine.refusal(exc, self.location)
+            if refused is not None:
+                raise refused from None
             raise
         else:
             self.conn.execute("COMMIT")
