@@ -53,10 +53,13 @@ class Server:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.root)
 
-    def start(self) -> Server:
+    def start(self, *, fsync: bool = False) -> Server:
+        """Start the server; tests run without fsync (a crash loses only a throwaway server), the
+        benchmark with it, as a real server runs."""
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8",
                   "--locale=C", "--no-sync")
-        options = f"-k {self.socket} -c listen_addresses='' -F -c max_connections=200 -c shared_buffers=32MB"
+        options = f"-k {self.socket} -c listen_addresses='' -c max_connections=200"
+        options += " -c shared_buffers=128MB" if fsync else " -F -c shared_buffers=32MB"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
         return self
 

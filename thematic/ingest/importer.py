@@ -245,9 +245,12 @@ def import_file(project: Project, path: str | Path, options: ImportOptions) -> I
                         )
                     qsum.already_present += 1
                     continue
-                response_id = corpus.insert_response(project, rid, question, text, source_id)
-                pending.append((response_id, rid, text))
+                pending.append((0, rid, text))
                 qsum.responses += 1
+            new_ids = corpus.insert_responses(project, question, [(rid, text) for _, rid, text in pending],
+                                              source_id)
+            pending = [(response_id, rid, text) for response_id, (_, rid, text) in zip(new_ids, pending,
+                                                                                        strict=True)]
             if options.unit == "response":
                 segmented = (whole_response(text) for _, _, text in pending)
             else:

@@ -97,6 +97,25 @@ def insert_response(project: Project, respondent_id: str, question_id: str, text
     )
 
 
+def insert_responses(project: Project, question_id: str, rows: list[tuple[str, str]],
+                     source_id: int) -> list[int]:
+    """Insert one question's answers, rows (respondent id, text) in order; returns their new ids.
+
+    PostgreSQL takes a block of ids from the identity sequence and COPYs the rows (one round trip per
+    block instead of one per answer); SQLite inserts them one by one."""
+    if project.engine.name != "postgresql":
+        return [insert_response(project, rid, question_id, text, source_id) for rid, text in rows]
+    if not rows:
+        return []
+    ids = sorted(r[0] for r in project.query(
+        "SELECT nextval(pg_get_serial_sequence('responses', 'id')) FROM generate_series(1, ?)", (len(rows),)))
+    project.insert_rows(
+        "responses", ("id", "respondent_id", "question_id", "text", "source_id"),
+        ((i, rid, question_id, text, source_id) for i, (rid, text) in zip(ids, rows, strict=True)),
+    )
+    return ids
+
+
 def insert_units(project: Project, rows: Iterable[tuple]) -> None:
     """rows: (id, response_id, seq, start, end, text, text_sha256)."""
     project.insert_rows(

@@ -70,14 +70,13 @@ def record_many(project: Project, decisions: Iterable[Decision]) -> int:
     while True:
         try:
             with project.transaction() as conn:
+                sql = (f"INSERT INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (uuid) DO NOTHING")
+                if project.engine.name == "postgresql":  # one pipelined round trip, not one per row
+                    return conn.executemany(sql, rows).rowcount
                 added = 0
                 for row in rows:
-                    cur = conn.execute(
-                        f"INSERT INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                        "ON CONFLICT (uuid) DO NOTHING",
-                        row,
-                    )
-                    added += cur.rowcount
+                    added += conn.execute(sql, row).rowcount
             return added
         except Exception as exc:
             busy = project.engine.is_retryable(exc)
