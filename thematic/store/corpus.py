@@ -46,7 +46,11 @@ def insert_source(project: Project, *, name: str, sha256: str, options: str, imp
 
 
 def set_source_summary(project: Project, source_id: int, summary: dict) -> None:
+    """The import's last write. On PostgreSQL it also refreshes the planner's statistics of the tables an
+    import fills (a bulk COPY leaves them stale until autovacuum comes by)."""
     project.execute("UPDATE sources SET summary = ? WHERE id = ?", (json.dumps(summary), source_id))
+    if project.engine.name == "postgresql":
+        project.execute("ANALYZE respondents, responses, units")
 
 
 def respondent_attributes(project: Project) -> dict[str, dict]:

@@ -72,8 +72,13 @@ def record_many(project: Project, decisions: Iterable[Decision]) -> int:
             with project.transaction() as conn:
                 sql = (f"INSERT INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                        "ON CONFLICT (uuid) DO NOTHING")
-                if project.engine.name == "postgresql":  # one pipelined round trip, not one per row
-                    return conn.executemany(sql, rows).rowcount
+                if project.engine.name == "postgresql":  # one statement for the sheet, rows in order
+                    arrays = ", ".join("?::text[]" for _ in _COLUMNS.split(","))
+                    return conn.execute(
+                        f"INSERT INTO decisions ({_COLUMNS}) SELECT * FROM unnest({arrays}) "
+                        "ON CONFLICT (uuid) DO NOTHING",
+                        [list(column) for column in zip(*rows, strict=True)],
+                    ).rowcount
                 added = 0
                 for row in rows:
                     added += conn.execute(sql, row).rowcount
