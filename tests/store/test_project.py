@@ -138,3 +138,12 @@ def test_connection_errors_name_the_server_without_the_password(pg_server, cli):
 def test_redact_drops_passwords_only():
     assert redact("postgresql://ana:pw@h:5432/db?sslmode=require") == "postgresql://ana@h:5432/db?sslmode=require"
     assert redact("postgresql://ana@/db?host=/tmp/s&password=pw") == "postgresql://ana@/db?host=/tmp/s"
+
+
+def test_thematic_project_variable_names_a_postgres_project(pg_url, monkeypatch, capsys):
+    from thematic.cli.app import main
+
+    create_project(pg_url)[0].close()
+    monkeypatch.setenv("THEMATIC_PROJECT", pg_url)
+    assert main(["status"]) == 0
+    assert capsys.readouterr().out.startswith(f"project {pg_url} (schema {schema_version()}")
