@@ -1,4 +1,9 @@
-"""Shared fixtures: an empty migrated project, the demo corpus, and a CLI runner."""
+"""Shared fixtures: an empty migrated project, the demo corpus, and a CLI runner.
+
+Projects are made through ``project_location``: an SQLite file in tmp_path, or, where the test runs on
+both engines, a fresh database on a throwaway PostgreSQL server (tests/pgserver.py). Tests under the
+folders in ``BOTH_ENGINES`` that use these fixtures run once per engine.
+"""
 
 from __future__ import annotations
 
@@ -74,6 +79,63 @@ def add_fake_suggest_run(project, *, seed: int = 1, threshold: float = 0.5) -> i
     return run_id
 
 
+# Tests (folders or files under tests/) whose projects are made on both engines.
+BOTH_ENGINES = ("store", "review", "export", "agreement/test_cli.py", "codebook/test_store.py")
+
+
+def pytest_generate_tests(metafunc):
+    if "engine" in metafunc.fixturenames and not metafunc.definition.get_closest_marker("one_engine"):
+        rel = Path(metafunc.definition.path).resolve().relative_to(REPO / "tests").as_posix()
+        if any(rel == p or rel.startswith(p + "/") for p in BOTH_ENGINES):
+            metafunc.parametrize("engine", ["sqlite", "postgresql"])
+
+
+@pytest.fixture
+def engine():
+    """The engine of the test's projects: "sqlite", or both for tests under BOTH_ENGINES."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One throwaway PostgreSQL server for the session (skips, saying how to install, where it cannot)."""
+    from tests.pgserver import INSTALL_HINT, Server, find_bin
+
+    pytest.importorskip("psycopg", reason="PostgreSQL tests need psycopg 3 (pip install 'psycopg[binary]')")
+    bin_dir = find_bin()
+    if bin_dir is None:
+        pytest.skip(INSTALL_HINT)
+    server = Server(bin_dir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def locate(engine, tmp_path, request):
+    """``locate(name)``: where a new project goes on this test's engine (a fresh, empty database on
+    PostgreSQL; dropped after the test)."""
+    made: list[str] = []
+
+    def make(name: str = "thematic"):
+        if engine == "sqlite":
+            return tmp_path / f"{name}.db"
+        server = request.getfixturevalue("pg_server")
+        made.append(server.create_database())
+        return server.url(made[-1])
+
+    yield make
+    if made:
+        server = request.getfixturevalue("pg_server")
+        for name in made:
+            server.drop_database(name)
+
+
+@pytest.fixture
+def project_location(locate):
+    """The test's default project (what `cli` opens): tmp_path/thematic.db, or a fresh PG database."""
+    return locate("thematic")
+
+
 @dataclass
 class Result:
     exit_code: int
@@ -82,12 +144,13 @@ class Result:
 
 
 @pytest.fixture
-def cli(capsys, tmp_path):
-    """Run `thematic ARGS...` in-process against tmp_path/thematic.db; returns exit code and output."""
+def cli(capsys, project_location):
+    """Run `thematic ARGS...` in-process against the test's project (tmp_path/thematic.db on SQLite);
+    returns exit code and output."""
     from thematic.cli.app import main
 
-    def run(*args: str, project: Path | None = None) -> Result:
-        path = project if project is not None else tmp_path / "thematic.db"
+    def run(*args: str, project: Path | str | None = None) -> Result:
+        path = project if project is not None else project_location
         capsys.readouterr()
         code = main(["--project", str(path), *map(str, args)])
         out, err = capsys.readouterr()
@@ -97,22 +160,22 @@ def cli(capsys, tmp_path):
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(project_location):
     """An empty, migrated project."""
     from thematic.store.project import create_project
 
-    proj, _ = create_project(tmp_path / "thematic.db")
+    proj, _ = create_project(project_location)
     yield proj
     proj.close()
 
 
 @pytest.fixture
-def demo_project(tmp_path):
+def demo_project(project_location):
     """A project with the demo corpus imported (response units)."""
     from thematic.ingest.importer import ImportOptions, import_file
     from thematic.store.project import create_project
 
-    proj, _ = create_project(tmp_path / "thematic.db")
+    proj, _ = create_project(project_location)
     import_file(proj, DEMO_CSV, ImportOptions(id_column="respondent_id", text_columns=["answer"]))
     yield proj
     proj.close()

@@ -124,7 +124,9 @@ def code_all(project, coder: str, codings: dict[str, frozenset[str]], *, notes: 
     )
 
 
-def build_study(path: Path, *, hostile: bool = False, machine: bool = True, discover: bool = True) -> Path:
+def build_study(path: Path | str, *, hostile: bool = False, machine: bool = True, discover: bool = True,
+                folder: Path | None = None) -> Path | str:
+    """The coded demo study at ``path`` (a file, or a PostgreSQL URL with ``folder`` for scratch files)."""
     from thematic.codebook.load import load_codebook
     from thematic.ingest.importer import ImportOptions, import_file
     from thematic.store.codebooks import use_codebook
@@ -134,7 +136,7 @@ def build_study(path: Path, *, hostile: bool = False, machine: bool = True, disc
     with project:
         import_file(project, DEMO_CSV, ImportOptions(id_column="respondent_id", text_columns=["answer"]))
         if hostile:
-            extra = path.parent / "hostile.csv"
+            extra = (folder or Path(path).parent) / "hostile.csv"
             with extra.open("w", encoding="utf-8", newline="") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(["respondent_id", "role", "answer"])
@@ -180,10 +182,36 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
+def _templates(request, tmp_path_factory) -> dict[str, str]:
+    """The studies built once per session on the PostgreSQL server, as template databases."""
+    server = request.getfixturevalue("pg_server")
+    if not hasattr(server, "studies"):
+        server.studies = {}
+        for name, hostile in (("study_tpl", False), ("hostile_tpl", True)):
+            server.create_database(name)
+            build_study(server.url(name), hostile=hostile, folder=tmp_path_factory.mktemp(name))
+            server.studies[name] = name
+    return server.studies
+
+
+def _clone(request, tmp_path_factory, template: str, location: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    server = request.getfixturevalue("pg_server")
+    _templates(request, tmp_path_factory)
+    name = conninfo_to_dict(location)["dbname"]
+    server.drop_database(name)
+    server.create_database(name, template=template)
+    return location
+
+
 @pytest.fixture
-def study_path(_study_file, tmp_path) -> Path:
-    """A copy of the coded demo study (ana, ben, consensus, machine, a discovery run): its path."""
-    return _copy(_study_file, tmp_path / "thematic.db")
+def study_path(engine, project_location, request, tmp_path_factory, tmp_path) -> Path | str:
+    """A copy of the coded demo study (ana, ben, consensus, machine, a discovery run): its path (on
+    PostgreSQL, the URL of a copy of a template database)."""
+    if engine == "postgresql":
+        return _clone(request, tmp_path_factory, "study_tpl", project_location)
+    return _copy(request.getfixturevalue("_study_file"), tmp_path / "thematic.db")
 
 
 @pytest.fixture
@@ -196,9 +224,11 @@ def study(study_path):
 
 
 @pytest.fixture
-def hostile_path(_hostile_file, tmp_path) -> Path:
+def hostile_path(engine, project_location, request, tmp_path_factory, tmp_path) -> Path | str:
     """The study plus six respondents whose answers hold markup, formulas and odd characters."""
-    return _copy(_hostile_file, tmp_path / "thematic.db")
+    if engine == "postgresql":
+        return _clone(request, tmp_path_factory, "hostile_tpl", project_location)
+    return _copy(request.getfixturevalue("_hostile_file"), tmp_path / "thematic.db")
 
 
 @pytest.fixture

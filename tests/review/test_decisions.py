@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 
 import pytest
 
@@ -13,6 +12,7 @@ from thematic.errors import ThematicError
 from thematic.review.decisions import Decision, check_coder, current_codings, effective, latest_notes, undone
 from thematic.store import decisions as store
 from thematic.store.corpus import list_units
+from thematic.store.engine import database_errors
 
 
 def decision_line(themes: str, kind: str) -> str:
@@ -159,9 +159,9 @@ def test_record_is_idempotent_and_append_only(demo_project):
     assert store.record(demo_project, decision) is False
     assert store.record_many(demo_project, [decision, Decision.new("ben", unit.id, ())]) == 1
     assert store.count(demo_project) == 2
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(database_errors(), match="append-only"):
         demo_project.execute("UPDATE decisions SET coder = 'eve'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(database_errors(), match="append-only"):
         demo_project.execute("DELETE FROM decisions")
 
 

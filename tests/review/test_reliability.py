@@ -40,8 +40,8 @@ def start_review(path, coder="ana"):
     )
 
 
-def test_sigkill_during_a_review_loses_nothing_shown_as_saved(coded_project):
-    path = coded_project.path
+def test_sigkill_during_a_review_loses_nothing_shown_as_saved(coded_project, project_location):
+    path = project_location
     units = {u.id: u for u in list_units(coded_project)}
     order = list(units.values())
     shown_saved: dict[str, str] = {}
@@ -101,11 +101,11 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def test_two_processes_recording_at_once_lose_nothing(coded_project):
+def test_two_processes_recording_at_once_lose_nothing(coded_project, project_location):
     go = time.time() + 2.0
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(coded_project.path), coder, str(go)],
+            [sys.executable, "-c", WRITER, str(project_location), coder, str(go)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -122,7 +122,7 @@ def test_two_processes_recording_at_once_lose_nothing(coded_project):
     }
 
 
-def test_single_keys_at_a_real_terminal(coded_project):
+def test_single_keys_at_a_real_terminal(coded_project, project_location):
     """The termios path: each key acts without Enter; n reads a note line; q quits."""
     import pty
     import select
@@ -134,7 +134,7 @@ def test_single_keys_at_a_real_terminal(coded_project):
             "-m",
             "thematic.cli.main",
             "--project",
-            str(coded_project.path),
+            str(project_location),
             "review",
             "--coder",
             "ana",

@@ -63,7 +63,7 @@ def agree(
     from thematic.agreement.table import agreement_table
 
     _check_format(format, AGREE_FORMATS)
-    with open_current() as project:
+    with open_current() as project, project.snapshot():
         table = agreement_table(
             project, coders=_split_coders(coders), level=level, theme=theme, ci=ci, n_boot=n_boot, seed=seed
         )
@@ -215,7 +215,7 @@ def disagreements(
     from thematic.store.codebooks import require_current
 
     _check_format(format, DISAGREEMENT_FORMATS)
-    with open_current() as project:
+    with open_current() as project, project.snapshot():
         version = require_current(project)
         result = compare(project, _split_coders(coders), theme=theme)
     names = {t.id: t.name for t in version.codebook.themes}

@@ -75,7 +75,8 @@ def _global(
         "--project",
         "-p",
         envvar="THEMATIC_PROJECT",
-        help="The project file (default ./thematic.db; or set THEMATIC_PROJECT).",
+        help="The project: an SQLite file (default ./thematic.db) or postgresql://USER@HOST/DB; or set "
+        "THEMATIC_PROJECT.",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors."),
     version: bool = typer.Option(

@@ -7,9 +7,12 @@ from pathlib import Path
 from thematic.cli import clickshim as click
 
 
-def project_path() -> Path:
-    ctx = click.get_current_context()
-    return Path(ctx.find_root().obj["project"])
+def project_path() -> Path | str:
+    """The --project value: a path, or a PostgreSQL connection string kept as written."""
+    from thematic.store.engine import is_url
+
+    value = click.get_current_context().find_root().obj["project"]
+    return value if is_url(value) else Path(value)
 
 
 def open_current():

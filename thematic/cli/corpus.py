@@ -22,10 +22,10 @@ def init() -> None:
     project, created = create_project(path)
     with project:
         if created:
-            console.print(f"created project {safe(str(path))}")
+            console.print(f"created project {safe(project.location)}")
         else:
             console.print(
-                f"{safe(str(path))} is already a thematic project (schema version "
+                f"{safe(project.location)} is already a thematic project (schema version "
                 f"{project.schema_version}); nothing changed"
             )
 

@@ -39,7 +39,7 @@ def export_units_(
     """Write one coder's codings as a long or wide table for R, SPSS or Excel."""
     from thematic.export.units import export_units
 
-    with open_current() as project:
+    with open_current() as project, project.snapshot():
         summary = export_units(
             project, out, coder=coder, fmt=format, layout=layout, level=level, question=question
         )
@@ -69,7 +69,7 @@ def export_quotes_(
     """Write the quote bank: every excerpt coded with each theme, a sheet or section per theme."""
     from thematic.export.quotes import export_quotes
 
-    with open_current() as project:
+    with open_current() as project, project.snapshot():
         summary = export_quotes(
             project, out, coder=coder, fmt=format, question=question, attributes=list(attr) if attr else None
         )
@@ -95,7 +95,7 @@ def export_refi_(
     """Write a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
     from thematic.export.refi import export_refi
 
-    with open_current() as project:
+    with open_current() as project, project.snapshot():
         summary = export_refi(project, out, coders=list(coder) if coder else None, machine=machine)
     if as_json:
         print_json(summary.to_dict())
@@ -128,7 +128,7 @@ def report(
     """Write the study report: a self-contained HTML page (or markdown) with tables and charts."""
     from thematic.export.report import write_report
 
-    with open_current() as project:
+    with open_current() as project, project.snapshot():
         summary = write_report(project, out, fmt=format, coder=coder, by=list(by) if by else None,
                                scales=scales, question=question, exemplars=exemplars, n_boot=n_boot,
                                seed=seed)

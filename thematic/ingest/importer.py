@@ -407,9 +407,11 @@ def _store_answers(project: Project, table: Table, answers: list[_Answer], qsum:
                 )
             qsum.already_present += 1
             continue
-        response_id = corpus.insert_response(project, answer.respondent, question, text, source_id)
-        pending.append((response_id, answer))
+        pending.append((0, answer))
         qsum.responses += 1
+    rows = [(a.respondent, a.text) for _, a in pending]
+    new_ids = corpus.insert_responses(project, question, rows, source_id)
+    pending = [(response_id, answer) for response_id, (_, answer) in zip(new_ids, pending, strict=True)]
     segmented = _segments([a for _, a in pending], options.unit, by_item)
     unit_rows: list[tuple] = []
     for (response_id, answer), segments in zip(pending, segmented, strict=True):

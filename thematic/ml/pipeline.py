@@ -102,10 +102,11 @@ def run_job(project_path: str | Path, file: str | Path, options, codebook_path: 
     from thematic.ml.embed import embed_project
     from thematic.ml.suggest import suggest
     from thematic.store.codebooks import use_codebook
+    from thematic.store.engine import is_url
     from thematic.store.ml import unit_count
     from thematic.store.project import create_project
 
-    project_path = Path(project_path)
+    project_path = project_path if is_url(project_path) else Path(project_path)
     out = Path(out_dir) if out_dir is not None else None
     yaml_text = read_codebook_text(codebook_path)
     codebook = parse_codebook(yaml_text, str(codebook_path))
@@ -124,7 +125,8 @@ def run_job(project_path: str | Path, file: str | Path, options, codebook_path: 
         except BaseException:
             if created:
                 project.close()
-                _remove_project_file(project_path)
+                if not is_url(project_path):
+                    _remove_project_file(project_path)
             raise
 
         embedded = embed_project(project, model=model, progress=progress)
@@ -149,7 +151,7 @@ def run_job(project_path: str | Path, file: str | Path, options, codebook_path: 
             csv_path = str(write_coded_units(project, suggested.id, out / CSV_NAME,
                                              [t.id for t in suggested.themes]))
         return RunSummary(
-            project=str(project_path), created_project=created, imported=imported, codebook=version.name,
+            project=project.location, created_project=created, imported=imported, codebook=version.name,
             codebook_version=version.number, embedded=embedded, suggested=suggested, respondents=respondents,
             units=suggested.units, themes=rows, unassigned_units=suggested.unassigned_units,
             discovery=discovery, discovery_note=note, csv_path=csv_path,

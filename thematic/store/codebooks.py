@@ -72,6 +72,7 @@ def record_use(project: Project, codebook: Codebook, *, yaml_text: str | None = 
         if parse_codebook(yaml_text, "<stored text>").content_hash() != content_hash:
             raise ValueError("yaml_text does not hold the codebook passed with it")
     with project.transaction():
+        project.lock("codebooks")  # numbers versions and uses: one session at a time
         previous = current_version(project)
         version = version_by_hash(project, content_hash)
         created = version is None

@@ -60,15 +60,20 @@ def find_source(project: Project, sha256: str, options: str):
 
 
 def insert_source(project: Project, *, name: str, sha256: str, options: str, imported_at: str) -> int:
-    cur = project.execute(
-        "INSERT INTO sources (name, sha256, options, imported_at, summary) VALUES (?, ?, ?, ?, '{}')",
+    project.lock("import")  # one import at a time writes respondents and numbers questions
+    return project.insert_id(
+        "INSERT INTO sources (name, sha256, options, imported_at, summary) VALUES (?, ?, ?, ?, '{}') "
+        "RETURNING id",
         (name, sha256, options, imported_at),
     )
-    return int(cur.lastrowid)
 
 
 def set_source_summary(project: Project, source_id: int, summary: dict) -> None:
+    """The import's last write. On PostgreSQL it also refreshes the planner's statistics of the tables an
+    import fills (a bulk COPY leaves them stale until autovacuum comes by)."""
     project.execute("UPDATE sources SET summary = ? WHERE id = ?", (json.dumps(summary), source_id))
+    if project.engine.name == "postgresql":
+        project.execute("ANALYZE respondents, responses, units")
 
 
 def respondent_attributes(project: Project) -> dict[str, dict]:
@@ -78,8 +83,8 @@ def respondent_attributes(project: Project) -> dict[str, dict]:
 
 
 def insert_respondents(project: Project, rows: Iterable[tuple[str, dict, int]]) -> None:
-    project.conn.executemany(
-        "INSERT INTO respondents (id, attributes, source_id) VALUES (?, ?, ?)",
+    project.insert_rows(
+        "respondents", ("id", "attributes", "source_id"),
         ((rid, json.dumps(attrs, ensure_ascii=False), sid) for rid, attrs, sid in rows),
     )
 
@@ -112,19 +117,36 @@ def response_texts(project: Project, question_id: str) -> dict[str, str]:
 
 
 def insert_response(project: Project, respondent_id: str, question_id: str, text: str, source_id: int) -> int:
-    cur = project.execute(
-        "INSERT INTO responses (respondent_id, question_id, text, source_id) VALUES (?, ?, ?, ?)",
+    return project.insert_id(
+        "INSERT INTO responses (respondent_id, question_id, text, source_id) VALUES (?, ?, ?, ?) "
+        "RETURNING id",
         (respondent_id, question_id, text, source_id),
     )
-    return int(cur.lastrowid)
+
+
+def insert_responses(project: Project, question_id: str, rows: list[tuple[str, str]],
+                     source_id: int) -> list[int]:
+    """Insert one question's answers, rows (respondent id, text) in order; returns their new ids.
+
+    PostgreSQL takes a block of ids from the identity sequence and COPYs the rows (one round trip per
+    block instead of one per answer); SQLite inserts them one by one."""
+    if project.engine.name != "postgresql":
+        return [insert_response(project, rid, question_id, text, source_id) for rid, text in rows]
+    if not rows:
+        return []
+    ids = sorted(r[0] for r in project.query(
+        "SELECT nextval(pg_get_serial_sequence('responses', 'id')) FROM generate_series(1, ?)", (len(rows),)))
+    project.insert_rows(
+        "responses", ("id", "respondent_id", "question_id", "text", "source_id"),
+        ((i, rid, question_id, text, source_id) for i, (rid, text) in zip(ids, rows, strict=True)),
+    )
+    return ids
 
 
 def insert_units(project: Project, rows: Iterable[tuple]) -> None:
     """rows: (id, response_id, seq, start, end, text, text_sha256)."""
-    project.conn.executemany(
-        "INSERT INTO units (id, response_id, seq, start_offset, end_offset, text, text_sha256) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
+    project.insert_rows(
+        "units", ("id", "response_id", "seq", "start_offset", "end_offset", "text", "text_sha256"), rows
     )
 
 

@@ -8,7 +8,6 @@ return decisions in log order, ``(at, uuid)``, never in arrival order, so merged
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterable
 
@@ -54,11 +53,6 @@ def _decision(row) -> Decision:
     )
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
 def record_many(project: Project, decisions: Iterable[Decision]) -> int:
     """Append decisions in one transaction; returns how many were new (a known uuid adds nothing).
 
@@ -76,19 +70,24 @@ def record_many(project: Project, decisions: Iterable[Decision]) -> int:
     while True:
         try:
             with project.transaction() as conn:
+                sql = (f"INSERT INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (uuid) DO NOTHING")
+                if project.engine.name == "postgresql":  # one statement for the sheet, rows in order
+                    arrays = ", ".join("?::text[]" for _ in _COLUMNS.split(","))
+                    return conn.execute(
+                        f"INSERT INTO decisions ({_COLUMNS}) SELECT * FROM unnest({arrays}) "
+                        "ON CONFLICT (uuid) DO NOTHING",
+                        [list(column) for column in zip(*rows, strict=True)],
+                    ).rowcount
                 added = 0
                 for row in rows:
-                    cur = conn.execute(
-                        f"INSERT INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                        "ON CONFLICT (uuid) DO NOTHING",
-                        row,
-                    )
-                    added += cur.rowcount
+                    added += conn.execute(sql, row).rowcount
             return added
-        except sqlite3.OperationalError as exc:
+        except Exception as exc:
+            busy = project.engine.is_retryable(exc)
             attempt += 1
-            if project._depth or not _is_busy(exc) or attempt >= _RETRIES:
-                if _is_busy(exc):
+            if project._depth or not busy or attempt >= _RETRIES:
+                if busy:
                     raise ThematicError(
                         "the project file stayed locked by another process (try again; nothing was recorded)",
                         ExitCode.ERROR,

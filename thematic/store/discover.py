@@ -14,11 +14,11 @@ from thematic.store.project import Project
 
 def insert_run(project: Project, *, codebook_version_id: int | None, model: str, parameters: dict,
                created_at: str) -> int:
-    cur = project.execute(
-        "INSERT INTO discover_runs (codebook_version_id, model, parameters, created_at) VALUES (?, ?, ?, ?)",
+    return project.insert_id(
+        "INSERT INTO discover_runs (codebook_version_id, model, parameters, created_at) VALUES (?, ?, ?, ?) "
+        "RETURNING id",
         (codebook_version_id, model, json.dumps(parameters, ensure_ascii=False, sort_keys=True), created_at),
     )
-    return int(cur.lastrowid)
 
 
 def insert_clusters(project: Project, run_id: int, rows: Iterable[dict]) -> None:

@@ -81,11 +81,8 @@ class VectorWriter:
             self._thread.start()
 
     def _work(self) -> None:
-        import sqlite3
-
-        from thematic.store.project import BUSY_TIMEOUT_MS
-
-        conn = sqlite3.connect(str(self.project.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        engine = self.project.engine
+        conn = engine.connect()
         try:
             while True:
                 rows = self._queue.get()
@@ -94,7 +91,7 @@ class VectorWriter:
                 if self._error is not None:
                     continue
                 try:
-                    conn.execute("BEGIN IMMEDIATE")
+                    conn.execute(engine.begin_write)
                     conn.executemany(_INSERT_VECTOR, _vector_rows(self.fingerprint, rows))
                     conn.execute("COMMIT")
                 except BaseException as exc:  # kept for close() to raise in the caller's thread
@@ -137,11 +134,11 @@ def cached_count(project: Project, fingerprint: str | None = None) -> int:
 # -- suggest runs ----------------------------------------------------------------------------------------
 def insert_suggest_run(project: Project, *, codebook_version: int, model: str, parameters: dict,
                        created_at: str) -> int:
-    cur = project.execute(
-        "INSERT INTO suggest_runs (codebook_version_id, model, parameters, created_at) VALUES (?, ?, ?, ?)",
+    return project.insert_id(
+        "INSERT INTO suggest_runs (codebook_version_id, model, parameters, created_at) VALUES (?, ?, ?, ?) "
+        "RETURNING id",
         (codebook_version, model, json.dumps(parameters, sort_keys=True, ensure_ascii=False), created_at),
     )
-    return int(cur.lastrowid)
 
 
 def insert_scores(project: Project, run_id: int, rows: Iterable[tuple[str, str, float, bool]]) -> None:

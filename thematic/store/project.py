@@ -1,9 +1,12 @@
-"""The project file: one SQLite database that holds the whole state of a study.
+"""The project: one database that holds the whole state of a study, an SQLite file or PostgreSQL.
 
-WAL journal, foreign keys on, a busy timeout, ``PRAGMA application_id`` plus a ``meta`` row that say
-the file is a thematic project, and ``PRAGMA user_version`` for the schema version. Migrations are the
-numbered ``migrations/NNNN_*.sql`` files, applied in order when a project is opened; a file written by
-a newer thematic is refused.
+SQLite (the default): WAL journal, foreign keys on, a busy timeout, ``PRAGMA application_id`` plus a
+``meta`` row that say the file is a thematic project, and ``PRAGMA user_version`` for the schema version.
+PostgreSQL (``--project postgresql://USER@HOST/DB``): the ``meta`` rows ``application`` and
+``schema_version`` say the same. Migrations are the numbered ``migrations/NNNN_*.sql`` files, applied in
+order when a project is opened; where PostgreSQL's dialect differs, ``migrations/postgresql/NNNN_*.sql``
+(same number) replaces the file for that engine. A project written by a newer thematic is refused
+untouched. Engine differences live in :mod:`thematic.store.engine`.
 """
 
 from __future__ import annotations
@@ -16,18 +19,13 @@ from pathlib import Path
 
 from thematic.clock import utc_now
 from thematic.errors import ExitCode, ThematicError
+from thematic.store.engine import BUSY_TIMEOUT_MS, PostgresEngine, SQLiteEngine, is_url  # noqa: F401
 
 APPLICATION_ID = 0x54484D54  # "THMT"
 DEFAULT_PATH = "thematic.db"
-BUSY_TIMEOUT_MS = 30_000
 
 
-@cache
-def migrations() -> list[tuple[int, str]]:
-    """The numbered migrations, read on first use (not at import: `thematic --help` never needs them)."""
-    from importlib import resources
-
-    folder = resources.files("thematic.store") / "migrations"
+def _numbered(folder) -> list[tuple[int, str]]:
     found = []
     for entry in folder.iterdir():
         name = entry.name
@@ -40,24 +38,44 @@ def migrations() -> list[tuple[int, str]]:
     return found
 
 
+@cache
+def migrations(engine: str = "sqlite") -> list[tuple[int, str]]:
+    """The numbered migrations, read on first use (not at import: `thematic --help` never needs them).
+
+    One numbering for both engines: for ``postgresql`` a file in ``migrations/postgresql/`` replaces the
+    common file of the same number (the dialects differ in ids, blobs and triggers)."""
+    from importlib import resources
+
+    folder = resources.files("thematic.store") / "migrations"
+    found = _numbered(folder)
+    if engine == "sqlite":
+        return found
+    own = dict(_numbered(folder / engine))
+    stray = sorted(set(own) - {n for n, _ in found})
+    if stray:
+        raise RuntimeError(f"{engine} migrations {stray} have no common migration of the same number")
+    return [(n, own.get(n, sql)) for n, sql in found]
+
+
 def schema_version() -> int:
     """The newest schema version this thematic knows."""
     return migrations()[-1][0]
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    return conn
+    return SQLiteEngine(path).connect()
 
 
 class Project:
-    """An open project file. Use :func:`open_project` or :func:`create_project`."""
+    """An open project. Use :func:`open_project` or :func:`create_project`.
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    ``path`` is the SQLite file (for PostgreSQL: the database name, which exports name files after);
+    ``location`` is what to print (a connection string without its password)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, engine=None):
+        self.engine = engine if engine is not None else SQLiteEngine(path)
         self.path = path
+        self.location = self.engine.location
         self.conn = conn
         self._depth = 0
 
@@ -66,9 +84,29 @@ class Project:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All or nothing: the block's writes are committed together, or rolled back on any error.
 
-        Nested uses join the outer transaction. ``BEGIN IMMEDIATE`` takes the write lock up front,
-        so two processes writing at once wait for each other (busy timeout) instead of failing.
+        Nested uses join the outer transaction. On SQLite ``BEGIN IMMEDIATE`` takes the write lock up
+        front, so two processes writing at once wait for each other (busy timeout) instead of failing. On
+        PostgreSQL writers run side by side (``READ COMMITTED``); numbering that must not race takes an
+        advisory lock (:meth:`lock`), and ids come from identity columns.
         """
+        with self._begin(self.engine.begin_write):
+            yield self.conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Reads that see one consistent state of the project while others write (exports, `agree`).
+
+        A read transaction (SQLite) or ``REPEATABLE READ READ ONLY`` (PostgreSQL); inside a transaction
+        it joins that one."""
+        with self._begin(self.engine.begin_snapshot):
+            yield self.conn
+
+    def lock(self, name: str) -> None:
+        """Inside a transaction: hold the named numbering lock (``import``, ``codebooks``) until it ends."""
+        self.engine.lock(self.conn, name)
+
+    @contextmanager
+    def _begin(self, begin_sql: str) -> Iterator[sqlite3.Connection]:
         if self._depth:
             self._depth += 1
             try:
@@ -76,12 +114,15 @@ class Project:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(begin_sql)
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self.conn.execute("ROLLBACK")
+            refused = self.engine.refusal(exc, self.location)
+            if refused is not None:
+                raise refused from None
             raise
         else:
             self.conn.execute("COMMIT")
@@ -109,9 +150,23 @@ class Project:
             (key, value),
         )
 
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows) -> None:
+        """Insert many rows (plain INSERTs on SQLite, COPY on PostgreSQL)."""
+        if self.engine.name == "postgresql":
+            self.conn.copy_rows(table, columns, rows)
+            return
+        marks = ", ".join("?" * len(columns))
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def insert_id(self, sql: str, params=()) -> int:
+        """Run an ``INSERT ... RETURNING id`` and return the new row's id."""
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
     @property
     def schema_version(self) -> int:
-        return int(self.scalar("PRAGMA user_version"))
+        if self.engine.name == "sqlite":
+            return int(self.scalar("PRAGMA user_version"))
+        return int(self.meta("schema_version", "0"))
 
     def close(self) -> None:
         self.conn.close()
@@ -177,6 +232,8 @@ def _check_identity(path: Path, conn: sqlite3.Connection) -> None:
 
 def open_project(path: str | Path) -> Project:
     """Open an existing project, applying any pending migrations."""
+    if is_url(path):
+        return _open_postgres(str(path), create=False)[0]
     path = Path(path)
     if not path.exists():
         raise ThematicError(
@@ -204,6 +261,8 @@ def open_project(path: str | Path) -> Project:
 
 def create_project(path: str | Path) -> tuple[Project, bool]:
     """Create a project file (or open the one already there). Returns (project, created)."""
+    if is_url(path):
+        return _open_postgres(str(path), create=True)
     path = Path(path)
     if path.exists() and path.stat().st_size > 0:
         return open_project(path), False
@@ -221,6 +280,65 @@ def create_project(path: str | Path) -> tuple[Project, bool]:
             project.set_meta("application", "thematic")
             project.set_meta("created_at", utc_now())
         return project, True
+    except BaseException:
+        conn.close()
+        raise
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------------------
+def _postgres_version(project: Project) -> int | None:
+    """The schema version of a thematic database, None for an empty one; refuses a foreign database."""
+    where = project.location
+    if not project.scalar("SELECT to_regclass('meta') IS NOT NULL"):
+        tables = project.scalar(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+        if tables:
+            raise ThematicError(
+                f"{where} is not a thematic project (the database holds tables of another application; "
+                "create an empty database for the project with `createdb`)"
+            )
+        return None
+    if project.meta("application") != "thematic":
+        raise ThematicError(
+            f"{where} is not a thematic project (its meta table belongs to another application; "
+            "create an empty database for the project with `createdb`)"
+        )
+    version = int(project.meta("schema_version", "0"))
+    if version > schema_version():
+        raise ThematicError(
+            f"{where} was written by a newer thematic (schema version {version}; this thematic knows "
+            f"up to {schema_version()}) (upgrade thematic to open it)",
+            ExitCode.ERROR,
+        )
+    return version
+
+
+def _open_postgres(url: str, *, create: bool) -> tuple[Project, bool]:
+    engine = PostgresEngine(url)
+    conn = engine.connect()
+    project = Project(engine.path, conn, engine)
+    try:
+        version = _postgres_version(project)
+        if version is None and not create:
+            raise ThematicError(
+                f"{project.location} is not a thematic project yet (the database is empty; run "
+                "`thematic init` to make it one)"
+            )
+        if version is not None and version >= schema_version():
+            return project, False
+        with project.transaction():
+            project.lock("migrate")  # two sessions opening at once: the second waits, then finds it done
+            version = _postgres_version(project)
+            created = version is None
+            for number, sql in migrations("postgresql"):
+                if number > (version or 0):
+                    project.conn.execute(sql)  # no parameters: the whole file in one round trip
+            project.set_meta("schema_version", str(schema_version()))
+            if created:
+                project.set_meta("application", "thematic")
+                project.set_meta("created_at", utc_now())
+        return project, created
     except BaseException:
         conn.close()
         raise

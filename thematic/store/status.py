@@ -8,7 +8,7 @@ from thematic.store.project import Project
 
 def project_status(project: Project) -> dict:
     status = corpus.counts(project)
-    status["project"] = str(project.path)
+    status["project"] = project.location
     status["schema_version"] = project.schema_version
     status["unit"] = project.meta("unit")
     status["codebook_versions"] = project.scalar("SELECT COUNT(*) FROM codebook_versions")
