@@ -87,12 +87,13 @@ def sheet_import(
 def decisions_export(
     out: str = typer.Option(..., "--out", "-o", help="The .jsonl file to write ('-' for stdout)."),
     coder: str | None = typer.Option(None, "--coder", "-c", help="Only this coder's decisions."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
     """Write the decision log as JSON lines, to merge into another copy of the project."""
     from thematic.review.merge import export_decisions
 
     with open_current() as project:
-        n = export_decisions(project, out, coder=coder)
+        n = export_decisions(project, out, coder=coder, force=force)
     if out != "-":
         console.print(f"wrote {n} decision{'s' if n != 1 else ''} to {safe(out)}")
 

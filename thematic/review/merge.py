@@ -10,12 +10,12 @@ A whole file is checked before anything is recorded; one bad line and nothing fr
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from thematic.errors import ThematicError
+from thematic.outfile import write_text
 from thematic.review.decisions import MACHINE, Decision
 from thematic.store import decisions as store
 from thematic.store.project import Project
@@ -41,7 +41,9 @@ class MergeReport:
         }
 
 
-def export_decisions(project: Project, out: str | Path, *, coder: str | None = None) -> int:
+def export_decisions(
+    project: Project, out: str | Path, *, coder: str | None = None, force: bool = False
+) -> int:
     """Write the log (or one coder's part) as JSON lines, in log order; ``-`` writes to stdout.
 
     The file is written whole and then moved into place, so an interrupted export leaves no half file.
@@ -56,17 +58,7 @@ def export_decisions(project: Project, out: str | Path, *, coder: str | None = N
         sys.stdout.write(text)
         sys.stdout.flush()
         return len(rows)
-    path = Path(out)
-    if not path.parent.exists():
-        raise ThematicError(f"folder {path.parent} does not exist (create it first, or choose another --out)")
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_text(out, text, project=project, force=force, newline="\n")
     return len(rows)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thematic.errors import ThematicError
+from thematic.outfile import atomic_write, check_output
 from thematic.review import _sources
 from thematic.review.decisions import Decision, check_coder, derived_uuid, stamp
 from thematic.store import corpus
@@ -110,10 +111,7 @@ def export_sheet(
         raise ThematicError(
             f"coding sheets are .xlsx workbooks (name the file with .xlsx, e.g. --out {coder}.xlsx)"
         )
-    if path.exists() and not force:
-        raise ThematicError(f"{path} exists already (choose another --out, or pass --force to replace it)")
-    if not path.parent.exists():
-        raise ThematicError(f"folder {path.parent} does not exist (create it first, or choose another --out)")
+    check_output(path, project=project, force=force)
     version = _sources.require_codebook(project)
     if question is not None and question not in dict(corpus.questions(project)):
         known = ", ".join(q for q, _ in corpus.questions(project)) or "none yet"
@@ -247,13 +245,7 @@ def export_sheet(
         set_text(meta.cell(row=row, column=1), key)
         set_text(meta.cell(row=row, column=2), value)
     book.active = 0
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        book.save(tmp)
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(path, book.save)
     return SheetExport(str(path), coder, len(units), [t.id for t in themes], version.number, run is not None)
 
 
