@@ -9,7 +9,7 @@ import typer
 
 from thematic.cli.app import app
 from thematic.cli.context import open_current
-from thematic.cli.output import console, note, print_json, safe
+from thematic.cli.output import console, note, print_json, safe, warn
 
 sheet_app = typer.Typer(help="Excel coding sheets for a coder who installs nothing.", no_args_is_help=True)
 decisions_app = typer.Typer(
@@ -101,21 +101,27 @@ def decisions_export(
 @decisions_app.command("import")
 def decisions_import(
     file: Path = typer.Argument(..., help="A .jsonl file made by `thematic decisions export`."),
+    skip_bad: bool = typer.Option(
+        False, "--skip-bad", help="Import the good lines, list the bad (default: any bad line, nothing)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Merge decisions from another copy of the project: idempotent, in any order."""
     from thematic.review.merge import import_decisions
 
     with open_current() as project:
-        report = import_decisions(project, file)
+        report = import_decisions(project, file, skip_bad=skip_bad)
     if as_json:
         print_json(report.to_dict())
         return
+    for line in report.skipped:
+        warn(f"{report.file}: skipped {line}")
     who = ", ".join(f"{safe(c)} {n}" for c, n in report.coders.items())
     console.print(
         f"added {report.added} decision{'s' if report.added != 1 else ''} from {safe(report.file)}"
         + (f" ({who})" if who else "")
         + f"; {report.already} already in the log"
+        + (f"; {len(report.skipped)} bad lines skipped" if report.skipped else "")
     )
 
 

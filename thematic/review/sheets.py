@@ -27,6 +27,7 @@ from thematic.errors import ThematicError
 from thematic.outfile import atomic_write, check_output
 from thematic.review import _sources
 from thematic.review.decisions import Decision, check_coder, derived_uuid, stamp
+from thematic.review.validate import DecisionValidator, check_new_coder
 from thematic.store import corpus
 from thematic.store import decisions as store
 from thematic.store.project import Project
@@ -344,7 +345,7 @@ def import_sheet(
     project: Project, path: str | Path, *, coder: str, allow_version_mismatch: bool = False
 ) -> SheetImport:
     """Record the codings of a filled-in sheet (.xlsx, or .csv/.tsv saved from one) for ``coder``."""
-    check_coder(coder)
+    check_new_coder(project, coder)
     path = Path(path)
     if not path.exists():
         raise ThematicError(f"file not found: {path} (check the path)")
@@ -387,6 +388,12 @@ def import_sheet(
                 raise ThematicError(
                     f"{name} was made for {made}, but the project now uses version {current.number} "
                     "(pass --allow-version-mismatch to import it anyway, or export a new sheet)"
+                )
+            if known is None:
+                raise ThematicError(
+                    f"{name} was made for {made} (decisions must name a codebook version of the project: "
+                    f"run `thematic codebook use FILE` with that codebook first, or export a new sheet; "
+                    "nothing was recorded)"
                 )
             notes.append(
                 f"{name} was made for {made}; the project uses version {current.number} "
@@ -524,6 +531,9 @@ def import_sheet(
                 at=at,
             )
         )
+    DecisionValidator(project).require(
+        [(row, d) for (row, *_), d in zip(decided, new, strict=True)], source=name, hint=NOTHING, label="row"
+    )
     added = store.record_many(project, new)
     flagged = sum(1 for d in new if d.kind == "flag")
     return SheetImport(
