@@ -303,20 +303,10 @@ def _read_xlsx(path: Path) -> _Sheet:
 
 
 def _read_csv(path: Path) -> _Sheet:
-    import csv
-    import io
+    from thematic.ingest.readers import read_rows
 
-    from thematic.ingest.readers import decode
-
-    text, _, _ = decode(path.read_bytes(), path, None)
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None) or []
-        rows = [(number, row) for number, row in enumerate(reader, start=2)]
-    except csv.Error as exc:
-        raise ThematicError(f"{path.name}: line {reader.line_num} is not valid CSV ({exc})") from None
-    columns = [h.strip() for h in header]
+    columns, rows = read_rows(path, delimiter)
     return _Sheet(columns, [(n, r + [""] * (len(columns) - len(r))) for n, r in rows], {})
 
 
