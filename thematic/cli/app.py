@@ -45,6 +45,33 @@ def _global(
     ),
 ) -> None:
     ctx.obj = {"project": project, "debug": debug}
+    global _project_named
+    _project_named = project
+
+
+_project_named = "thematic.db"
+
+
+def _storage_error(exc: BaseException) -> ThematicError | None:
+    """An SQLite error that reached the top, as one line about the project file; None for other errors."""
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    from pathlib import Path
+
+    from thematic.store.project import damaged, read_only_error
+
+    path, text = Path(_project_named), str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return read_only_error(path)
+    if "locked" in text or "busy" in text:
+        return ThematicError(
+            f"{path} stayed locked by another thematic process (try again when it has finished)",
+            ExitCode.ERROR,
+        )
+    if any(word in text for word in ("malformed", "not a database", "disk i/o", "corrupt")):
+        return damaged(path, f"SQLite says: {exc}")
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         from thematic.cli.output import error
+
+        storage = _storage_error(exc)
+        if storage is not None:
+            error(storage.message)
+            return storage.exit_code
 
         error(
             f"{type(exc).__name__}: {exc} (this is a bug in thematic; rerun with --debug for the traceback)"

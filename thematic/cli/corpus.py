@@ -29,6 +29,30 @@ def init() -> None:
             )
 
 
+@app.command()
+def check(as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Check the whole project: every page, every reference, every decision. Exit 1 on any problem."""
+    from thematic.integrity import check_project
+    from thematic.store.project import open_project
+
+    with open_project(project_path(), check=False) as project:
+        report = check_project(project)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        for what, problems in report.checks:
+            console.print(f"{'ok' if not problems else 'PROBLEM'}: {what}")
+            for problem in problems:
+                console.print(f"  {safe(problem)}")
+        console.print(
+            f"{safe(report.path)}: no problems found"
+            if report.ok
+            else f"{safe(report.path)}: problems found (restore a backup, or get help with the lines above)"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @app.command("import")
 def import_(
     file: Path = typer.Argument(..., help="CSV, TSV, XLSX, JSONL or a Qualtrics CSV export."),
