@@ -95,10 +95,31 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return ExitCode.BAD_INPUT if isinstance(exc, click.UsageError) else ExitCode.ERROR
     except (KeyboardInterrupt, click.Abort):
-        print("\ninterrupted; everything saved before this point is kept", file=sys.stderr)
+        _interrupted()
         return ExitCode.CTRL_C
-    except BrokenPipeError:
+    except SystemExit as exc:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # typer's answer to a closed pipe (EPIPE)
+            return ExitCode.OK
+        raise exc
+    except BrokenPipeError:  # the reader of our output went away (`| head -1`): not an error
+        from thematic.cli.output import broken_pipe
+
+        try:
+            broken_pipe()
+        except BrokenPipeError:
+            pass
         return ExitCode.OK
+    except RecursionError:
+        if debug:
+            raise
+        from thematic.cli.output import error
+
+        error(
+            "the input is nested too deeply to read (hundreds of levels: sub-themes, lists or brackets "
+            "inside each other; no codebook or survey needs that many, so flatten the file; nothing was "
+            "changed)"
+        )
+        return ExitCode.BAD_INPUT
     except Exception as exc:  # a bug, not a user mistake: still one line unless --debug
         if debug:
             raise
@@ -113,8 +134,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{type(exc).__name__}: {exc} (this is a bug in thematic; rerun with --debug for the traceback)"
         )
         return ExitCode.ERROR
-    # With standalone_mode=False, a `raise typer.Exit(code)` inside a command comes back as the return value.
+    # With standalone_mode=False, a `raise typer.Exit(code)` inside a command comes back as the return value;
+    # typer turns Ctrl-C (KeyboardInterrupt) into Exit(130), which must still say what happened.
+    if returned == ExitCode.CTRL_C:
+        _interrupted()
     return returned if isinstance(returned, int) else ExitCode.OK
+
+
+def _interrupted() -> None:
+    print("\ninterrupted (Ctrl-C); everything saved before this point is kept", file=sys.stderr)
 
 
 def run() -> None:

@@ -8,7 +8,7 @@ import typer
 
 from thematic.cli.app import app
 from thematic.cli.context import open_current, project_path
-from thematic.cli.output import console, note, print_json, safe
+from thematic.cli.output import check_limit, console, note, print_json, safe, strip_controls
 from thematic.errors import ThematicError
 
 
@@ -158,7 +158,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
 @app.command()
 def units(
     question: str | None = typer.Option(None, "--question", "-q", help="Only this question."),
-    limit: int = typer.Option(20, "--limit", "-n", help="How many to list (0: all)."),
+    limit: int = typer.Option(20, "--limit", "-n", help="How many to list (0: all).", callback=check_limit),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List coding units with their ids."""
@@ -182,7 +182,7 @@ def units(
         table.add_column(col, overflow="fold")
     for u in rows:
         short = u.text if len(u.text) <= 90 else u.text[:87] + "..."
-        table.add_row(u.id, safe(u.respondent_id), safe(u.question_id), safe(short.replace("\n", " ")))
+        table.add_row(safe(u.id), safe(u.respondent_id), safe(u.question_id), safe(short.replace("\n", " ")))
     console.print(table)
     if len(rows) < total and not question:
         note(f"showing {len(rows)} of {total} units (--limit 0 for all)")
@@ -215,6 +215,7 @@ def show(
     )
     if attributes:
         console.print("  " + "; ".join(f"{safe(k)}: {safe(str(v))}" for k, v in attributes.items()))
+    response = strip_controls(response)  # one character for one: the unit's offsets still hold
     text = Text(response)
     text.stylize("bold reverse" if console.is_terminal else "", unit.start, unit.end)
     if not console.is_terminal and (unit.start, unit.end) != (0, len(response)):

@@ -9,7 +9,7 @@ import typer
 
 from thematic.cli.app import app
 from thematic.cli.context import open_current
-from thematic.cli.output import console, note, print_json, safe, warn
+from thematic.cli.output import check_limit, console, note, print_json, safe, warn
 
 sheet_app = typer.Typer(help="Excel coding sheets for a coder who installs nothing.", no_args_is_help=True)
 decisions_app = typer.Typer(
@@ -183,7 +183,7 @@ def decisions_import_wide(
 def decisions_log(
     coder: str | None = typer.Option(None, "--coder", "-c", help="Only this coder."),
     unit: str | None = typer.Option(None, "--unit", "-u", help="Only this unit."),
-    limit: int = typer.Option(50, "--limit", "-n", help="The most recent N (0: all)."),
+    limit: int = typer.Option(50, "--limit", "-n", help="The most recent N (0: all).", callback=check_limit),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Show the decision log: who decided what, when, seeing what."""

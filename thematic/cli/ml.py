@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ import typer
 
 from thematic.cli.app import app
 from thematic.cli.context import open_current, project_path
-from thematic.cli.output import console, err_console, note, print_json, safe
+from thematic.cli.output import check_limit, console, err_console, note, print_json, safe
 from thematic.errors import ThematicError
 
 MODEL_HELP = "Embedding model: an installed model's name or a model folder (default all-MiniLM-L6-v2)."
@@ -63,6 +64,10 @@ def parse_thresholds(values: list[str]) -> float | dict | None:
             raise ThematicError(
                 f"--threshold must be a number or THEME=NUMBER, not '{value}' "
                 "(for example --threshold 0.3 or --threshold therapeutic-risks=0.25)") from None
+        if not math.isfinite(score) or not -1.0 <= score <= 1.0:
+            raise ThematicError(
+                f"--threshold must be a score from -1 to 1 (scores are cosine similarities), not '{number}' "
+                "(for example --threshold 0.3)")
         out[theme.strip() or "*"] = score
     return out
 
@@ -156,7 +161,7 @@ def suggestions(
         None, "--min-score", help="Every unit x theme scoring at least this, assigned or not "
         "(default: the assigned ones)."),
     run: int | None = typer.Option(None, "--run", help="A suggest run id (default: the latest)."),
-    limit: int = typer.Option(50, "--limit", "-n", help="How many to list (0: all)."),
+    limit: int = typer.Option(50, "--limit", "-n", help="How many to list (0: all).", callback=check_limit),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List a suggest run's suggestions, best first within each theme."""

@@ -19,10 +19,25 @@ class _LazyConsole:
             from rich.console import Console
 
             self._console = Console(**self._options)
+            # rich turns a closed pipe (`thematic codebook show | head -1`) into SystemExit(1); a reader
+            # that has seen enough is no error, so it becomes BrokenPipeError, which main() ends with 0.
+            self._console.on_broken_pipe = broken_pipe
         return self._console
 
     def __getattr__(self, name: str):
         return getattr(self.real, name)
+
+
+def broken_pipe() -> None:
+    """Point stdout at /dev/null (so the flush at exit cannot fail again) and raise BrokenPipeError."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests capture it)
+        pass
+    raise BrokenPipeError
 
 
 console = _LazyConsole(highlight=False, soft_wrap=True)
@@ -55,6 +70,48 @@ def print_json(value) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+_CONTROL = None
+
+
+def strip_controls(text: str) -> str:
+    r"""``text`` with terminal control characters shown, never obeyed: an answer holding ``ESC[2J`` or
+    a bell cannot clear the screen, recolour it or ring. Each control becomes one visible character, so
+    offsets into the text still hold: C0 controls their Unicode pictures (ESC as ``␛``), DEL ``␡``, C1
+    controls ``�``; newlines and tabs stay.
+
+    >>> strip_controls("a\x1b[2Jb\x07c\nd\x9b")
+    'a␛[2Jb␇c\nd�'
+    """
+    global _CONTROL
+    if _CONTROL is None:
+        import re
+
+        _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    return _CONTROL.sub(_picture, text)
+
+
+def _picture(match) -> str:
+    code = ord(match.group())
+    return chr(0x2400 + code) if code < 0x20 else "␡" if code == 0x7F else "\ufffd"
+
+
 def safe(text: str) -> str:
-    """Escape survey text so rich prints it exactly as typed (``[b]`` stays ``[b]``)."""
-    return escape(text)
+    """Survey text as rich prints it exactly as typed (``[b]`` stays ``[b]``), control characters shown,
+    never obeyed (:func:`strip_controls`)."""
+    return escape(strip_controls(str(text)))
+
+
+MAX_LIMIT = 1_000_000_000
+
+
+def check_limit(value: int | None) -> int | None:
+    """A typer callback for ``--limit``: 0 (all) or a positive count that SQLite can hold."""
+    if value is None:
+        return value
+    if value < 0 or value > MAX_LIMIT:
+        from thematic.errors import ThematicError
+
+        raise ThematicError(
+            f"--limit must be 0 (all) or a count from 1 to {MAX_LIMIT:,}, not {value}"
+        )
+    return value

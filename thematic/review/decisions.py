@@ -62,6 +62,22 @@ def check_coder(name: str, *, allow_consensus: bool = False) -> str:
     return name
 
 
+def clean_text(text: str | None) -> str | None:
+    """``text`` as UTF-8 can store it: bytes that were not UTF-8 (a terminal or a pipe in another
+    encoding; Python keeps them as lone surrogates) become U+FFFD, so a note never loses its decision.
+
+    >>> clean_text("caf\\udce9 ok") == "caf\\ufffd ok"
+    True
+    """
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
 _last_at = ""
 
 
@@ -135,7 +151,7 @@ class Decision:
             themes=frozenset(themes),
             kind=kind,
             target_uuid=target_uuid,
-            note=note or None,
+            note=clean_text(note) or None,
             codebook_hash=codebook_hash,
             suggestions=suggestions,
             at=at or stamp(),

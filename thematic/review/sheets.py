@@ -275,6 +275,7 @@ class _Sheet:
     columns: list[str]
     rows: list[tuple[int, list]]  # (spreadsheet row number, cell values)
     meta: dict[str, str]
+    layout_of_thematic: bool = False  # the workbook has thematic's coding and codebook sheets
 
 
 def _read_xlsx(path: Path) -> _Sheet:
@@ -297,7 +298,7 @@ def _read_xlsx(path: Path) -> _Sheet:
             (number, list(values[: len(columns)]) + [None] * (len(columns) - len(values)))
             for number, values in enumerate(it, start=2)
         ]
-        return _Sheet(columns, rows, meta)
+        return _Sheet(columns, rows, meta, CODING in book.sheetnames and CODEBOOK in book.sheetnames)
     finally:
         book.close()
 
@@ -356,6 +357,18 @@ def import_sheet(
     current = _sources.require_codebook(project)
     version = current
     sheet_hash = sheet.meta.get("codebook_hash") or None
+    if sheet.layout_of_thematic and not sheet.meta:
+        raise ThematicError(
+            f"{name} is a thematic coding sheet whose hidden sheet '{META}' was deleted, so the coder and "
+            f"the codebook version it was made for cannot be checked (export a new sheet for {coder}, and "
+            f"copy the codings into it; {NOTHING.split('; ')[1]})"
+        )
+    if sheet.meta and not (sheet.meta.get("coder") and sheet_hash):
+        raise ThematicError(
+            f"{name}: the hidden sheet '{META}' was edited (it no longer names the coder and the codebook "
+            f"version; export a new sheet for {coder}, and copy the codings into it; "
+            f"{NOTHING.split('; ')[1]})"
+        )
     if sheet.meta:
         if sheet.meta.get("format") != FORMAT:
             raise ThematicError(
