@@ -39,7 +39,7 @@ def test_crosstab_csv_never_writes_a_formula(small, cli, tmp_path):
     assert f"\"'{HOSTILE_ROLE}\"" in result.stdout or f"'{HOSTILE_ROLE}" in result.stdout
 
 
-def test_answers_cannot_send_escape_sequences_to_the_terminal(cli, tmp_path):
+def test_answers_cannot_send_escape_sequences_to_the_terminal(cli, tmp_path, monkeypatch):
     survey = tmp_path / "esc.csv"
     survey.write_text('respondent_id,answer\nE1,"clear\x1b[2J\x1b[31mred\x07bell"\n', encoding="utf-8")
     assert cli("init").exit_code == 0
@@ -51,6 +51,15 @@ def test_answers_cannot_send_escape_sequences_to_the_terminal(cli, tmp_path):
     shown = cli("show", f"E1.{unit}")
     assert "\x1b" not in shown.stdout
     assert "clear␛[2J␛[31mred␇bell" in shown.stdout
+    import io
+
+    from tests.conftest import DEMO_CODEBOOK
+
+    assert cli("codebook", "use", DEMO_CODEBOOK).exit_code == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("q\n"))
+    screen = cli("review", "--coder", "ana")
+    assert screen.exit_code == 0, screen.stderr
+    assert "\x1b" not in screen.stdout and "clear␛[2J␛[31mred␇bell" in screen.stdout
 
 
 def test_ctrl_c_exits_130_with_a_message(small):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from thematic.terminal import strip_controls  # also used by the commands
+
 
 class _LazyConsole:
     """A rich Console made on first use: importing rich.console costs ~16 ms that `--help` need not pay."""
@@ -68,31 +70,6 @@ def note(message: str) -> None:
 
 def print_json(value) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-_CONTROL = None
-
-
-def strip_controls(text: str) -> str:
-    r"""``text`` with terminal control characters shown, never obeyed: an answer holding ``ESC[2J`` or
-    a bell cannot clear the screen, recolour it or ring. Each control becomes one visible character, so
-    offsets into the text still hold: C0 controls their Unicode pictures (ESC as ``␛``), DEL ``␡``, C1
-    controls ``�``; newlines and tabs stay.
-
-    >>> strip_controls("a\x1b[2Jb\x07c\nd\x9b")
-    'a␛[2Jb␇c\nd�'
-    """
-    global _CONTROL
-    if _CONTROL is None:
-        import re
-
-        _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-    return _CONTROL.sub(_picture, text)
-
-
-def _picture(match) -> str:
-    code = ord(match.group())
-    return chr(0x2400 + code) if code < 0x20 else "␡" if code == 0x7F else "\ufffd"
 
 
 def safe(text: str) -> str:
