@@ -278,17 +278,25 @@ def _refuse_duplicate_columns(path: Path, header: list[str]) -> None:
         seen[name] = number
 
 
+def _shape(value: str) -> str:
+    """``R017`` -> ``A9``: what an id looks like, to tell a swallowed row from a line of an answer."""
+    import re
+
+    return re.sub(r"[^\W\d_]+", "A", re.sub(r"\d+", "9", value.strip()))
+
+
 def _refuse_ragged(
     path: Path, header: list[str], records: list[tuple[int, list[str]]], delimiter: str, skip: int
 ) -> None:
     """A row with more fields than the header loses fields; one with fewer is a row broken in two (an
     unquoted line break); a field holding whole rows is a quote left open. Blank rows are fine."""
     width = len(header)
+    shapes = {_shape(fields[0]) for _, fields in records if fields and fields[0].strip()}
     for offset, (line, fields) in enumerate(records):
         row = offset + 2 + skip
         if not any(cell.strip() for cell in fields):
             continue
-        if len(fields) > width and any(cell.strip() for cell in fields[width:]):
+        if len(fields) > width:
             raise ThematicError(
                 f"{path.name}: row {row} (line {line}) has {len(fields)} fields but the header has {width} "
                 "(a comma inside an answer that is not quoted? quote the answer, or fix the row)"
@@ -300,16 +308,22 @@ def _refuse_ragged(
                 "an answer that is not quoted? quote the "
                 "answer, or fix the row)"
             )
-        if width >= 3:
+        if width >= 2:
             for column, cell in zip(header, fields, strict=False):
-                if "\n" not in cell:
+                if "\n" not in cell and "\r" not in cell:
                     continue
                 for inner in cell.splitlines()[1:]:
                     try:
                         parsed = next(csv.reader([inner], delimiter=delimiter, strict=True), [])
                     except csv.Error:
                         continue
-                    if len(parsed) == width and all(p.strip() for p in parsed[:1]):
+                    # a line of the file's width whose first field looks like the other rows' (with two
+                    # columns, a line of an answer may well hold one comma: the shape must match too)
+                    if (
+                        len(parsed) == width
+                        and parsed[0].strip()
+                        and (width >= 3 or _shape(parsed[0]) in shapes)
+                    ):
                         raise ThematicError(
                             f"{path.name}: row {row} (line {line}), column '{column}' holds what looks like "
                             "whole rows of the file (a quote opened and not closed where it should be? "
