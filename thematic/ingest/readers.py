@@ -317,13 +317,9 @@ def _refuse_ragged(
                         parsed = next(csv.reader([inner], delimiter=delimiter, strict=True), [])
                     except csv.Error:
                         continue
-                    # a line of the file's width whose first field looks like the other rows' (with two
-                    # columns, a line of an answer may well hold one comma: the shape must match too)
-                    if (
-                        len(parsed) == width
-                        and parsed[0].strip()
-                        and (width >= 3 or _shape(parsed[0]) in shapes)
-                    ):
+                    # a line of the file's width whose first field looks like the other rows' first
+                    # fields (a line of an answer may well hold commas: the shape must match too)
+                    if len(parsed) == width and parsed[0].strip() and _shape(parsed[0]) in shapes:
                         raise ThematicError(
                             f"{path.name}: row {row} (line {line}), column '{column}' holds what looks like "
                             "whole rows of the file (a quote opened and not closed where it should be? "
