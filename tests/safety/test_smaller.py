@@ -108,6 +108,13 @@ def test_a_threshold_that_is_not_a_score_is_refused(small, cli, value):
     assert snapshot(small.path) == before
 
 
+def test_a_min_score_that_is_not_a_score_is_refused(small, cli):
+    for value in ("nan", "inf", "-5"):
+        result = cli("suggestions", "--min-score", value)
+        assert result.exit_code == 2
+        assert result.stderr.startswith("error: --min-score must be a score from -1 to 1")
+
+
 @pytest.mark.parametrize("command", [["units"], ["decisions", "log"], ["suggestions"]])
 @pytest.mark.parametrize("value", ["-1", "99999999999999999999"])
 def test_a_limit_that_is_not_a_count_is_refused(small, cli, command, value):

@@ -168,6 +168,9 @@ def suggestions(
     from thematic.store import ml as store
     from thematic.store.codebooks import get_version
 
+    if min_score is not None and not (math.isfinite(min_score) and -1.0 <= min_score <= 1.0):
+        raise ThematicError(f"--min-score must be a score from -1 to 1 (scores are cosine similarities), "
+                            f"not {min_score}")
     with open_current() as project:
         found = store.latest_suggest_run(project) if run is None else store.get_suggest_run(project, run)
         if found is None:
