@@ -211,7 +211,7 @@ def test_export_formats(initialised, tmp_path):
     assert result.exit_code == 2
     assert (
         result.stderr
-        == f"error: {out} exists already (pass --force to overwrite it, or choose another --out)\n"
+        == f"error: {out} exists already (choose another --out, or pass --force to replace it)\n"
     )
     assert initialised("codebook", "export", "-f", "qdc", "-o", out, "--force").exit_code == 0
 

@@ -84,6 +84,33 @@ def _global(
     ),
 ) -> None:
     ctx.obj = {"project": project, "debug": debug}
+    global _project_named
+    _project_named = project
+
+
+_project_named = "thematic.db"
+
+
+def _storage_error(exc: BaseException) -> ThematicError | None:
+    """An SQLite error that reached the top, as one line about the project file; None for other errors."""
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    from pathlib import Path
+
+    from thematic.store.project import damaged, read_only_error
+
+    path, text = Path(_project_named), str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return read_only_error(path)
+    if "locked" in text or "busy" in text:
+        return ThematicError(
+            f"{path} stayed locked by another thematic process (try again when it has finished)",
+            ExitCode.ERROR,
+        )
+    if any(word in text for word in ("malformed", "not a database", "disk i/o", "corrupt")):
+        return damaged(path, f"SQLite says: {exc}")
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,21 +132,54 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return ExitCode.BAD_INPUT if isinstance(exc, click.UsageError) else ExitCode.ERROR
     except (KeyboardInterrupt, click.Abort):
-        print("\ninterrupted; everything saved before this point is kept", file=sys.stderr)
+        _interrupted()
         return ExitCode.CTRL_C
-    except BrokenPipeError:
+    except SystemExit as exc:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # typer's answer to a closed pipe (EPIPE)
+            return ExitCode.OK
+        raise exc
+    except BrokenPipeError:  # the reader of our output went away (`| head -1`): not an error
+        from thematic.cli.output import broken_pipe
+
+        try:
+            broken_pipe()
+        except BrokenPipeError:
+            pass
         return ExitCode.OK
-    except Exception as exc:  # a bug, not a user mistake: still one line unless --debug
+    except RecursionError:
         if debug:
             raise
         from thematic.cli.output import error
 
         error(
+            "the input is nested too deeply to read (hundreds of levels: sub-themes, lists or brackets "
+            "inside each other; no codebook or survey needs that many, so flatten the file; nothing was "
+            "changed)"
+        )
+        return ExitCode.BAD_INPUT
+    except Exception as exc:  # a bug, not a user mistake: still one line unless --debug
+        if debug:
+            raise
+        from thematic.cli.output import error
+
+        storage = _storage_error(exc)
+        if storage is not None:
+            error(storage.message)
+            return storage.exit_code
+
+        error(
             f"{type(exc).__name__}: {exc} (this is a bug in thematic; rerun with --debug for the traceback)"
         )
         return ExitCode.ERROR
-    # With standalone_mode=False, a `raise typer.Exit(code)` inside a command comes back as the return value.
+    # With standalone_mode=False, a `raise typer.Exit(code)` inside a command comes back as the return value;
+    # typer turns Ctrl-C (KeyboardInterrupt) into Exit(130), which must still say what happened.
+    if returned == ExitCode.CTRL_C:
+        _interrupted()
     return returned if isinstance(returned, int) else ExitCode.OK
+
+
+def _interrupted() -> None:
+    print("\ninterrupted (Ctrl-C); everything saved before this point is kept", file=sys.stderr)
 
 
 def run() -> None:

@@ -30,12 +30,22 @@ def _day(timestamp: str | None) -> str:
     return "-" if not timestamp else timestamp[:16].replace("T", " ")
 
 
-def _write(path: Path, text: str, force: bool) -> None:
-    if path.exists() and not force:
-        raise ThematicError(f"{path} exists already (pass --force to overwrite it, or choose another --out)")
-    if not path.parent.exists():
-        raise ThematicError(f"folder {path.parent} does not exist (create it first, or choose another --out)")
-    path.write_text(text, encoding="utf-8")
+def _write(path: Path, text: str, force: bool, project=None) -> None:
+    """Write ``text`` to ``path`` through the one output check (thematic.outfile): never over the
+    project (the current one, when there is one) or an imported file, never over a file without --force."""
+    from thematic.cli.context import project_path
+    from thematic.outfile import write_text
+
+    if project is None and project_path().is_file():
+        try:
+            project = open_current()
+        except ThematicError:  # not a project: nothing of it to protect beyond what write_text checks
+            project = None
+        else:
+            with project:
+                write_text(path, text, project=project, force=force)
+            return
+    write_text(path, text, project=project, force=force)
 
 
 @codebook_app.command()
@@ -322,16 +332,19 @@ def export(
                 f"codebook file {file} not found (to export version {file}, pass --version {file})"
             )
         text = export_text(load_codebook(file), fmt)
+        if out is not None:
+            _write(out, text, force)
     else:
         with open_current() as project:
             v = version_or_current(project, version)
-        text = export_text(v.codebook, fmt, version=v)
+            text = export_text(v.codebook, fmt, version=v)
+            if out is not None:
+                _write(out, text, force, project)
     if out is None:
         import sys
 
         sys.stdout.write(text)
         return
-    _write(out, text, force)
     note(f"wrote {out}")
 
 

@@ -9,7 +9,7 @@ import typer
 from thematic.cli import options as opt
 from thematic.cli.app import app
 from thematic.cli.context import open_current, project_path
-from thematic.cli.output import console, note, print_json, safe
+from thematic.cli.output import check_limit, console, note, print_json, safe, strip_controls
 from thematic.errors import ThematicError
 
 
@@ -28,6 +28,30 @@ def init() -> None:
                 f"{safe(project.location)} is already a thematic project (schema version "
                 f"{project.schema_version}); nothing changed"
             )
+
+
+@app.command()
+def check(as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """Check the whole project: every page, every reference, every decision. Exit 1 on any problem."""
+    from thematic.integrity import check_project
+    from thematic.store.project import open_project
+
+    with open_project(project_path(), check=False) as project:
+        report = check_project(project)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        for what, problems in report.checks:
+            console.print(f"{'ok' if not problems else 'PROBLEM'}: {what}")
+            for problem in problems:
+                console.print(f"  {safe(problem)}")
+        console.print(
+            f"{safe(report.path)}: no problems found"
+            if report.ok
+            else f"{safe(report.path)}: problems found (restore a backup, or get help with the lines above)"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command("import")
@@ -129,7 +153,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
 @app.command()
 def units(
     question: str | None = typer.Option(None, "--question", "-q", help="Only this question."),
-    limit: int = typer.Option(20, "--limit", "-n", help="How many to list (0: all)."),
+    limit: int = typer.Option(20, "--limit", "-n", help="How many to list (0: all).", callback=check_limit),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List coding units with their ids."""
@@ -151,7 +175,7 @@ def units(
         table.add_column(col, overflow="fold")
     for u in rows:
         short = u.text if len(u.text) <= 90 else u.text[:87] + "..."
-        table.add_row(u.id, safe(u.respondent_id), safe(u.question_id), safe(short.replace("\n", " ")))
+        table.add_row(safe(u.id), safe(u.respondent_id), safe(u.question_id), safe(short.replace("\n", " ")))
     console.print(table)
     if len(rows) < total and not question:
         note(f"showing {len(rows)} of {total} units (--limit 0 for all)")
@@ -184,6 +208,7 @@ def show(
     )
     if attributes:
         console.print("  " + "; ".join(f"{safe(k)}: {safe(str(v))}" for k, v in attributes.items()))
+    response = strip_controls(response)  # one character for one: the unit's offsets still hold
     text = Text(response)
     text.stylize("bold reverse" if console.is_terminal else "", unit.start, unit.end)
     if not console.is_terminal and (unit.start, unit.end) != (0, len(response)):

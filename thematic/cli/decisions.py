@@ -10,7 +10,7 @@ import typer
 from thematic.cli import options as opt
 from thematic.cli.app import app
 from thematic.cli.context import open_current
-from thematic.cli.output import console, note, print_json, safe
+from thematic.cli.output import check_limit, console, note, print_json, safe, warn
 
 sheet_app = typer.Typer(help="Excel coding sheets for a coder who installs nothing.", no_args_is_help=True)
 decisions_app = typer.Typer(
@@ -84,12 +84,13 @@ def sheet_import(
 def decisions_export(
     out: str = typer.Option(..., "--out", "-o", help="The .jsonl file to write ('-' for stdout)."),
     coder: str | None = typer.Option(None, "--coder", "-c", help="Only this coder's decisions."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
     """Write the decision log as JSON lines, to merge into another copy of the project."""
     from thematic.review.merge import export_decisions
 
     with open_current() as project:
-        n = export_decisions(project, out, coder=coder)
+        n = export_decisions(project, out, coder=coder, force=force)
     if out != "-":
         console.print(f"wrote {n} decision{'s' if n != 1 else ''} to {safe(out)}")
 
@@ -97,21 +98,27 @@ def decisions_export(
 @decisions_app.command("import")
 def decisions_import(
     file: Path = typer.Argument(..., help="A .jsonl file made by `thematic decisions export`."),
+    skip_bad: bool = typer.Option(
+        False, "--skip-bad", help="Import the good lines, list the bad (default: any bad line, nothing)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Merge decisions from another copy of the project: idempotent, in any order."""
     from thematic.review.merge import import_decisions
 
     with open_current() as project:
-        report = import_decisions(project, file)
+        report = import_decisions(project, file, skip_bad=skip_bad)
     if as_json:
         print_json(report.to_dict())
         return
+    for line in report.skipped:
+        warn(f"{report.file}: skipped {line}")
     who = ", ".join(f"{safe(c)} {n}" for c, n in report.coders.items())
     console.print(
         f"added {report.added} decision{'s' if report.added != 1 else ''} from {safe(report.file)}"
         + (f" ({who})" if who else "")
         + f"; {report.already} already in the log"
+        + (f"; {len(report.skipped)} bad lines skipped" if report.skipped else "")
     )
 
 
@@ -169,7 +176,7 @@ def decisions_import_wide(
 def decisions_log(
     coder: str | None = typer.Option(None, "--coder", "-c", help="Only this coder."),
     unit: str | None = typer.Option(None, "--unit", "-u", help="Only this unit."),
-    limit: int = typer.Option(50, "--limit", "-n", help="The most recent N (0: all)."),
+    limit: int = typer.Option(50, "--limit", "-n", help="The most recent N (0: all).", callback=check_limit),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Show the decision log: who decided what, when, seeing what."""

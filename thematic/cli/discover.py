@@ -11,6 +11,7 @@ from thematic.cli.context import open_current
 from thematic.cli.ml import DEVICE_HELP, MODEL_HELP, model_choice, progress_bar, short_text
 from thematic.cli.output import console, note, print_json, safe
 from thematic.errors import ThematicError
+from thematic.outfile import check_output, write_output, write_text
 
 
 def _check_output(path: Path | None, option: str, suffix: str | None = None) -> None:
@@ -41,6 +42,7 @@ def discover(
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
     seed: int = typer.Option(0, "--seed",
                              help="random_state for k-means and for the sample auto may draw; stored."),
+    force: bool = typer.Option(False, "--force", help="Replace the --map file if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print the run as JSON."),
 ) -> None:
     """Find clusters of similar units: keywords, exemplars, nearest theme or candidate new theme."""
@@ -54,21 +56,27 @@ def discover(
     _check_output(draft_codebook, "--draft-codebook")
     _check_output(map_file, "--map", ".png")
     choice = model_choice(model, device)
-    with open_current() as project, progress_bar() as progress:
-        run = discover_project(project, clusters=parsed, method=method, model=choice, random_state=seed,
-                               progress=progress)
-    written = []
-    if draft_codebook is not None:
-        from thematic.ml.draft import draft_codebook as draft
+    with open_current() as project:
+        for path, option in ((draft_codebook, "--draft-codebook"), (map_file, "--map")):
+            if path is not None:
+                check_output(path, project=project, force=force and option == "--map", option=option)
+        with progress_bar() as progress:
+            run = discover_project(project, clusters=parsed, method=method, model=choice, random_state=seed,
+                                   progress=progress)
+        written = []
+        if draft_codebook is not None:
+            from thematic.ml.draft import draft_codebook as draft
 
-        draft_codebook.write_text(draft(run), encoding="utf-8")
-        written.append(f"wrote draft codebook {draft_codebook} ({sum(c.cluster >= 0 for c in run.clusters)} "
-                       "themes; rewrite every definition before coding)")
-    if map_file is not None:
-        from thematic.ml.mapplot import render_map
+            write_text(draft_codebook, draft(run), project=project, option="--draft-codebook")
+            themes = sum(c.cluster >= 0 for c in run.clusters)
+            written.append(f"wrote draft codebook {draft_codebook} ({themes} "
+                           "themes; rewrite every definition before coding)")
+        if map_file is not None:
+            from thematic.ml.mapplot import render_map
 
-        render_map(run, map_file)
-        written.append(f"wrote map {map_file}")
+            write_output(map_file, lambda path: render_map(run, path), project=project, force=force,
+                         option="--map")
+            written.append(f"wrote map {map_file}")
     if as_json:
         print_json({**run.to_dict(), "files": written})
         return

@@ -34,6 +34,7 @@ def export_units_(
     ),
     level: str = typer.Option("unit", "--level", help="Wide rows per unit or per response."),
     question: str | None = typer.Option(None, "--question", "-q", help="Only this question."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Write one coder's codings as a long or wide table for R, SPSS or Excel."""
@@ -41,7 +42,7 @@ def export_units_(
 
     with open_current() as project, project.snapshot():
         summary = export_units(
-            project, out, coder=coder, fmt=format, layout=layout, level=level, question=question
+            project, out, coder=coder, fmt=format, layout=layout, level=level, question=question, force=force
         )
     if as_json:
         print_json(summary.to_dict())
@@ -64,6 +65,7 @@ def export_quotes_(
     attr: list[str] | None = typer.Option(
         None, "--attr", help="Attribute to show beside each quote (repeat; default: all)."
     ),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Write the quote bank: every excerpt coded with each theme, a sheet or section per theme."""
@@ -71,7 +73,13 @@ def export_quotes_(
 
     with open_current() as project, project.snapshot():
         summary = export_quotes(
-            project, out, coder=coder, fmt=format, question=question, attributes=list(attr) if attr else None
+            project,
+            out,
+            coder=coder,
+            fmt=format,
+            question=question,
+            attributes=list(attr) if attr else None,
+            force=force,
         )
     if as_json:
         print_json(summary.to_dict())
@@ -90,12 +98,15 @@ def export_refi_(
         None, "--coder", "-c", help="Coder to include (repeat; default: every coder in the log)."
     ),
     machine: bool = typer.Option(False, "--machine", help="Include the machine's suggestions as a user."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Write a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
     from thematic.export.refi import export_refi
+    from thematic.outfile import check_output
 
     with open_current() as project, project.snapshot():
+        check_output(out, project=project, force=force)
         summary = export_refi(project, out, coders=list(coder) if coder else None, machine=machine)
     if as_json:
         print_json(summary.to_dict())
@@ -123,6 +134,7 @@ def report(
     exemplars: int = typer.Option(3, "--exemplars", help="Quotes per theme."),
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples for the intervals."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Write the study report: a self-contained HTML page (or markdown) with tables and charts."""
@@ -131,7 +143,7 @@ def report(
     with open_current() as project, project.snapshot():
         summary = write_report(project, out, fmt=format, coder=coder, by=list(by) if by else None,
                                scales=scales, question=question, exemplars=exemplars, n_boot=n_boot,
-                               seed=seed)
+                               seed=seed, force=force)
     if as_json:
         print_json(summary.to_dict())
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ import typer
 from thematic.cli import options as opt
 from thematic.cli.app import app
 from thematic.cli.context import open_current, project_path
-from thematic.cli.output import console, err_console, note, print_json, safe
+from thematic.cli.output import check_limit, console, err_console, note, print_json, safe
 from thematic.errors import ThematicError
 
 MODEL_HELP = "Embedding model: an installed model's name or a model folder (default all-MiniLM-L6-v2)."
@@ -64,6 +65,10 @@ def parse_thresholds(values: list[str]) -> float | dict | None:
             raise ThematicError(
                 f"--threshold must be a number or THEME=NUMBER, not '{value}' "
                 "(for example --threshold 0.3 or --threshold therapeutic-risks=0.25)") from None
+        if not math.isfinite(score) or not -1.0 <= score <= 1.0:
+            raise ThematicError(
+                f"--threshold must be a score from -1 to 1 (scores are cosine similarities), not '{number}' "
+                "(for example --threshold 0.3)")
         out[theme.strip() or "*"] = score
     return out
 
@@ -157,13 +162,16 @@ def suggestions(
         None, "--min-score", help="Every unit x theme scoring at least this, assigned or not "
         "(default: the assigned ones)."),
     run: int | None = typer.Option(None, "--run", help="A suggest run id (default: the latest)."),
-    limit: int = typer.Option(50, "--limit", "-n", help="How many to list (0: all)."),
+    limit: int = typer.Option(50, "--limit", "-n", help="How many to list (0: all).", callback=check_limit),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List a suggest run's suggestions, best first within each theme."""
     from thematic.store import ml as store
     from thematic.store.codebooks import get_version
 
+    if min_score is not None and not (math.isfinite(min_score) and -1.0 <= min_score <= 1.0):
+        raise ThematicError(f"--min-score must be a score from -1 to 1 (scores are cosine similarities), "
+                            f"not {min_score}")
     with open_current() as project:
         found = store.latest_suggest_run(project) if run is None else store.get_suggest_run(project, run)
         if found is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from thematic.terminal import strip_controls  # also used by the commands
+
 
 class _LazyConsole:
     """A rich Console made on first use: importing rich.console costs ~16 ms that `--help` need not pay."""
@@ -19,10 +21,25 @@ class _LazyConsole:
             from rich.console import Console
 
             self._console = Console(**self._options)
+            # rich turns a closed pipe (`thematic codebook show | head -1`) into SystemExit(1); a reader
+            # that has seen enough is no error, so it becomes BrokenPipeError, which main() ends with 0.
+            self._console.on_broken_pipe = broken_pipe
         return self._console
 
     def __getattr__(self, name: str):
         return getattr(self.real, name)
+
+
+def broken_pipe() -> None:
+    """Point stdout at /dev/null (so the flush at exit cannot fail again) and raise BrokenPipeError."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests capture it)
+        pass
+    raise BrokenPipeError
 
 
 console = _LazyConsole(highlight=False, soft_wrap=True)
@@ -56,5 +73,22 @@ def print_json(value) -> None:
 
 
 def safe(text: str) -> str:
-    """Escape survey text so rich prints it exactly as typed (``[b]`` stays ``[b]``)."""
-    return escape(text)
+    """Survey text as rich prints it exactly as typed (``[b]`` stays ``[b]``), control characters shown,
+    never obeyed (:func:`strip_controls`)."""
+    return escape(strip_controls(str(text)))
+
+
+MAX_LIMIT = 1_000_000_000
+
+
+def check_limit(value: int | None) -> int | None:
+    """A typer callback for ``--limit``: 0 (all) or a positive count that SQLite can hold."""
+    if value is None:
+        return value
+    if value < 0 or value > MAX_LIMIT:
+        from thematic.errors import ThematicError
+
+        raise ThematicError(
+            f"--limit must be 0 (all) or a count from 1 to {MAX_LIMIT:,}, not {value}"
+        )
+    return value

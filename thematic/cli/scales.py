@@ -23,10 +23,12 @@ app.add_typer(scales_app, name="scales")
 
 
 def _write_csv(header: tuple[str, ...], rows) -> None:
+    from thematic.export.safety import guard_csv_value
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+    writer.writerow([guard_csv_value(h) for h in header])
+    for row in rows:  # attribute values and item labels come from respondents: never a formula
+        writer.writerow(["" if v is None else guard_csv_value(v) for v in row])
 
 
 def _print_table(table) -> None:

@@ -24,6 +24,7 @@ from thematic.export.writers import (
     new_workbook,
     sheet_title,
 )
+from thematic.outfile import check_output
 from thematic.store.project import Project
 
 FORMATS = ("xlsx", "md")
@@ -81,11 +82,13 @@ def export_quotes(
     fmt: str | None = None,
     question: str | None = None,
     attributes: list[str] | None = None,
+    force: bool = False,
 ) -> QuotesSummary:
     """Write the quote bank of ``coder`` to ``out`` (.xlsx or .md). ``attributes`` picks the respondent
     attributes shown beside each excerpt (default: all)."""
     out = Path(out)
     fmt = choose_format(out, fmt, FORMATS)
+    check_output(out, project=project, force=force)
     coded = load_coded(project, coder, question=question)
     names = coded.attribute_names
     if attributes:

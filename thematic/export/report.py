@@ -24,6 +24,7 @@ from pathlib import Path
 from thematic.errors import ThematicError
 from thematic.export.data import MACHINE, Coded, default_coder, load_coded
 from thematic.export.writers import atomic_write, choose_format
+from thematic.outfile import check_output, write_output
 from thematic.store.project import Project
 
 FORMATS = ("html", "md")
@@ -540,13 +541,15 @@ class ReportSummary:
         return asdict(self)
 
 
-def write_report(project: Project, out: str | Path, *, fmt: str | None = None, **options) -> ReportSummary:
+def write_report(project: Project, out: str | Path, *, fmt: str | None = None, force: bool = False,
+                 **options) -> ReportSummary:
     """Build the report and write it to ``out`` (.html, or .md with its charts in ``<name>_figures/``).
 
     ``options`` are :func:`build_report`'s: coder, by, scales, question, exemplars, n_boot, seed.
     """
     out = Path(out)
     fmt = choose_format(out, fmt, FORMATS)
+    check_output(out, project=project, force=force)
     report = build_report(project, **options)
     if fmt == "html":
         text = render_html(report)
@@ -560,7 +563,12 @@ def write_report(project: Project, out: str | Path, *, fmt: str | None = None, *
             try:
                 folder.mkdir(exist_ok=True)
                 for name, data in report.charts.items():
-                    (folder / f"{name}.png").write_bytes(data)
+                    write_output(
+                        folder / f"{name}.png",
+                        lambda path, data=data: path.write_bytes(data),
+                        project=project,
+                        force=True,
+                    )
             except OSError as exc:
                 raise ThematicError(
                     f"could not write the charts to {folder}: {exc.strerror or exc} "

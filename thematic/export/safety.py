@@ -44,6 +44,21 @@ def guard_csv(value):
     return value
 
 
+def guard_csv_value(value):
+    """:func:`guard_csv` for tables of statistics: a string that is a plain number (``-0.25``, ``+3``)
+    stays as it is, for R and pandas to read as a number; any other text is guarded.
+
+    >>> guard_csv_value("-0.25"), guard_csv_value("=cmd|' /C calc'!A0"), guard_csv_value(-3)
+    ('-0.25', "'=cmd|' /C calc'!A0", -3)
+    """
+    if isinstance(value, str) and looks_like_formula(value):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 def unguard_csv(value):
     """Undo :func:`guard_csv` (for reading thematic's own CSV back)."""
     if isinstance(value, str) and value.startswith("'") and looks_like_formula(value[1:]):

@@ -32,6 +32,7 @@ from thematic.export.writers import (
     write_csv,
     write_json,
 )
+from thematic.outfile import check_output
 from thematic.store.project import Project
 
 FORMATS = ("csv", "xlsx", "json")
@@ -203,6 +204,7 @@ def export_units(
     layout: str = "long",
     level: str = "unit",
     question: str | None = None,
+    force: bool = False,
 ) -> ExportSummary:
     """Write ``coder``'s codings to ``out`` (csv, xlsx or json; long or wide; per unit or response)."""
     out = Path(out)
@@ -213,6 +215,7 @@ def export_units(
             "--level response needs --layout wide (long rows are always one per unit x theme)"
         )
     fmt = choose_format(out, fmt, FORMATS)
+    check_output(out, project=project, force=force)
     coded = load_coded(project, coder, question=question)
     if not coded.units:
         raise ThematicError(

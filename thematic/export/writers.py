@@ -6,12 +6,10 @@ failed export leaves no half-written file (and an older file of that name as it 
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from thematic.errors import ExitCode, ThematicError
+from thematic.errors import ThematicError
 from thematic.export.safety import guard_csv, looks_like_formula, set_cell
 
 
@@ -41,20 +39,11 @@ def check_out(out: Path) -> Path:
 
 
 def atomic_write(out: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` then move ``tmp`` over ``out``; nothing is left behind on failure."""
-    check_out(out)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise ThematicError(
-            f"could not write {out}: {exc.strerror or exc} (check the folder is writable)", ExitCode.ERROR
-        ) from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    return out
+    """Call ``write(tmp)`` then move ``tmp`` over ``out``; nothing is left behind on failure
+    (:func:`thematic.outfile.atomic_write`, which also refuses to write over a thematic project)."""
+    from thematic.outfile import atomic_write as write_atomically
+
+    return write_atomically(Path(out), write)
 
 
 def count_guarded(rows: Sequence[Sequence]) -> int:

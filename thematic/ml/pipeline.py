@@ -168,15 +168,20 @@ def write_coded_units(project, run_id: int, path: Path, theme_ids: list[str]) ->
 
     Plain UTF-8 CSV for R, pandas or SPSS; survey text is written exactly as imported.
     """
+    from thematic.outfile import write_output
     from thematic.store import corpus
     from thematic.store import ml as store
 
     codings = store.machine_codings(project, run_id)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["unit_id", "respondent_id", "question_id", "text", *theme_ids])
-        for unit in corpus.list_units(project):
-            themes = codings.get(unit.id, frozenset())
-            writer.writerow([unit.id, unit.respondent_id, unit.question_id, unit.text,
-                             *(1 if t in themes else 0 for t in theme_ids)])
-    return path
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["unit_id", "respondent_id", "question_id", "text", *theme_ids])
+            for unit in corpus.list_units(project):
+                themes = codings.get(unit.id, frozenset())
+                writer.writerow([unit.id, unit.respondent_id, unit.question_id, unit.text,
+                                 *(1 if t in themes else 0 for t in theme_ids)])
+
+    # the folder is run's own: coded-units.csv is replaced on a rerun, but never the project or an input
+    return write_output(path, write, project=project, force=True)

@@ -44,14 +44,14 @@ def check_coder(name: str, *, allow_consensus: bool = False) -> str:
     >>> check_coder("ana")
     'ana'
     """
-    if name == MACHINE:
+    if name.casefold() == MACHINE:
         raise ThematicError(
-            "coder name 'machine' is reserved for the machine's suggestions "
+            f"coder name '{name}' is reserved for the machine's suggestions "
             "(choose your own name, e.g. --coder ana)"
         )
-    if name == CONSENSUS and not allow_consensus:
+    if name.casefold() == CONSENSUS and not (allow_consensus and name == CONSENSUS):
         raise ThematicError(
-            "coder name 'consensus' is reserved for reconciled codings (use `thematic reconcile`, "
+            f"coder name '{name}' is reserved for reconciled codings (use `thematic reconcile`, "
             "or choose your own name, e.g. --coder ana)"
         )
     if not name or len(name) > MAX_CODER_CHARS or not _CODER_RE.fullmatch(name):
@@ -60,6 +60,22 @@ def check_coder(name: str, *, allow_consensus: bool = False) -> str:
             f"at most {MAX_CODER_CHARS} characters, e.g. --coder ana)"
         )
     return name
+
+
+def clean_text(text: str | None) -> str | None:
+    """``text`` as UTF-8 can store it: bytes that were not UTF-8 (a terminal or a pipe in another
+    encoding; Python keeps them as lone surrogates) become U+FFFD, so a note never loses its decision.
+
+    >>> clean_text("caf\\udce9 ok") == "caf\\ufffd ok"
+    True
+    """
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
 
 
 _last_at = ""
@@ -135,7 +151,7 @@ class Decision:
             themes=frozenset(themes),
             kind=kind,
             target_uuid=target_uuid,
-            note=note or None,
+            note=clean_text(note) or None,
             codebook_hash=codebook_hash,
             suggestions=suggestions,
             at=at or stamp(),
@@ -250,16 +266,25 @@ def undone(decisions: Iterable[Decision]) -> set[str]:
             undoers.setdefault(d.target_uuid, []).append(d.uuid)
     memo: dict[str, bool] = {}
 
-    def is_undone(uuid: str, depth: int = 0) -> bool:
-        if uuid in memo:
-            return memo[uuid]
-        if depth > 10_000:  # a cycle can only come from a hand-edited file; treat as not undone
-            return False
-        result = any(not is_undone(u, depth + 1) for u in undoers.get(uuid, ()))
-        memo[uuid] = result
-        return result
+    def is_undone(start: str) -> bool:
+        # Depth first without recursion (an undo chain can be thousands long). An undo that leads back
+        # to a decision on the current path (a cycle: only a hand-edited file makes one, and imports
+        # refuse it) is ignored rather than followed for ever.
+        stack = [(start, iter(undoers.get(start, ())))]
+        on_path = {start}
+        while stack:
+            uuid, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(uuid)
+                memo[uuid] = any(not memo[u] for u in undoers.get(uuid, ()) if u in memo)
+            elif child not in memo and child not in on_path:
+                on_path.add(child)
+                stack.append((child, iter(undoers.get(child, ()))))
+        return memo[start]
 
-    return {uuid for uuid in undoers if is_undone(uuid)}
+    return {uuid for uuid in undoers if (memo[uuid] if uuid in memo else is_undone(uuid))}
 
 
 def effective(decisions: Iterable[Decision]) -> list[Decision]:

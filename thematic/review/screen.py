@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from thematic.review.session import HELP, ReviewSession, View
+from thematic.terminal import strip_controls
 
 MAX_ATTRIBUTES = 6
 KEY_LINE = (
@@ -42,7 +43,7 @@ def header(view: View) -> Text:
 
 def response_text(view: View, *, terminal: bool) -> Text:
     unit = view.unit
-    response = view.response
+    response = strip_controls(view.response)  # one character for one: the offsets still hold
     whole = (unit.start, unit.end) == (0, len(response))
     if terminal or whole:
         text = Text(response)
@@ -87,13 +88,14 @@ def render(view: View, *, terminal: bool = True) -> Group:
         return Group(*parts)
     unit = view.unit
     about = Text(
-        f"unit {unit.id} · respondent {unit.respondent_id} · question {unit.question_id}", style="dim"
+        strip_controls(f"unit {unit.id} · respondent {unit.respondent_id} · question {unit.question_id}"),
+        style="dim",
     )
     parts.append(about)
     shown = [(k, v) for k, v in view.attributes.items() if v not in (None, "")]
     if shown:
         limit = len(shown) if view.show_help else MAX_ATTRIBUTES
-        line = Text(" · ".join(f"{k}: {v}" for k, v in shown[:limit]))
+        line = Text(strip_controls(" · ".join(f"{k}: {v}" for k, v in shown[:limit])))
         if len(shown) > limit:
             line.append(f" · (+{len(shown) - limit} more: press ? to see them)", style="dim")
         parts.append(line)
@@ -102,9 +104,9 @@ def render(view: View, *, terminal: bool = True) -> Group:
     if view.earlier:
         parts.append(Text(f"you {view.earlier} before", style="dim"))
     if view.earlier_note:
-        parts.append(Text(f"your earlier note: {view.earlier_note}", style="dim"))
+        parts.append(Text(strip_controls(f"your earlier note: {view.earlier_note}"), style="dim"))
     for line in view.panel:
-        parts.append(Text(line, style="magenta"))
+        parts.append(Text(strip_controls(line), style="magenta"))
     parts.append(theme_table(view))
     status = Text(f"selected: {_selected_names(view)}")
     if view.note:

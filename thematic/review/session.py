@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from thematic.errors import check_choice
 from thematic.review import decisions as log
 from thematic.review.decisions import Decision
+from thematic.review.validate import DecisionValidator, check_new_coder, validate
 from thematic.store import corpus
 from thematic.store import decisions as store
 from thematic.store.corpus import Unit
@@ -113,7 +114,8 @@ class ReviewSession:
         self.project = project
         # None: all of them (the screen shows the first six); []: none
         self.attribute_names = None if attributes is None else corpus.check_attributes(project, attributes)
-        self.coder = log.check_coder(coder, allow_consensus=allow_consensus)
+        self.coder = check_new_coder(project, coder, allow_consensus=allow_consensus)
+        self._validator = DecisionValidator(project, owned={log.CONSENSUS} if allow_consensus else ())
         self.codebook = codebook
         self.themes = list(codebook.codebook.themes)
         self.theme_ids = [t.id for t in self.themes]
@@ -307,6 +309,7 @@ class ReviewSession:
             target_uuid=target.uuid,
             codebook_hash=self.codebook.content_hash,
         )
+        self._validator.require([(None, decision)])
         store.record(self.project, decision)
         self.saved += 1
         back = corpus.get_unit(self.project, target.unit_id)
@@ -344,6 +347,7 @@ class ReviewSession:
             codebook_hash=self.codebook.content_hash,
             suggestions=self.shown_suggestions(unit),
         )
+        self._validator.require([(None, decision)])
         store.record(self.project, decision)
         self.saved += 1
         return decision
@@ -540,7 +544,7 @@ def code_one(
     from thematic.errors import ThematicError
     from thematic.review import _sources
 
-    log.check_coder(coder, allow_consensus=allow_consensus)
+    check_new_coder(project, coder, allow_consensus=allow_consensus)
     if none and themes:
         raise ThematicError(
             "--none says no theme applies, so it cannot go with --theme (give one or the other)"
@@ -552,5 +556,6 @@ def code_one(
     version = _sources.require_codebook(project)
     ids = resolve_themes(version, themes)
     decision = Decision.new(coder, unit_id, ids, "code", note=note, codebook_hash=version.content_hash)
+    validate(project, [decision], owned={log.CONSENSUS} if allow_consensus else ())
     store.record(project, decision)
     return decision

@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from thematic.errors import ThematicError
+from thematic.outfile import atomic_write, check_output
 from thematic.review import _sources
 from thematic.review.decisions import Decision, check_coder, derived_uuid, stamp
+from thematic.review.validate import DecisionValidator, check_new_coder
 from thematic.store import corpus
 from thematic.store import decisions as store
 from thematic.store.project import Project
@@ -116,10 +118,7 @@ def export_sheet(
         raise ThematicError(
             f"coding sheets are .xlsx workbooks (name the file with .xlsx, e.g. --out {coder}.xlsx)"
         )
-    if path.exists() and not force:
-        raise ThematicError(f"{path} exists already (choose another --out, or pass --force to replace it)")
-    if not path.parent.exists():
-        raise ThematicError(f"folder {path.parent} does not exist (create it first, or choose another --out)")
+    check_output(path, project=project, force=force)
     version = _sources.require_codebook(project)
     corpus.check_question(project, question)
     units = corpus.list_units(project, question_id=question)
@@ -252,13 +251,7 @@ def export_sheet(
         set_text(meta.cell(row=row, column=1), key)
         set_text(meta.cell(row=row, column=2), value)
     book.active = 0
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        book.save(tmp)
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(path, book.save)
     return SheetExport(str(path), coder, len(units), [t.id for t in themes], version.number, run is not None)
 
 
@@ -287,6 +280,7 @@ class _Sheet:
     columns: list[str]
     rows: list[tuple[int, list]]  # (spreadsheet row number, cell values)
     meta: dict[str, str]
+    layout_of_thematic: bool = False  # the workbook has thematic's coding and codebook sheets
 
 
 def _read_xlsx(path: Path) -> _Sheet:
@@ -309,26 +303,16 @@ def _read_xlsx(path: Path) -> _Sheet:
             (number, list(values[: len(columns)]) + [None] * (len(columns) - len(values)))
             for number, values in enumerate(it, start=2)
         ]
-        return _Sheet(columns, rows, meta)
+        return _Sheet(columns, rows, meta, CODING in book.sheetnames and CODEBOOK in book.sheetnames)
     finally:
         book.close()
 
 
 def _read_csv(path: Path) -> _Sheet:
-    import csv
-    import io
+    from thematic.ingest.readers import read_rows
 
-    from thematic.ingest.readers import decode
-
-    text, _, _ = decode(path.read_bytes(), path, None)
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None) or []
-        rows = [(number, row) for number, row in enumerate(reader, start=2)]
-    except csv.Error as exc:
-        raise ThematicError(f"{path.name}: line {reader.line_num} is not valid CSV ({exc})") from None
-    columns = [h.strip() for h in header]
+    columns, rows = read_rows(path, delimiter)
     return _Sheet(columns, [(n, r + [""] * (len(columns) - len(r))) for n, r in rows], {})
 
 
@@ -357,7 +341,7 @@ def import_sheet(
     project: Project, path: str | Path, *, coder: str, allow_version_mismatch: bool = False
 ) -> SheetImport:
     """Record the codings of a filled-in sheet (.xlsx, or .csv/.tsv saved from one) for ``coder``."""
-    check_coder(coder)
+    check_new_coder(project, coder)
     path = Path(path)
     if not path.exists():
         raise ThematicError(f"file not found: {path} (check the path)")
@@ -378,6 +362,18 @@ def import_sheet(
     current = _sources.require_codebook(project)
     version = current
     sheet_hash = sheet.meta.get("codebook_hash") or None
+    if sheet.layout_of_thematic and not sheet.meta:
+        raise ThematicError(
+            f"{name} is a thematic coding sheet whose hidden sheet '{META}' was deleted, so the coder and "
+            f"the codebook version it was made for cannot be checked (export a new sheet for {coder}, and "
+            f"copy the codings into it; {NOTHING.split('; ')[1]})"
+        )
+    if sheet.meta and not (sheet.meta.get("coder") and sheet_hash):
+        raise ThematicError(
+            f"{name}: the hidden sheet '{META}' was edited (it no longer names the coder and the codebook "
+            f"version; export a new sheet for {coder}, and copy the codings into it; "
+            f"{NOTHING.split('; ')[1]})"
+        )
     if sheet.meta:
         if sheet.meta.get("format") != FORMAT:
             raise ThematicError(
@@ -400,6 +396,12 @@ def import_sheet(
                 raise ThematicError(
                     f"{name} was made for {made}, but the project now uses version {current.number} "
                     "(pass --allow-version-mismatch to import it anyway, or export a new sheet)"
+                )
+            if known is None:
+                raise ThematicError(
+                    f"{name} was made for {made} (decisions must name a codebook version of the project: "
+                    f"run `thematic codebook use FILE` with that codebook first, or export a new sheet; "
+                    "nothing was recorded)"
                 )
             notes.append(
                 f"{name} was made for {made}; the project uses version {current.number} "
@@ -537,6 +539,9 @@ def import_sheet(
                 at=at,
             )
         )
+    DecisionValidator(project).require(
+        [(row, d) for (row, *_), d in zip(decided, new, strict=True)], source=name, hint=NOTHING, label="row"
+    )
     added = store.record_many(project, new)
     flagged = sum(1 for d in new if d.kind == "flag")
     return SheetImport(

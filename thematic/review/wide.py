@@ -23,7 +23,8 @@ from pathlib import Path
 
 from thematic.errors import ThematicError
 from thematic.review import _sources
-from thematic.review.decisions import Decision, check_coder, derived_uuid, stamp
+from thematic.review.decisions import Decision, derived_uuid, stamp
+from thematic.review.validate import DecisionValidator, check_new_coder
 from thematic.store import corpus
 from thematic.store import decisions as store
 from thematic.store.project import Project
@@ -79,7 +80,7 @@ def import_wide(
 ) -> WideImport:
     from thematic.ingest.readers import read_table
 
-    check_coder(coder)
+    check_new_coder(project, coder)
     corpus.check_question(project, question)
     table = read_table(path, fmt=fmt, sheet=sheet, encoding=encoding)
     name = table.path.name
@@ -169,6 +170,7 @@ def import_wide(
         by_respondent.setdefault(unit.respondent_id, []).append(unit)
     known_respondents = set(corpus.respondent_attributes(project))
     rows: list[tuple[str, list[str]]] = []
+    rid_of: dict[str, str] = {}  # unit id -> respondent id (for the row number of a refused decision)
     seen: dict[str, int] = {}
     no_answer = 0
     for offset, row in enumerate(table.rows):
@@ -206,6 +208,7 @@ def import_wide(
                 "to use import-wide)"
             )
         rows.append((units[0].id, row_codes))
+        rid_of[units[0].id] = rid
     if problems:
         more = f"; and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
         label = f"{len(problems)} problems: " if len(problems) > 1 else ""
@@ -235,6 +238,12 @@ def import_wide(
             )
             for unit_id, row_codes in rows
         ]
+        DecisionValidator(project).require(
+            [(seen.get(rid_of[d.unit_id]), d) for d in new],
+            source=name,
+            hint="fix the file and import it again; nothing was recorded",
+            label="row",
+        )
         added = store.record_many(project, new)
     notes = list(table.notes)
     return WideImport(

@@ -11,6 +11,7 @@ untouched. Engine differences live in :mod:`thematic.store.engine`.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,8 +63,68 @@ def schema_version() -> int:
     return migrations()[-1][0]
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    return SQLiteEngine(path).connect()
+QUICK_CHECK_MAX_BYTES = 16 * 1024 * 1024  # `PRAGMA quick_check` on open up to this size (~30 ms)
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _connect(path: Path, *, mode: str | None = None) -> sqlite3.Connection:
+    """A connection; ``mode`` "ro" (read-only) or "immutable" (a read-only folder: no -wal/-shm files)."""
+    if mode is None:
+        target, uri = str(path), False
+    else:
+        from urllib.parse import quote
+
+        option = "mode=ro" if mode == "ro" else "immutable=1"
+        target, uri = f"file:{quote(str(path.resolve()))}?{option}", True
+    conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, uri=uri)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def damaged(path: Path, what: str) -> ThematicError:
+    return ThematicError(
+        f"{path} is a damaged thematic project ({what}; restore it from a backup or a copy, and run "
+        "`thematic check` on the copy)",
+        ExitCode.ERROR,
+    )
+
+
+def read_only_error(path: Path) -> ThematicError:
+    return ThematicError(
+        f"{path} is read-only (the file or its folder cannot be written), and this command changes the "
+        "project (copy it somewhere writable, or fix the permissions; nothing was changed)"
+    )
+
+
+def _check_header(path: Path) -> None:
+    """What the first 100 bytes say, before SQLite is asked: not a database, another application's, or
+    a file shorter than its header says (truncated)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(100)
+    except OSError as exc:
+        raise ThematicError(
+            f"cannot read {path}: {exc.strerror or exc} (check its permissions)", ExitCode.ERROR
+        ) from None
+    if not head:
+        return  # an empty file: `init` makes it a project; open_project says so
+    if not head.startswith(_SQLITE_HEADER):
+        raise ThematicError(
+            f"{path} is not a thematic project (it is not an SQLite database; pass --project with the right "
+            "file, or run `thematic init` to make a new one)"
+        )
+    if len(head) < 100:
+        raise damaged(path, f"the file is cut short: {len(head)} bytes, less than an SQLite header")
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    valid = head[24:28] == head[92:96]  # the in-header size is valid when these counters agree
+    size = path.stat().st_size
+    if valid and pages and page_size * pages > size:
+        expected = page_size * pages
+        raise damaged(path, f"the file is cut short: {size:,} bytes where its header says {expected:,}")
 
 
 class Project:
@@ -72,11 +133,12 @@ class Project:
     ``path`` is the SQLite file (for PostgreSQL: the database name, which exports name files after);
     ``location`` is what to print (a connection string without its password)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, engine=None):
+    def __init__(self, path: Path, conn: sqlite3.Connection, engine=None, *, read_only: bool = False):
         self.engine = engine if engine is not None else SQLiteEngine(path)
         self.path = path
         self.location = self.engine.location
         self.conn = conn
+        self.read_only = read_only
         self._depth = 0
 
     # -- transactions -------------------------------------------------------------------------
@@ -114,7 +176,14 @@ class Project:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute(begin_sql)
+        if self.read_only and begin_sql == self.engine.begin_write:
+            raise read_only_error(self.path)
+        try:
+            self.conn.execute(begin_sql)
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise read_only_error(self.path) from None
+            raise
         self._depth = 1
         try:
             yield self.conn
@@ -212,11 +281,8 @@ def _check_identity(path: Path, conn: sqlite3.Connection) -> None:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    except sqlite3.DatabaseError:
-        raise ThematicError(
-            f"{path} is not a thematic project (it is not an SQLite database; "
-            "pass --project with the right file, or run `thematic init` to make a new one)"
-        ) from None
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, f"SQLite says: {exc}") from None
     if app_id != APPLICATION_ID and not (app_id == 0 and tables == 0):
         raise ThematicError(
             f"{path} is not a thematic project (it is an SQLite database of another application; "
@@ -230,8 +296,50 @@ def _check_identity(path: Path, conn: sqlite3.Connection) -> None:
         )
 
 
-def open_project(path: str | Path) -> Project:
-    """Open an existing project, applying any pending migrations."""
+def _check_meta(path: Path, conn: sqlite3.Connection) -> None:
+    """The ``meta`` rows agree with the file: the application, and the schema version it was migrated to."""
+    try:
+        rows = dict(
+            conn.execute("SELECT key, value FROM meta WHERE key IN ('application', 'schema_version')")
+        )
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, f"its meta table cannot be read: {exc}") from None
+    if rows.get("application", "thematic") != "thematic":
+        raise damaged(path, f"its meta table names the application '{rows['application']}'")
+    stored = rows.get("schema_version")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if stored is not None and stored != str(version):
+        if stored.isdigit() and int(stored) > schema_version():
+            raise ThematicError(
+                f"{path} was written by a newer thematic (schema version {stored}; this thematic knows "
+                f"up to {schema_version()}) (upgrade thematic to open it)",
+                ExitCode.ERROR,
+            )
+        raise damaged(path, f"its meta table says schema version {stored}, the file says {version}")
+
+
+def quick_check(path: Path, conn: sqlite3.Connection) -> None:
+    """``PRAGMA quick_check`` (pages, records, no index cross-check): a damaged file is refused."""
+    try:
+        result = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, f"SQLite says: {exc}") from None
+    if result != ["ok"]:
+        raise damaged(path, f"PRAGMA quick_check: {'; '.join(result)}")
+
+
+def _writable(path: Path) -> tuple[bool, bool]:
+    """(the file can be written, its folder can be written)."""
+    return os.access(path, os.W_OK), os.access(path.parent if str(path.parent) else Path("."), os.W_OK)
+
+
+def open_project(path: str | Path, *, check: bool = True) -> Project:
+    """Open an existing project, applying any pending migrations.
+
+    A project that cannot be written (the file, or its folder: WAL needs a ``-shm`` file beside it) is
+    opened read-only, and any command that would change it says so. ``check``: run ``PRAGMA
+    quick_check`` when the file is small enough for it to be cheap (:data:`QUICK_CHECK_MAX_BYTES`).
+    """
     if is_url(path):
         return _open_postgres(str(path), create=False)[0]
     path = Path(path)
@@ -242,7 +350,21 @@ def open_project(path: str | Path) -> Project:
         )
     if path.is_dir():
         raise ThematicError(f"{path} is a folder, not a project file (pass --project FILE)")
-    conn = _connect(path)
+    _check_header(path)
+    file_ok, folder_ok = _writable(path)
+    read_only = not (file_ok and folder_ok)
+    if not read_only:
+        conn = _connect(path)
+    elif folder_ok or Path(str(path) + "-shm").exists():
+        conn = _connect(path, mode="ro")
+    else:
+        wal = Path(str(path) + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise ThematicError(
+                f"{path} is read-only and its last changes are still in {wal.name} (open it once where it "
+                "can be written, so that they are saved into the project file)"
+            )
+        conn = _connect(path, mode="immutable")
     try:
         _check_identity(path, conn)
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
@@ -250,10 +372,27 @@ def open_project(path: str | Path) -> Project:
                 f"{path} is not a thematic project (it is an empty SQLite file; "
                 "run `thematic init` to make it one)"
             )
-        conn.execute("PRAGMA journal_mode = WAL")
-        project = Project(path, conn)
+        _check_meta(path, conn)
+        if check and path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
+            quick_check(path, conn)
+        if not read_only:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise
+                read_only = True
+        project = Project(path, conn, read_only=read_only)
+        if project.schema_version < schema_version() and read_only:
+            raise ThematicError(
+                f"{path} was made by an older thematic and must be upgraded, but it is read-only (copy it "
+                "somewhere writable and open it there)"
+            )
         _migrate(project)
         return project
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise damaged(path, f"SQLite says: {exc}") from None
     except BaseException:
         conn.close()
         raise
