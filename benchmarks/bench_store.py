@@ -84,7 +84,7 @@ def run_engine(target: str, csv_path: Path, decisions: int, out_dir: Path) -> di
     project.close()
 
     agree = ("agree", "--coders", "coder0,coder1", "--n-boot", "200")
-    export = ("export", "units", "--coder", "coder0", "--out", out_dir / "u.csv")
+    export = ("export", "units", "--coder", "coder0", "--out", out_dir / "u.csv", "--force")
     for step, args in (("agree (2 coders, 200 resamples)", agree), ("export units", export)):
         runs = []
         for _ in range(2):  # best of two: the first call of a process also imports the command's modules
