@@ -57,6 +57,7 @@ def validate(
                 "codebook": cb.codebook if cb else None,
                 "themes": len(cb.themes) if cb else None,
                 "content_hash": cb.content_hash() if cb else None,
+                "groups": [g.to_dict() for g in cb.groups] if cb else None,
             }
         )
     elif cb is not None:
@@ -67,6 +68,8 @@ def validate(
             + "; content hash "
             f"{_short(cb.content_hash())})"
         )
+        if cb.structured or any(t.residual for t in cb.themes):
+            console.print(f"structure: {safe(cb.structure_summary())}")
     if result.ok:
         return
     if as_json:
@@ -138,13 +141,21 @@ def show(
     cb = v.codebook
     if as_json:
         print_json(
-            {"version": v.number, "content_hash": v.content_hash, "created_at": v.created_at, **cb.to_dict()}
+            {
+                "version": v.number,
+                "content_hash": v.content_hash,
+                "created_at": v.created_at,
+                **cb.to_dict(),
+                "structure": [g.to_dict() for g in cb.groups],
+            }
         )
         return
     from rich.text import Text
     from rich.tree import Tree
 
     console.print(f"codebook {cb.codebook}, version {v.number} (content hash {_short(v.content_hash)})")
+    if cb.structured or any(t.residual for t in cb.themes):
+        console.print(f"structure: {safe(cb.structure_summary())}")
     tree = Tree(Text(cb.title or cb.codebook, style="bold"))
     if cb.description:
         tree.add(Text(cb.description, style="italic"))
