@@ -136,7 +136,7 @@ def current_version(project: Project) -> CodebookVersion | None:
     return None if row is None else _version(row)
 
 
-def require_current(project: Project) -> CodebookVersion:
+def require_current(project: Project, *, question: str | None = None) -> CodebookVersion:
     version = current_version(project)
     if version is None:
         raise ThematicError(NO_CODEBOOK)
