@@ -239,9 +239,11 @@ class Evaluation:
     n_boot: int
     seconds: float
     fold_of: dict[str, int] = field(default_factory=dict, repr=False)
+    structure: object = None  # thematic.agreement.structured.StructuredFigures: the headline
 
     def to_dict(self) -> dict:
-        out = {k: v for k, v in asdict(self).items() if k not in ("themes", "curve", "fold_of")}
+        out = {k: v for k, v in asdict(self).items() if k not in ("themes", "curve", "fold_of", "structure")}
+        out["headline"] = None if self.structure is None else self.structure.to_dict()
         for k in ("macro_kappa", "zero_shot_macro_kappa", "seconds"):
             out[k] = None if out[k] != out[k] else round(out[k], 4)
         out["themes"] = [t.to_dict() for t in self.themes]
@@ -325,11 +327,15 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
         if progress:
             progress("cross-validating", step, total_steps)
     respondents = len(set(groups))
+    from thematic.agreement.structured import structured_figures  # the headline, in the codebook's shape
+
+    headline = structured_figures(version.codebook, theme_ids, labels, main.assigned, known, n_boot=n_boot,
+                                  seed=seed, theme_kappas={r.theme_id: r.kappa.estimate for r in rows})
     return Evaluation(
         from_coder=from_coder, folds=folds, seed=seed, coded_units=len(index), respondents=respondents,
         codebook=version.name, codebook_version=version.number, model=model_name(model), themes=rows,
         macro_kappa=macro_kappa(labels, main.assigned, known), zero_shot_macro_kappa=zero_macro, curve=curve,
         method=describe_method(from_coder, folds, len(index), respondents, seed, n_boot), n_boot=n_boot,
         seconds=time.perf_counter() - started,
-        fold_of={units[i].id: int(f) for i, f in zip(index, fold_of, strict=True)},
+        fold_of={units[i].id: int(f) for i, f in zip(index, fold_of, strict=True)}, structure=headline,
     )
