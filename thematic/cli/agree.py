@@ -259,6 +259,9 @@ def _agree_csv(table) -> None:
 def disagreements(
     coders: str = typer.Option(..., "--coders", help="The two coders to compare: a,b ('machine' allowed)."),
     theme: str | None = typer.Option(None, "--theme", help="Only disagreements on this theme (id or name)."),
+    question: str | None = typer.Option(
+        None, "--question", help="Only this question's units, with the codebook bound to it."
+    ),
     format: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
     """Each unit two coders both coded but coded differently, with its text and both codings."""
@@ -267,8 +270,8 @@ def disagreements(
 
     _check_format(format, DISAGREEMENT_FORMATS)
     with open_current() as project:
-        version = require_current(project)
-        result = compare(project, _split_coders(coders), theme=theme)
+        version = require_current(project, question=question)
+        result = compare(project, _split_coders(coders), theme=theme, question=question)
     names = {t.id: t.name for t in version.codebook.themes}
     order = {t.id: i for i, t in enumerate(version.codebook.themes)}
 
@@ -280,6 +283,9 @@ def disagreements(
         print_json(
             {
                 "coders": [a, b],
+                "codebook": version.name,
+                "codebook_version": version.number,
+                "question": question,
                 "theme": result.theme,
                 "n_both": result.n_both,
                 "n_disagreements": len(result.disagreements),
@@ -325,6 +331,9 @@ def disagreements(
 def reconcile(
     coders: str = typer.Option(..., "--coders", help="The two coders to reconcile: a,b."),
     as_: str = typer.Option("consensus", "--as", help="Record the reconciled codings as this coder."),
+    question: str | None = typer.Option(
+        None, "--question", help="Only this question's units, with the codebook bound to it."
+    ),
 ) -> None:
     """Walk the units two coders disagree on and record the agreed coding (as coder consensus).
 
@@ -342,8 +351,8 @@ def reconcile(
 
     check_coder(as_, allow_consensus=True)
     with open_current() as project:
-        version = require_current(project)
-        plan = plan_reconcile(project, _split_coders(coders), target=as_, codebook=version)
+        version = require_current(project, question=question)
+        plan = plan_reconcile(project, _split_coders(coders), target=as_, codebook=version, question=question)
         apply_plan(project, plan)
         comparison = plan.comparison
         a, b = comparison.coders

@@ -33,6 +33,8 @@ def evaluate_(
     format: str = typer.Option("table", "--format", help="table or json."),
     model: str | None = typer.Option(None, "--model", help="Embedding model: an installed model's name or a "
                                      "model folder (default all-MiniLM-L6-v2)."),
+    question: str | None = typer.Option(None, "--question", help="Only this question's units, under the "
+                                        "codebook bound to it."),
 ) -> None:
     """Machine-vs-human agreement on units the model never trained on (cross-validated), per theme."""
     if format not in FORMATS:
@@ -43,7 +45,7 @@ def evaluate_(
     choice = model_choice(model, None)
     with open_current() as project, progress_bar() as progress:
         result = evaluate(project, from_coder=from_coder, folds=folds, seed=seed, model=choice,
-                          progress=progress)
+                          progress=progress, question=question)
     if format == "json":
         print_json(result.to_dict())
         return

@@ -263,7 +263,8 @@ def describe_method(coder: str, folds: int, units: int, respondents: int, seed: 
 
 
 def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: int = 0, model=None,
-             progress=None, sizes: Sequence[int] | None = None, n_boot: int = N_BOOT) -> Evaluation:
+             progress=None, sizes: Sequence[int] | None = None, n_boot: int = N_BOOT,
+             question: str | None = None) -> Evaluation:
     """Cross-validated machine-vs-human agreement per theme, and a learning curve (see the module
     docstring). ``sizes``: the learning-curve sizes (default :func:`curve_sizes`; empty: no curve)."""
     import time
@@ -278,13 +279,13 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
         raise ThematicError(f"--seed must be a whole number 0 or more, not '{seed}'")
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
         raise ThematicError(f"--folds must be a whole number of at least 2, not '{folds}'")
-    version = require_current(project)
+    version = require_current(project, question=question)  # question: its units, under its codebook
     themes = list(version.codebook.themes)
     if not themes:
         raise ThematicError(f"codebook {version.name} has no themes (add themes to the codebook, then "
                             "`thematic codebook use FILE`)")
     theme_ids = [t.id for t in themes]
-    units = corpus.list_units(project)
+    units = corpus.list_units(project, question_id=question)
     if not units:
         raise ThematicError(NO_UNITS)
     training = L.training_labels(project, theme_ids, from_coder=from_coder)

@@ -564,9 +564,10 @@ def code_one(
         )
     if not none and not themes:
         raise ThematicError("say what applies: --theme T (repeat for more), or --none for no theme")
-    if corpus.get_unit(project, unit_id) is None:
+    unit = corpus.get_unit(project, unit_id)
+    if unit is None:
         raise ThematicError(f"unit '{unit_id}' not found (list unit ids with `thematic units`)")
-    version = _sources.require_codebook(project)
+    version = _sources.require_codebook(project, unit.question_id)  # the codebook of the unit's question
     ids = resolve_themes(version, themes)
     decision = Decision.new(coder, unit_id, ids, "code", note=note, codebook_hash=version.content_hash)
     store.record(project, decision)

@@ -114,10 +114,10 @@ def export_sheet(
         raise ThematicError(f"{path} exists already (choose another --out, or pass --force to replace it)")
     if not path.parent.exists():
         raise ThematicError(f"folder {path.parent} does not exist (create it first, or choose another --out)")
-    version = _sources.require_codebook(project)
     if question is not None and question not in dict(corpus.questions(project)):
         known = ", ".join(q for q, _ in corpus.questions(project)) or "none yet"
         raise ThematicError(f"question '{question}' not found (questions are: {known})")
+    version = _sources.require_codebook(project, question)
     units = corpus.list_units(project, question_id=question)
     if not units:
         raise ThematicError("no units to put on a sheet (import a survey first with `thematic import`)")
@@ -370,7 +370,7 @@ def import_sheet(
         )
     name = path.name
     notes: list[str] = []
-    current = _sources.require_codebook(project)
+    current = _sources.require_codebook(project, (sheet.meta.get("question") or None) if sheet.meta else None)
     version = current
     sheet_hash = sheet.meta.get("codebook_hash") or None
     if sheet.meta:
