@@ -1,4 +1,4 @@
-"""Agreement between coders on a project's decisions: one row per theme, and an overall row.
+"""Agreement between coders on a project's decisions: one row per theme, and overall figures.
 
 :func:`agreement_table` reads each chosen coder's current codings (``thematic.store.decisions``), keeps
 the units that at least two of them coded, and builds one units x coders matrix per theme: 1 where the
@@ -14,8 +14,8 @@ unit. Each matrix goes to the pure coefficient functions of :mod:`thematic.agree
 Each comes with a percentile bootstrap interval (units resampled, seed fixed and reported). Every
 theme and coefficient is computed on the same resamples, drawn exactly as
 :func:`thematic.agreement.bootstrap_ci` draws them for the same seed and number of units, so a theme's
-interval is the one ``bootstrap_ci`` gives on that theme's matrix, and the overall row's interval is
-the interval of the mean over themes.
+interval is the one ``bootstrap_ci`` gives on that theme's matrix; the overall figures use the same
+resamples.
 
 The overall figures follow the codebook's structure (:attr:`thematic.codebook.model.Codebook.groups`):
 
