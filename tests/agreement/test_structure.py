@@ -203,3 +203,43 @@ def test_worked_example_mean_of_binary_overstates():
     assert round(np.mean([cohen_kappa(m) for m in binary]), 3) == 0.314
     assert round(gwet_ac1(nominal, categories=range(5)), 3) == 0.513
     assert round(np.mean([gwet_ac1(m, categories=(0, 1)) for m in binary]), 3) == 0.777
+
+
+def test_group_fleiss_kappa_equals_statsmodels(demo_project):
+    """Three coders who all keep the one-stance rule: the group's Fleiss' kappa is statsmodels'."""
+    from tests.agreement.test_table import use_demo_codebook
+
+    def swapped(every: int, to: str):
+        def script(r: str) -> frozenset[str]:
+            themes = set(KEY[r])
+            if int(r[1:]) % every == 0:
+                themes -= set(STANCE)
+                themes.add(to)
+            return frozenset(themes)
+
+        return script
+
+    use_demo_codebook(demo_project)
+    code(demo_project, "ana", lambda r: KEY[r])
+    code(demo_project, "dan", swapped(6, "possibilities-of-ai"))
+    code(demo_project, "eve", swapped(9, "mixed-support"))
+    table = agreement_table(demo_project, coders=["ana", "dan", "eve"], n_boot=50)
+    (stance,) = table.groups
+    assert table.kappa == "fleiss_kappa" and stance.n_invalid == 0
+    units = corpus.list_units(demo_project)
+    codes = {c: i for i, c in enumerate((*STANCE, "none"))}
+    rows = [
+        [
+            codes[category(s(u.respondent_id))]
+            for s in (lambda r: KEY[r], swapped(6, "possibilities-of-ai"), swapped(9, "mixed-support"))
+        ]
+        for u in units
+    ]
+    counts, _ = aggregate_raters(np.array(rows), n_cat=4)
+    assert stance.get("fleiss_kappa").estimate == pytest.approx(
+        fleiss_kappa(counts, method="fleiss"), abs=1e-12
+    )
+    data = np.array(rows, dtype=float).T
+    assert stance.get("krippendorff_alpha").estimate == pytest.approx(
+        krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"), abs=1e-12
+    )
