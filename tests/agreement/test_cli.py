@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
 from tests.agreement.test_table import KEY, add_machine, ben, code, make_coded, use_demo_codebook
+from thematic.agreement.table import KAPPA_MISLEADING
 from thematic.store import corpus
 from thematic.store import decisions as store
 
@@ -26,18 +28,29 @@ def test_agree_table(cli, coded):
     assert lines[:2] == [
         "agreement of ana and ben on 94 units coded by at least two of them "
         "(112 coded by any: ana 112, ben 94)",
-        "codebook version 1; unit level; 95% bootstrap intervals from 200 resamples of units, seed 0",
+        "codebook ai-therapy version 1; unit level; 95% bootstrap intervals from 200 resamples of units, "
+        "seed 0",
     ]
-    assert "  coefficient                    value  95% CI          band" in lines
-    at = lines.index("negative-responses (Negative responses): 94 units, prevalence 0.340")
+    assert "  coefficient                                  value  95% CI          band" in lines
+    at = lines.index("negative-responses (Negative responses): 94 units, 32 positives, prevalence 0.340")
     assert lines[at + 1 : at + 5] == [
-        "  percent agreement              1.000  [1.000, 1.000]",
-        "  Cohen's kappa                  1.000  [1.000, 1.000]  almost perfect",
-        "  Krippendorff's alpha           1.000  [1.000, 1.000]  reliable",
-        "  Gwet's AC1                     1.000  [1.000, 1.000]  almost perfect",
+        "  percent agreement                            1.000  [1.000, 1.000]",
+        "  Cohen's kappa                                1.000  [1.000, 1.000]  almost perfect",
+        "  Krippendorff's alpha                         1.000  [1.000, 1.000]  reliable",
+        "  Gwet's AC1                                   1.000  [1.000, 1.000]  almost perfect "
+        "(Gwet benchmark, P=1.00)",
     ]
-    at = lines.index("overall: mean over themes, 94 units")
-    assert lines[at + 5].startswith("  exact match of theme sets      0.809  [")
+    at = lines.index("whole coding (every theme): 94 units")
+    assert lines[at + 1].startswith("  exact match of theme sets                    0.809  [")
+    at = lines.index(
+        "exclusive group Overall stance (at most one of negative-responses, possibilities-of-ai, "
+        "mixed-support, none): one nominal variable, 85 units"
+    )
+    assert lines[at + 2].startswith("  Cohen's kappa                                0.935  [")
+    at = lines.index("independent themes (therapeutic-risks): 94 units")
+    assert lines[at + 1].startswith("  Krippendorff's alpha (MASI, theme sets)      0.887  [")
+    assert lines[at + 3] == "  means over 1 of them, those with 10+ positives (no interval, no band):"
+    assert lines[at + 5] == "  mean of per-theme Cohen's kappa              0.887"
     assert result.stderr == ""
 
 
@@ -48,7 +61,7 @@ def test_agree_formats_agree_with_each_other(cli, coded):
     kappa = next(e for e in mixed["estimates"] if e["coefficient"] == "cohen_kappa")
 
     rows = list(csv.DictReader(io.StringIO(cli("agree", "--n-boot", "100", "--format", "csv").stdout)))
-    assert len(rows) == 4 * 4 + 5
+    assert len(rows) == 4 * 4 + 1 + 5 + 6
     row = next(r for r in rows if r["theme"] == "mixed-support" and r["coefficient"] == "cohen_kappa")
     assert float(row["estimate"]) == kappa["estimate"] and float(row["ci_low"]) == kappa["low"]
     assert row["band"] == kappa["band"] and row["n_units"] == "94"
@@ -60,7 +73,7 @@ def test_agree_formats_agree_with_each_other(cli, coded):
     )
     assert "| Mixed support (`mixed-support`) | 94 | 0.218 | 0.862 [" in md
     assert f"{kappa['estimate']:.3f} [{kappa['low']:.3f}, {kappa['high']:.3f}] {kappa['band']}" in md
-    assert "Exact match of theme sets: 0.809 [" in md
+    assert "- Exact match of the whole coding (every theme): 0.809 [" in md
 
 
 def test_agree_with_the_machine_one_theme_and_response_level(cli, coded):
@@ -71,14 +84,14 @@ def test_agree_with_the_machine_one_theme_and_response_level(cli, coded):
         "agreement of ana, ben and machine on 112 units coded by at least two of them "
         "(112 coded by any: ana 112, ben 94, machine 112)"
     )
-    assert "  Fleiss' kappa                    n/a" in result.stdout
+    assert re.search(r"^  Fleiss' kappa +n/a$", result.stdout, re.M)
     assert result.stdout.rstrip().endswith(
         "n/a: Fleiss' kappa needs every coder to code every counted unit "
         "(see Krippendorff's alpha and AC1, which allow missing codes)"
     )
     result = cli("agree", "--coders", "ana,machine", "--theme", "therapeutic-risks", "--n-boot", "50")
     assert "therapeutic-risks (Therapeutic risks): 112 units" in result.stdout
-    assert "overall" not in result.stdout and "mixed-support" not in result.stdout
+    assert "whole coding" not in result.stdout and "mixed-support" not in result.stdout
     result = cli("agree", "--level", "response", "--n-boot", "50")
     assert "94 responses coded by at least two of them" in result.stdout
     assert (
@@ -101,13 +114,13 @@ def test_agree_flags_extreme_prevalence_and_warns_of_unknown_themes(cli, project
     )
     result = cli("agree", "--n-boot", "20")
     assert result.exit_code == 0
-    assert "  ! prevalence is extreme: kappa is misleading here; see AC1" in result.stdout
+    assert f"  ! prevalence is extreme: {KAPPA_MISLEADING}" in result.stdout
     assert result.stderr == (
         "warning: codings use themes that are not in codebook version 1: retired (they are left out; "
         "`thematic codebook use` the codebook they come from to include them)\n"
     )
     md = cli("agree", "--n-boot", "20", "--format", "md").stdout
-    assert "- ! mixed-support: prevalence 0.025 is extreme; kappa is misleading here; see AC1" in md
+    assert f"- ! mixed-support: prevalence 0.025 is extreme; {KAPPA_MISLEADING}" in md
 
 
 def test_disagreements(cli, coded):

@@ -149,7 +149,7 @@ def test_agreement_from_decisions_equals_the_functions_on_the_same_matrix(coded)
         assert row.prevalence == pytest.approx(np.nanmean(matrix))
 
 
-def test_units_counted_and_overall_row(coded):
+def test_units_counted_and_overall_figures(coded):
     table = agreement_table(coded, n_boot=100)
     answered = {u.respondent_id for u in corpus.list_units(coded)}
     both = [r for r in answered if int(r[1:]) <= 100]
@@ -157,13 +157,22 @@ def test_units_counted_and_overall_row(coded):
     assert (table.n_units, table.n_coded) == (len(both), len(answered))
     assert table.coded_by == {"ana": len(answered), "ben": len(both)}
     assert table.kappa == "cohen_kappa" and table.seed == 0 and table.n_boot == 100 and table.ci == 0.95
-    for name in ("percent_agreement", "cohen_kappa", "krippendorff_alpha", "gwet_ac1"):
-        mean = np.mean([row.get(name).estimate for row in table.rows])
-        assert table.overall.get(name).estimate == pytest.approx(mean)
-        assert table.overall.get(name).low <= mean <= table.overall.get(name).high
     exact = np.mean([KEY[r] == ben(r) for r in sorted(both)])
-    assert table.overall.get("exact_match").estimate == pytest.approx(exact)
+    assert table.exact_match.estimate == pytest.approx(exact)
+    assert table.exact_match.low <= exact <= table.exact_match.high
     assert table.rule.startswith("a unit counts when at least two")
+    # the demo codebook: one exclusive group (the stance) and one independent theme
+    (stance,) = table.groups
+    assert stance.group == "stance" and stance.categories == (
+        "negative-responses",
+        "possibilities-of-ai",
+        "mixed-support",
+        "none",
+    )
+    assert table.independent.themes == ("therapeutic-risks",)
+    # a mean of per-theme coefficients has no interval and no band
+    for e in table.independent.means:
+        assert e.label.startswith("mean of per-theme ") and e.band is None and math.isnan(e.low)
 
 
 def test_bands_and_the_same_seed_gives_the_same_table(coded):
@@ -177,6 +186,9 @@ def test_bands_and_the_same_seed_gives_the_same_table(coded):
     )
     assert first.rows[0].get("percent_agreement").band is None
     assert first.rows[0].get("cohen_kappa").band == "almost perfect"
+    assert first.rows[0].get("gwet_ac1").band.endswith(")") and "Gwet benchmark, P=" in first.rows[0].get(
+        "gwet_ac1"
+    ).band
 
 
 def test_three_coders_fleiss_when_complete_else_not_applicable(coded):
@@ -198,7 +210,7 @@ def test_three_coders_fleiss_when_complete_else_not_applicable(coded):
         "n/a: Fleiss' kappa needs every coder to code every counted unit "
         "(see Krippendorff's alpha and AC1, which allow missing codes)"
     )
-    assert default.overall.get("fleiss_kappa").not_applicable == fleiss.not_applicable
+    assert default.groups[0].get("fleiss_kappa").not_applicable == fleiss.not_applicable
     codings = scripted(coded, ["ana", "ben", "cat"], {"ana": 120, "ben": 110, "cat": 100})
     matrix = expected_matrix(coded, codings, "mixed-support")
     assert np.isnan(matrix).any()
@@ -225,12 +237,13 @@ def test_latest_decision_counts_and_consensus_only_when_named(coded):
     assert agreement_table(coded, n_boot=20).coders == ("ana", "ben")
     named = agreement_table(coded, coders=["ana", "consensus"], n_boot=20)
     assert named.n_units == named.coded_by["consensus"]
-    assert named.overall.get("exact_match").estimate == 1.0
+    assert named.exact_match.estimate == 1.0
 
 
 def test_one_theme(coded):
     table = agreement_table(coded, theme="Mixed support", n_boot=20)
-    assert [r.theme for r in table.rows] == ["mixed-support"] and table.overall is None
+    assert [r.theme for r in table.rows] == ["mixed-support"]
+    assert table.groups == () and table.independent is None and table.exact_match is None
     assert table.unknown_themes == ()
     assert table.rows[0] == agreement_table(coded, n_boot=20).rows[2]
 
@@ -252,13 +265,18 @@ def test_extreme_prevalence_flags_kappa(project):
     mixed = table.rows[2]
     assert mixed.prevalence == pytest.approx(3 / 80) and mixed.kappa_misleading
     assert mixed.get("cohen_kappa").estimate < 0.7 < mixed.get("gwet_ac1").estimate
-    assert KAPPA_MISLEADING == "kappa is misleading here; see AC1"
+    assert KAPPA_MISLEADING == (
+        "kappa and alpha swing with a few codes here, and AC1 and percent agreement stay high whatever the "
+        "coders do; judge this theme by its positives"
+    )
     # nobody applied the other themes: kappa and alpha are undefined, AC1 (both categories given) is 1
     nobody = table.rows[0]
     assert math.isnan(nobody.get("cohen_kappa").estimate) and nobody.get("cohen_kappa").band == "undefined"
     assert nobody.get("gwet_ac1").estimate == 1.0 and nobody.kappa_misleading
-    assert table.overall.n_themes["cohen_kappa"] == 1
-    assert table.overall.get("cohen_kappa").estimate == mixed.get("cohen_kappa").estimate
+    assert mixed.n_positives == 2
+    # therapeutic-risks (the one independent theme) has no positives: listed apart, no mean
+    assert table.independent.rare == (("therapeutic-risks", 0),) and table.independent.covered == ()
+    assert math.isnan(table.independent.get("mean_cohen_kappa").estimate)
 
 
 def sentence_project(project, n: int = 10):
@@ -331,9 +349,9 @@ def test_json_ready_dict_and_long_rows(coded):
     assert data["coders"] == ["ana", "ben"] and data["seed"] == 0 and len(data["themes"]) == 4
     assert data["themes"][0]["estimates"][1]["coefficient"] == "cohen_kappa"
     rows = table.to_rows()
-    assert (
-        len(rows) == 4 * 4 + 5 and rows[-1]["coefficient"] == "exact_match" and rows[-1]["row"] == "overall"
-    )
+    kinds = [r["row"] for r in rows]
+    assert kinds == ["theme"] * 16 + ["overall"] + ["group"] * 5 + ["independent"] * 6
+    assert rows[16]["coefficient"] == "exact_match"
 
 
 @pytest.mark.parametrize(

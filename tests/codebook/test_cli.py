@@ -13,6 +13,10 @@ from thematic.codebook.load import load_codebook
 FIXTURES = REPO / "tests" / "fixtures" / "codebooks"
 EXAMPLES = REFI / "examples"
 DEMO_HASH = load_codebook(DEMO_CODEBOOK).content_hash()
+STRUCTURE = (
+    "structure: exclusive group stance (negative-responses, possibilities-of-ai, mixed-support): at most one "
+    "theme per unit; independent themes (therapeutic-risks): any number per unit\n"
+)
 
 
 @pytest.fixture
@@ -40,6 +44,7 @@ def test_validate_ok(cli):
     assert (
         result.stdout
         == f"{DEMO_CODEBOOK}: valid codebook ai-therapy (4 themes; content hash {DEMO_HASH[:12]})\n"
+        + STRUCTURE
     )
 
 
@@ -135,8 +140,8 @@ def test_show(initialised):
     assert result.stderr == "error: no codebook in use (run `thematic codebook use FILE` first)\n"
     initialised("codebook", "use", DEMO_CODEBOOK)
     out = initialised("codebook", "show").stdout
-    assert out.startswith(f"codebook ai-therapy, version 1 (content hash {DEMO_HASH[:12]})\n"
-                          "Therapists' attitudes towards AI in therapy\n")
+    assert out.startswith(f"codebook ai-therapy, version 1 (content hash {DEMO_HASH[:12]})\n" + STRUCTURE
+                          + "Therapists' attitudes towards AI in therapy\n")
     assert "├── Negative responses  negative-responses\n" in out
     assert "│   ├── include:\n" in out and "keywords: never, unethical" in out
     data = json.loads(initialised("codebook", "show", "--json", "--version", "1").stdout)

@@ -213,6 +213,12 @@ def test_cli_evaluate_table_and_json(cli, keyed_cli):
     result = cli("evaluate", "--format", "json", "--seed", "2", project=keyed_cli.path)
     data = json.loads(result.stdout)
     assert data["seed"] == 2 and len(data["themes"]) == 4 and data["curve"][-1]["coded_units"] == 89
+    # the headline follows the codebook's structure: the stance is one nominal variable
+    assert "exclusive group Overall stance (" in out and "independent themes: macro kappa" in out
+    (stance,) = data["headline"]["groups"]
+    assert stance["group"] == "stance" and stance["categories"][:4] == [
+        "negative-responses", "possibilities-of-ai", "mixed-support", "none"]
+    assert data["headline"]["independent"]["covered"] == ["therapeutic-risks"]
 
 
 @pytest.mark.parametrize(("args", "message"), [

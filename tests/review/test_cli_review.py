@@ -45,16 +45,16 @@ def test_scripted_review_codes_the_demo_corpus(cli, coded_project, stdin):
 
 
 def test_the_documented_pipe_example(cli, coded_project, stdin):
-    stdin("1\n\n2 3\n\nq\n")
+    stdin("1\n\n2 4\n\nq\n")
     result = cli("review", "--coder", "ana")
     assert result.exit_code == 0
     first, second = list_units(coded_project)[:2]
     assert f"saved: {first.id} coded negative-responses" in result.stdout
-    assert f"saved: {second.id} coded possibilities-of-ai, mixed-support" in result.stdout
-    assert "selected: 2 possibilities-of-ai, 3 mixed-support" in result.stdout
+    assert f"saved: {second.id} coded possibilities-of-ai, therapeutic-risks" in result.stdout
+    assert "selected: 2 possibilities-of-ai, 4 therapeutic-risks" in result.stdout
     assert [d.themes for d in store.decisions(coded_project)] == [
         {"negative-responses"},
-        {"possibilities-of-ai", "mixed-support"},
+        {"possibilities-of-ai", "therapeutic-risks"},
     ]
     # Coming back resumes at the third unit.
     stdin("q\n")

@@ -116,10 +116,10 @@ def test_undo_names_its_target_and_goes_back(coded_project):
     assert session.unit.id == first.id and session.draft == {"possibilities-of-ai"}
     assert session.message == f"saved: undid your coding (possibilities-of-ai) of {first.id}"
     assert store.current_codings(coded_project, "ana") == {}
-    session.do("3")
+    session.do("4")  # (3 would be a second stance, which the demo codebook's stance group refuses)
     session.do("enter")
     assert store.current_codings(coded_project, "ana") == {
-        first.id: frozenset({"mixed-support", "possibilities-of-ai"})
+        first.id: frozenset({"therapeutic-risks", "possibilities-of-ai"})
     }
 
 
@@ -354,3 +354,23 @@ def test_a_unit_that_is_part_of_a_response_is_marked(coded_project):
     console.print(render(replace(view, unit=part), terminal=False))
     text = console.export_text()
     assert f"{view.response[:6]}[[{view.response[6:9]}]]{view.response[9:20]}" in text
+
+
+def test_the_codebook_structure_is_kept_at_save(coded_project):
+    """The demo codebook's stance group takes one theme at most: two stances are not saved."""
+    session = session_for(coded_project, coder="zoe")
+    session.do("1")
+    session.do("3")
+    assert session.save() is None
+    assert session.message == (
+        "negative-responses and mixed-support are in group stance, which takes one theme at most: press a "
+        "number to drop one"
+    )
+    session.do("1")
+    assert session.save().themes == {"mixed-support"}
+    unit = session.unit
+    with pytest.raises(ThematicError, match=re.escape(
+        "negative-responses and possibilities-of-ai are in group stance, which takes one theme at most "
+        "(nothing was recorded)"
+    )):
+        code_one(coded_project, unit.id, coder="zoe", themes=["negative-responses", "possibilities-of-ai"])

@@ -20,6 +20,7 @@ from ._matrix import as_matrix
 
 __all__ = [
     "EXTREME_PREVALENCE",
+    "gwet_benchmark",
     "krippendorff_band",
     "landis_koch_band",
     "prevalence",
@@ -88,6 +89,55 @@ def landis_koch_band(kappa: float) -> str:
         if value <= upper:
             return label
     return "almost perfect"
+
+
+_BANDS_DOWN = (
+    (0.80, "almost perfect"),
+    (0.60, "substantial"),
+    (0.40, "moderate"),
+    (0.20, "fair"),
+    (0.00, "slight"),
+    (-1.0, "poor"),
+)
+
+
+def gwet_benchmark(estimate: float, standard_error: float, *, level: float = 0.95) -> tuple[str, float]:
+    """Gwet's benchmarking of an agreement coefficient on the Landis-Koch scale, from its standard error.
+
+    A point estimate is not put in a band (that is what Landis and Koch's table was written for, on
+    kappa): the probability that the coefficient lies in each band is taken from a normal distribution
+    with the estimate's standard error (truncated to the coefficient's range [-1, 1]), and summed from
+    the top band down; the benchmark is the first
+    band where that cumulative membership probability reaches ``level``. Returns the band and its
+    cumulative probability, or ``("undefined", nan)`` without a finite estimate and standard error.
+
+    References
+    ----------
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability, 4th ed., ch. 6 ("Benchmarking inter-rater
+    reliability coefficients"), the interval and cumulative membership probabilities.
+
+    Examples
+    --------
+    >>> gwet_benchmark(0.87, 0.02)[0]
+    'almost perfect'
+    >>> band, p = gwet_benchmark(0.87, 0.10)
+    >>> band, round(p, 3)
+    ('substantial', 0.996)
+    """
+    value = _check_value(estimate, "the coefficient")
+    se = float(standard_error)
+    if math.isnan(value) or not math.isfinite(se) or se < 0:
+        return "undefined", math.nan
+    if se == 0:
+        return next(label for lower, label in _BANDS_DOWN if value >= lower), 1.0
+    from scipy import stats
+
+    top = stats.norm.cdf((1.0 - value) / se)
+    for lower, label in _BANDS_DOWN:
+        cumulative = (top - stats.norm.cdf((lower - value) / se)) / top  # within [-1, 1], from the top
+        if cumulative >= level:
+            return label, float(cumulative)
+    return "poor", 1.0
 
 
 def prevalence(matrix) -> dict[float, float]:

@@ -84,10 +84,13 @@ def check_pair(project: Project, coders: Sequence[str], *, command: str = "disag
     return a, b
 
 
-def compare(project: Project, coders: Sequence[str], *, theme: str | None = None) -> Comparison:
+def compare(
+    project: Project, coders: Sequence[str], *, theme: str | None = None, question: str | None = None
+) -> Comparison:
     """Sort the units both coders coded into agreements and disagreements (document order).
 
-    ``theme`` (an id or name in the current codebook) compares that theme's presence only.
+    ``theme`` (an id or name in the current codebook) compares that theme's presence only;
+    ``question``: only that question's units (and its codebook).
     """
     a, b = check_pair(project, coders)
     theme_id = None
@@ -95,11 +98,13 @@ def compare(project: Project, coders: Sequence[str], *, theme: str | None = None
         from thematic.review.session import resolve_themes
         from thematic.store.codebooks import require_current
 
-        theme_id = resolve_themes(require_current(project), [theme])[0]
+        theme_id = resolve_themes(require_current(project, question=question), [theme])[0]
     codings = {c: store.current_codings(project, c) for c in (a, b)}
     notes = {c: ({} if c == MACHINE else store.latest_notes(project, c)) for c in (a, b)}
     disagreements, agreed = [], []
-    for unit in list_units(project):
+    units = list_units(project, question_id=question)
+    in_scope = {u.id for u in units}
+    for unit in units:
         if unit.id not in codings[a] or unit.id not in codings[b]:
             continue
         ta, tb = codings[a][unit.id], codings[b][unit.id]
@@ -110,7 +115,7 @@ def compare(project: Project, coders: Sequence[str], *, theme: str | None = None
             {c: notes[c][unit.id] for c in (a, b) if unit.id in notes[c]},
         )
         (agreed if same else disagreements).append(entry)
-    only_one = len(set(codings[a]) ^ set(codings[b]))
+    only_one = len((set(codings[a]) ^ set(codings[b])) & in_scope)
     return Comparison((a, b), theme_id, tuple(disagreements), tuple(agreed), only_one)
 
 
@@ -170,13 +175,14 @@ def _carry_uuid(target: str, unit_id: str, uuid_a: str, uuid_b: str) -> str:
 
 
 def plan_reconcile(
-    project: Project, coders: Sequence[str], *, target: str = CONSENSUS, codebook=None
+    project: Project, coders: Sequence[str], *, target: str = CONSENSUS, codebook=None, question=None
 ) -> ReconcilePlan:
-    """Compare two human coders and work out what to carry to ``target`` and what to walk."""
+    """Compare two human coders and work out what to carry to ``target`` and what to walk (``question``:
+    only that question's units)."""
     if codebook is None:
         from thematic.store.codebooks import require_current
 
-        codebook = require_current(project)
+        codebook = require_current(project, question=question)
     log.check_coder(target, allow_consensus=True)
     names = [c.strip() for c in coders]
     if MACHINE in names:
@@ -190,7 +196,7 @@ def plan_reconcile(
             "(choose another name with --as, or other --coders)"
         )
     check_pair(project, names, command="reconcile")
-    comparison = compare(project, names)
+    comparison = compare(project, names, question=question)
     a, b = comparison.coders
     current = {c: _code_decisions(project, c) for c in (a, b)}
     target_current, _ = _code_decisions(project, target)

@@ -1,4 +1,4 @@
-"""Agreement between coders on a project's decisions: one row per theme, and an overall row.
+"""Agreement between coders on a project's decisions: one row per theme, and overall figures.
 
 :func:`agreement_table` reads each chosen coder's current codings (``thematic.store.decisions``), keeps
 the units that at least two of them coded, and builds one units x coders matrix per theme: 1 where the
@@ -14,13 +14,22 @@ unit. Each matrix goes to the pure coefficient functions of :mod:`thematic.agree
 Each comes with a percentile bootstrap interval (units resampled, seed fixed and reported). Every
 theme and coefficient is computed on the same resamples, drawn exactly as
 :func:`thematic.agreement.bootstrap_ci` draws them for the same seed and number of units, so a theme's
-interval is the one ``bootstrap_ci`` gives on that theme's matrix, and the overall row's interval is
-the interval of the mean over themes.
+interval is the one ``bootstrap_ci`` gives on that theme's matrix; the overall figures use the same
+resamples.
 
-The overall row holds each coefficient's mean over the themes where it is defined on the data (a
-resample where one of those themes is undefined counts as undefined for the mean), and the
-exact-match rate: the share of counted units where every coder who coded the unit chose the same set
-of themes.
+The overall figures follow the codebook's structure (:attr:`thematic.codebook.model.Codebook.groups`):
+
+- each exclusive group is one nominal variable per unit (the group's theme, or "none" where the group
+  is not required), with the same four coefficients over the group's categories, their intervals, and
+  the exact-match rate; a coding that gives a unit two themes of the group counts as missing there;
+- the independent themes get Krippendorff's alpha with the MASI distance on each unit's set of
+  themes (:mod:`thematic.agreement.sets`), a real coefficient with an interval, the exact-match rate,
+  and the mean of the per-theme coefficients over the themes with at least ``min_positives``
+  positives, labelled "mean of per-theme", without an interval or a band;
+- the exact-match rate of the whole coding (every theme) with its interval.
+
+A theme's positives are the counted units at least one coder applied it to; themes with fewer than
+``min_positives`` (default 10) are listed apart and left out of every mean.
 
 ``level="response"`` rolls units up to responses (:data:`RESPONSE_RULE`).
 """
@@ -29,22 +38,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
 from thematic.errors import ThematicError
 from thematic.store.project import Project
 
-from .bands import krippendorff_band, landis_koch_band, prevalence, prevalence_is_extreme
+from ._matrix import UnitStatistics
+from .bands import gwet_benchmark, krippendorff_band, landis_koch_band, prevalence, prevalence_is_extreme
 from .bootstrap import _counts, _resamples
 from .coefficients import COEFFICIENTS
+from .sets import masi_alpha_statistics
 
 __all__ = [
     "AgreementTable",
     "Estimate",
+    "GroupAgreement",
+    "IndependentAgreement",
+    "MIN_POSITIVES",
     "LEVELS",
-    "OverallRow",
     "RESPONSE_RULE",
     "ThemeRow",
     "UNIT_RULE",
@@ -60,8 +73,15 @@ RESPONSE_RULE = (
     "when they applied it to at least one of its units; a response counts when at least two of the "
     "coders coded it"
 )
-KAPPA_MISLEADING = "kappa is misleading here; see AC1"
+KAPPA_MISLEADING = (
+    "kappa and alpha swing with a few codes here, and AC1 and percent agreement stay high whatever the "
+    "coders do; judge this theme by its positives"
+)
 EXACT_MATCH = "exact_match"
+MASI_ALPHA = "masi_alpha"
+MIN_POSITIVES = 10
+MEAN_PREFIX = "mean of per-theme "
+GROUP_EXACT = "exact match of the group's category"
 _AC1_CATEGORIES = (0.0, 1.0)
 _LABELS = {
     "percent_agreement": "percent agreement",
@@ -70,6 +90,7 @@ _LABELS = {
     "krippendorff_alpha": "Krippendorff's alpha",
     "gwet_ac1": "Gwet's AC1",
     EXACT_MATCH: "exact match of theme sets",
+    MASI_ALPHA: "Krippendorff's alpha (MASI, theme sets)",
 }
 
 
@@ -79,7 +100,9 @@ class Estimate:
 
     ``estimate``, ``low`` and ``high`` are ``nan`` when the coefficient is undefined on the data or
     not applicable (``not_applicable`` then says why). ``band`` is Krippendorff's reading for alpha,
-    Landis and Koch's for kappa and AC1, None for percent agreement and exact match.
+    Landis and Koch's for kappa, Gwet's benchmark for AC1 (the first band the coefficient lies in or
+    above with probability 0.95, from its standard error), None for percent agreement, exact match and
+    a mean of per-theme coefficients (which has no interval either: ``low`` and ``high`` are ``nan``).
     """
 
     coefficient: str
@@ -107,6 +130,8 @@ class ThemeRow:
     prevalence: float
     kappa_misleading: bool
     estimates: tuple[Estimate, ...]
+    n_positives: int = 0
+    group: str | None = None  # the id of its exclusive group, if any
 
     def get(self, coefficient: str) -> Estimate:
         for estimate in self.estimates:
@@ -118,7 +143,9 @@ class ThemeRow:
         return {
             "theme": self.theme,
             "name": self.name,
+            "group": self.group,
             "n_units": self.n_units,
+            "n_positives": self.n_positives,
             "prevalence": _json_number(self.prevalence),
             "kappa_misleading": self.kappa_misleading,
             "estimates": [e.to_dict() for e in self.estimates],
@@ -126,25 +153,67 @@ class ThemeRow:
 
 
 @dataclass(frozen=True)
-class OverallRow:
-    """Each coefficient's mean over the themes where it is defined (``n_themes`` of them per
-    coefficient), and the exact-match rate of theme sets."""
+class GroupAgreement:
+    """Agreement on an exclusive group as one nominal variable: each coder's category of a unit is
+    the group's theme they gave it, or "none" (``categories`` ends with "none" unless the group is
+    required). ``n_units``: units with at least two valid codes; ``n_invalid``: codes that gave two
+    or more themes of the group (left out as missing); ``n_missing_required``: codes of a required
+    group with none of its themes (missing too)."""
 
+    group: str
+    label: str
+    required: bool
+    categories: tuple[str, ...]
     n_units: int
-    n_themes: dict[str, int]
+    n_invalid: int
+    n_missing_required: int
     estimates: tuple[Estimate, ...]
+    ac1_standard_error: float
 
     def get(self, coefficient: str) -> Estimate:
-        for estimate in self.estimates:
-            if estimate.coefficient == coefficient:
-                return estimate
-        raise KeyError(coefficient)
+        return next(e for e in self.estimates if e.coefficient == coefficient)
 
     def to_dict(self) -> dict:
         return {
+            "group": self.group,
+            "label": self.label,
+            "kind": "nominal",
+            "required": self.required,
+            "categories": list(self.categories),
             "n_units": self.n_units,
-            "n_themes": dict(self.n_themes),
+            "n_invalid": self.n_invalid,
+            "n_missing_required": self.n_missing_required,
+            "ac1_standard_error": _json_number(self.ac1_standard_error),
             "estimates": [e.to_dict() for e in self.estimates],
+        }
+
+
+@dataclass(frozen=True)
+class IndependentAgreement:
+    """The independent themes together: MASI alpha and exact match of their sets (with intervals),
+    and the mean of per-theme coefficients over the ``covered`` themes (those with at least
+    ``min_positives`` positives; ``rare`` are left out), labelled as such, with no interval or band."""
+
+    themes: tuple[str, ...]
+    n_units: int
+    estimates: tuple[Estimate, ...]
+    means: tuple[Estimate, ...]
+    covered: tuple[str, ...]
+    rare: tuple[tuple[str, int], ...]
+    min_positives: int
+
+    def get(self, coefficient: str) -> Estimate:
+        return next(e for e in (*self.estimates, *self.means) if e.coefficient == coefficient)
+
+    def to_dict(self) -> dict:
+        return {
+            "themes": list(self.themes),
+            "n_units": self.n_units,
+            "estimates": [e.to_dict() for e in self.estimates],
+            "mean_of_per_theme": [e.to_dict() for e in self.means],
+            "covered": list(self.covered),
+            "rare": [{"theme": t, "n_positives": n} for t, n in self.rare],
+            "min_positives": self.min_positives,
         }
 
 
@@ -154,8 +223,10 @@ class AgreementTable:
 
     ``n_units`` units (or responses, at ``level="response"``) were coded by at least two of
     ``coders`` and are counted; ``n_coded`` were coded by at least one; ``coded_by`` says how many
-    each coder coded. ``overall`` is None when one theme was asked for. ``unknown_themes`` are theme
-    ids found in the codings but not in the current codebook; they are left out.
+    each coder coded. ``groups`` (one per exclusive group), ``independent`` and ``exact_match`` are
+    the overall figures (see the module docstring); they are empty/None when one theme was asked
+    for. ``unknown_themes`` are theme ids found in the codings but not in the codebook; they are
+    left out.
     """
 
     coders: tuple[str, ...]
@@ -166,12 +237,17 @@ class AgreementTable:
     coded_by: dict[str, int]
     kappa: str
     rows: tuple[ThemeRow, ...]
-    overall: OverallRow | None
+    groups: tuple[GroupAgreement, ...]
+    independent: IndependentAgreement | None
+    exact_match: Estimate | None
     ci: float
     n_boot: int
     seed: int
     codebook_version: int
     unknown_themes: tuple[str, ...] = field(default=())
+    codebook: str = ""
+    question: str | None = None
+    min_positives: int = MIN_POSITIVES
 
     @property
     def coefficients(self) -> tuple[str, ...]:
@@ -190,11 +266,46 @@ class AgreementTable:
             "ci": self.ci,
             "n_boot": self.n_boot,
             "seed": self.seed,
+            "codebook": self.codebook,
             "codebook_version": self.codebook_version,
+            "question": self.question,
+            "min_positives": self.min_positives,
             "unknown_themes": list(self.unknown_themes),
+            "exact_match": None if self.exact_match is None else self.exact_match.to_dict(),
+            "groups": [g.to_dict() for g in self.groups],
+            "independent": None if self.independent is None else self.independent.to_dict(),
             "themes": [row.to_dict() for row in self.rows],
-            "overall": None if self.overall is None else self.overall.to_dict(),
         }
+
+    def summary_lines(self) -> list[str]:
+        """The overall figures as plain sentences (what reports print above the per-theme table)."""
+        lines = []
+        if self.exact_match is not None:
+            lines.append(f"exact match of the whole coding (every theme): {_fmt(self.exact_match)}")
+        for g in self.groups:
+            categories = ", ".join(g.categories)
+            lines.append(
+                f"exclusive group {g.label} ({categories}), one nominal variable, {g.n_units} units: "
+                + "; ".join(f"{e.label} {_fmt(e)}" for e in g.estimates)
+            )
+        if self.independent is not None:
+            ind = self.independent
+            lines.append(
+                f"independent themes ({', '.join(ind.themes)}), {ind.n_units} units: "
+                + "; ".join(f"{e.label} {_fmt(e)}" for e in ind.estimates)
+            )
+            if ind.means and ind.covered:
+                lines.append(
+                    f"mean of per-theme coefficients over the {len(ind.covered)} independent themes with at "
+                    f"least {ind.min_positives} positives (no interval, no band): "
+                    + "; ".join(f"{e.label.removeprefix(MEAN_PREFIX)} {_num(e.estimate)}" for e in ind.means)
+                )
+            if ind.rare:
+                lines.append(
+                    f"themes with fewer than {ind.min_positives} positives, left out of the means: "
+                    + ", ".join(f"{t} ({n})" for t, n in ind.rare)
+                )
+        return lines
 
     def to_rows(self) -> list[dict]:
         """Long form, one dict per theme (or overall) and coefficient: what ``--format csv`` writes."""
@@ -212,19 +323,26 @@ class AgreementTable:
                         **_long(e, self.ci),
                     }
                 )
-        if self.overall is not None:
-            for e in self.overall.estimates:
-                rows.append(
-                    {
-                        "row": "overall",
-                        "theme": "",
-                        "theme_name": "",
-                        "n_units": self.overall.n_units,
-                        "prevalence": math.nan,
-                        "kappa_misleading": False,
-                        **_long(e, self.ci),
-                    }
-                )
+        overall = []
+        if self.exact_match is not None:
+            overall.append(("overall", "", self.n_units, self.exact_match))
+        for g in self.groups:
+            overall += [("group", g.group, g.n_units, e) for e in g.estimates]
+        if self.independent is not None:
+            ind = self.independent
+            overall += [("independent", "", ind.n_units, e) for e in (*ind.estimates, *ind.means)]
+        for kind, name, n, e in overall:
+            rows.append(
+                {
+                    "row": kind,
+                    "theme": name,
+                    "theme_name": "",
+                    "n_units": n,
+                    "prevalence": math.nan,
+                    "kappa_misleading": False,
+                    **_long(e, self.ci),
+                }
+            )
         return rows
 
 
@@ -240,6 +358,19 @@ def _long(e: Estimate, ci: float) -> dict:
         "band": e.band or "",
         "not_applicable": e.not_applicable or "",
     }
+
+
+def _num(value: float) -> str:
+    return "undefined" if math.isnan(value) else f"{value:.3f}"
+
+
+def _fmt(e: Estimate) -> str:
+    if e.not_applicable:
+        return "n/a"
+    text = _num(e.estimate)
+    if not math.isnan(e.low):
+        text += f" [{e.low:.3f}, {e.high:.3f}]"
+    return text + (f" {e.band}" if e.band else "")
 
 
 def _json_number(value):
@@ -404,12 +535,16 @@ def agreement_table(
     ci: float = 0.95,
     n_boot: int = 1000,
     seed: int = 0,
+    min_positives: int = MIN_POSITIVES,
+    question: str | None = None,
 ) -> AgreementTable:
     """Agreement per theme and overall, from the coders' current codings in ``project``.
 
     ``coders``: two or more (``machine`` is the latest suggest run); default every human coder with
     a coding. ``level``: ``"unit"`` or ``"response"``. ``theme``: one theme (id or name) instead of
-    all. ``ci``, ``n_boot``, ``seed``: the bootstrap interval. Raises ThematicError when fewer than
+    all. ``ci``, ``n_boot``, ``seed``: the bootstrap interval. ``min_positives``: themes with fewer
+    positives are left out of every mean. ``question``: only the units of this question, with the
+    codebook bound to it (default: the project's one codebook). Raises ThematicError when fewer than
     two coders are given, or no unit was coded by two of them.
     """
     from thematic.store.codebooks import require_current
@@ -422,8 +557,11 @@ def agreement_table(
         raise ThematicError(f"--n-boot must be a whole number of at least 1, e.g. 1000 (got {n_boot})")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ThematicError(f"--seed must be a whole number of 0 or more (got {seed})")
-    version = require_current(project)
-    themes = list(version.codebook.themes)
+    if isinstance(min_positives, bool) or not isinstance(min_positives, int) or min_positives < 0:
+        raise ThematicError(f"--min-positives must be a whole number of 0 or more (got {min_positives})")
+    version = require_current(project, question=question)
+    codebook = version.codebook
+    themes = list(codebook.themes)
     if theme is not None:
         from thematic.review.session import resolve_themes
 
@@ -431,8 +569,10 @@ def agreement_table(
         themes = [t for t in themes if t.id == wanted]
     read: dict = {}
     chosen = choose_coders(project, coders, codings=read)
+    if question is not None:
+        read = _only_question(project, chosen, read, question)
     data = coding_matrices(
-        project, chosen, [t.id for t in themes], level=level, known=version.codebook.ids(), codings=read
+        project, chosen, [t.id for t in themes], level=level, known=codebook.ids(), codings=read
     )
     n = len(data.keys)
     if n == 0:
@@ -452,7 +592,10 @@ def agreement_table(
         )
     names = ["percent_agreement", kappa, "krippendorff_alpha", "gwet_ac1"]
 
-    statistics = {}
+    statistics: dict = {}
+    ac1_se: dict = {}
+    from .gwet import gwet_ac1_ci
+
     for t in themes:
         matrix = data.matrices[t.id]
         for name in names:
@@ -460,20 +603,60 @@ def agreement_table(
                 continue
             options = {"categories": _AC1_CATEGORIES} if name == "gwet_ac1" else {}
             statistics[t.id, name] = COEFFICIENTS[name].statistics(matrix, **options)
+        ac1_se[t.id] = gwet_ac1_ci(matrix, ci=ci, categories=_AC1_CATEGORIES).standard_error
+
+    # exclusive groups: one nominal variable each
+    group_data = []
+    if theme is None:
+        for g in codebook.groups:
+            if not g.exclusive:
+                continue
+            matrix, invalid, missing = _nominal(data.sets, g)
+            categories = (*g.themes, *(() if g.required else ("none",)))
+            key = ("group", g.id)
+            valid_rows = (~np.isnan(matrix)).sum(axis=1) >= 2
+            group_kappa_na = None
+            if kappa == "fleiss_kappa" and np.isnan(matrix[valid_rows]).any():
+                group_kappa_na = kappa_na or (
+                    "n/a: Fleiss' kappa needs every coder to code every counted unit "
+                    "(see Krippendorff's alpha and AC1, which allow missing codes)"
+                )
+            codes = tuple(float(i) for i in range(len(categories)))
+            for name in names:
+                if name == kappa and group_kappa_na:
+                    continue
+                options = {"categories": codes} if name == "gwet_ac1" else {}
+                statistics[key, name] = COEFFICIENTS[name].statistics(matrix, **options)
+            statistics[key, EXACT_MATCH] = _exact_statistics(matrix)
+            se = gwet_ac1_ci(matrix, ci=ci, categories=codes).standard_error
+            group_data.append(
+                (g, key, categories, int(valid_rows.sum()), invalid, missing, group_kappa_na, se)
+            )
+    independent_ids = [t.id for t in themes if not codebook.group_of(t.id).exclusive] if theme is None else []
+    if independent_ids:
+        wanted = frozenset(independent_ids)
+        sub_sets = [tuple(None if s is None else s & wanted for s in row) for row in data.sets]
+        statistics["independent", MASI_ALPHA] = masi_alpha_statistics(sub_sets)
+        statistics["independent", EXACT_MATCH] = _exact_sets_statistics(sub_sets)
     exact = np.array([len({s for s in row if s is not None}) == 1 for row in data.sets], dtype=float)
 
     estimates = {key: s.value() for key, s in statistics.items()}
     resampled, resampled_exact = _bootstrap(statistics, exact, seed=seed, n_boot=n_boot)
 
     theme_rows = []
+    positives = {}
     for t in themes:
         matrix = data.matrices[t.id]
+        positives[t.id] = int((np.nan_to_num(matrix, nan=0.0) == 1).any(axis=1).sum())
         row_estimates = []
         for name in names:
             if (t.id, name) not in statistics:
                 row_estimates.append(_na(name, kappa_na))
                 continue
-            row_estimates.append(_estimate(name, estimates[t.id, name], resampled[t.id, name], ci))
+            row_estimates.append(
+                _estimate(name, estimates[t.id, name], resampled[t.id, name], ci, se=ac1_se[t.id])
+            )
+        group = codebook.group_of(t.id)
         theme_rows.append(
             ThemeRow(
                 theme=t.id,
@@ -482,29 +665,70 @@ def agreement_table(
                 prevalence=prevalence(matrix).get(1.0, 0.0),
                 kappa_misleading=prevalence_is_extreme(matrix),
                 estimates=tuple(row_estimates),
+                n_positives=positives[t.id],
+                group=group.id if group.exclusive else None,
             )
         )
 
-    overall = None
-    if theme is None:
-        overall_estimates = []
-        n_themes = {}
+    groups = []
+    for g, key, categories, n_group, invalid, missing, group_kappa_na, se in group_data:
+        group_estimates = []
+        for name in [*names, EXACT_MATCH]:
+            if (key, name) not in statistics:
+                group_estimates.append(_na(name, group_kappa_na))
+                continue
+            estimate = _estimate(name, estimates[key, name], resampled[key, name], ci, se=se)
+            if name == EXACT_MATCH:
+                estimate = replace(estimate, label=GROUP_EXACT)
+            group_estimates.append(estimate)
+        groups.append(
+            GroupAgreement(
+                group=g.id,
+                label=g.label,
+                required=g.required,
+                categories=categories,
+                n_units=n_group,
+                n_invalid=invalid,
+                n_missing_required=missing,
+                estimates=tuple(group_estimates),
+                ac1_standard_error=float(se),
+            )
+        )
+
+    independent = None
+    if independent_ids:
+        covered = [t for t in independent_ids if positives[t] >= min_positives]
+        rare = tuple((t, positives[t]) for t in independent_ids if positives[t] < min_positives)
+        means = []
         for name in names:
-            defined = [
-                t.id for t in themes if (t.id, name) in statistics and not math.isnan(estimates[t.id, name])
-            ]
-            n_themes[name] = len(defined)
+            defined = [t for t in covered if (t, name) in statistics and not math.isnan(estimates[t, name])]
             if name == kappa and kappa_na:
-                overall_estimates.append(_na(name, kappa_na))
                 continue
-            if not defined:
-                overall_estimates.append(_estimate(name, math.nan, np.full(n_boot, np.nan), ci))
-                continue
-            mean = float(np.mean([estimates[t, name] for t in defined]))
-            per_resample = np.mean(np.stack([resampled[t, name] for t in defined]), axis=0)
-            overall_estimates.append(_estimate(name, mean, per_resample, ci))
-        overall_estimates.append(_estimate(EXACT_MATCH, float(exact.mean()), resampled_exact, ci))
-        overall = OverallRow(n_units=n, n_themes=n_themes, estimates=tuple(overall_estimates))
+            value = float(np.mean([estimates[t, name] for t in defined])) if defined else math.nan
+            means.append(
+                Estimate(
+                    coefficient=f"mean_{name}",
+                    label=MEAN_PREFIX + _LABELS[name],
+                    estimate=value,
+                    low=math.nan,
+                    high=math.nan,
+                    n_undefined=0,
+                    band=None,
+                )
+            )
+        independent = IndependentAgreement(
+            themes=tuple(independent_ids),
+            n_units=int(sum(1 for row in data.sets if sum(s is not None for s in row) >= 2)),
+            estimates=tuple(
+                _estimate(name, estimates["independent", name], resampled["independent", name], ci)
+                for name in (MASI_ALPHA, EXACT_MATCH)
+            ),
+            means=tuple(means),
+            covered=tuple(covered),
+            rare=rare,
+            min_positives=min_positives,
+        )
+    exact_match = _estimate(EXACT_MATCH, float(exact.mean()), resampled_exact, ci) if theme is None else None
 
     return AgreementTable(
         coders=tuple(chosen),
@@ -515,13 +739,80 @@ def agreement_table(
         coded_by=data.coded_by,
         kappa=kappa,
         rows=tuple(theme_rows),
-        overall=overall,
+        groups=tuple(groups),
+        independent=independent,
+        exact_match=exact_match,
         ci=float(ci),
         n_boot=n_boot,
         seed=seed,
         codebook_version=version.number,
         unknown_themes=data.unknown_themes,
+        codebook=codebook.codebook,
+        question=question,
+        min_positives=min_positives,
     )
+
+
+def _only_question(project: Project, coders, read: dict, question: str) -> dict:
+    """The coders' current codings restricted to the units of one question."""
+    from thematic.store import decisions as store
+    from thematic.store.corpus import list_units
+
+    units = {u.id for u in list_units(project, question_id=question)}
+    out = {}
+    for c in coders:
+        codings = read[c] if c in read else store.current_codings(project, c)
+        out[c] = {u: t for u, t in codings.items() if u in units}
+    return out
+
+
+def _nominal(sets, group) -> tuple[np.ndarray, int, int]:
+    """The units x coders matrix of a group's categories (index into the group's themes, then "none");
+    ``nan`` where a coder did not code the unit, gave two themes of the group, or (required group)
+    none of them. Also the counts of the last two."""
+    index = {t: i for i, t in enumerate(group.themes)}
+    none = float(len(group.themes))
+    matrix = np.full((len(sets), len(sets[0]) if sets else 0), np.nan)
+    invalid = missing = 0
+    for u, row in enumerate(sets):
+        for c, themes in enumerate(row):
+            if themes is None:
+                continue
+            chosen = [index[t] for t in themes if t in index]
+            if len(chosen) == 1:
+                matrix[u, c] = chosen[0]
+            elif len(chosen) > 1:
+                invalid += 1
+            elif group.required:
+                missing += 1
+            else:
+                matrix[u, c] = none
+    return matrix, invalid, missing
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> UnitStatistics:
+    """Per-unit terms of sum(numerator) / sum(denominator)."""
+    dense = np.column_stack([numerator, denominator]).astype(float)
+
+    def finish(totals: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(totals[:, 1] > 0, totals[:, 0] / totals[:, 1], np.nan)
+
+    empty = np.zeros(0, dtype=int)
+    return UnitStatistics(dense=dense, cells=(empty, empty, np.zeros(0)), n_cells=0, finish=finish)
+
+
+def _exact_statistics(matrix: np.ndarray) -> UnitStatistics:
+    """The share of units with two or more codes where every code is the same category."""
+    counted = (~np.isnan(matrix)).sum(axis=1) >= 2
+    same = np.array([len(set(row[~np.isnan(row)].tolist())) == 1 for row in matrix]) & counted
+    return _ratio(same.astype(float), counted.astype(float))
+
+
+def _exact_sets_statistics(sets) -> UnitStatistics:
+    counted = np.array([sum(s is not None for s in row) >= 2 for row in sets])
+    same = np.array([len({s for s in row if s is not None}) == 1 for row in sets]) & counted
+    return _ratio(same.astype(float), counted.astype(float))
 
 
 def _bootstrap(statistics: dict, exact: np.ndarray, *, seed: int, n_boot: int):
@@ -553,7 +844,7 @@ def _bootstrap(statistics: dict, exact: np.ndarray, *, seed: int, n_boot: int):
     return {key: np.concatenate(v) for key, v in values.items()}, np.concatenate(exact_values)
 
 
-def _estimate(name: str, estimate: float, values: np.ndarray, ci: float) -> Estimate:
+def _estimate(name: str, estimate: float, values: np.ndarray, ci: float, *, se: float = math.nan) -> Estimate:
     """As :func:`thematic.agreement.bootstrap_ci` makes its interval from the resampled values."""
     defined = values[~np.isnan(values)]
     if defined.size:
@@ -567,7 +858,7 @@ def _estimate(name: str, estimate: float, values: np.ndarray, ci: float) -> Esti
         low=float(low),
         high=float(high),
         n_undefined=int(values.size - defined.size),
-        band=_band(name, estimate),
+        band=_band(name, estimate, se),
     )
 
 
@@ -575,11 +866,14 @@ def _na(name: str, reason: str | None) -> Estimate:
     return Estimate(name, _LABELS[name], math.nan, math.nan, math.nan, 0, None, reason)
 
 
-def _band(name: str, value: float) -> str | None:
-    if name == "krippendorff_alpha":
+def _band(name: str, value: float, se: float = math.nan) -> str | None:
+    if name in ("krippendorff_alpha", MASI_ALPHA):
         return krippendorff_band(value)
-    if name in ("cohen_kappa", "fleiss_kappa", "gwet_ac1"):
+    if name in ("cohen_kappa", "fleiss_kappa"):
         return landis_koch_band(value)
+    if name == "gwet_ac1":
+        band, probability = gwet_benchmark(value, se)
+        return band if math.isnan(probability) else f"{band} (Gwet benchmark, P={probability:.2f})"
     return None
 
 

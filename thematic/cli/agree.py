@@ -54,18 +54,34 @@ def agree(
     n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap resamples of units."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap (same seed, same intervals)."),
     format: str = typer.Option("table", "--format", help="table, json, csv or md."),
+    min_positives: int = typer.Option(
+        10, "--min-positives", help="Themes with fewer positives are listed apart and left out of means."
+    ),
+    question: str | None = typer.Option(
+        None, "--question", help="Only this question's units, with the codebook bound to it."
+    ),
 ) -> None:
-    """Inter-coder agreement per theme and overall: percent agreement, kappa, alpha and AC1 with CIs.
+    """Inter-coder agreement that follows the codebook's structure, with bootstrap CIs.
 
-    Only units coded by at least two of the coders count. Each theme is compared as present/absent;
-    the overall row is the mean over themes, and the exact-match rate of theme sets.
+    Only units coded by at least two of the coders count. An exclusive group of themes is one nominal
+    variable (percent agreement, kappa, alpha, AC1 over its categories); independent themes get
+    Krippendorff's alpha with the MASI distance on each unit's set of themes; the exact-match rate
+    stands beside every overall figure. Each theme is also compared as present/absent.
     """
     from thematic.agreement.table import agreement_table
 
     _check_format(format, AGREE_FORMATS)
     with open_current() as project, project.snapshot():
         table = agreement_table(
-            project, coders=_split_coders(coders), level=level, theme=theme, ci=ci, n_boot=n_boot, seed=seed
+            project,
+            coders=_split_coders(coders),
+            level=level,
+            theme=theme,
+            ci=ci,
+            n_boot=n_boot,
+            seed=seed,
+            min_positives=min_positives,
+            question=question,
         )
     if table.unknown_themes:
         warn(
@@ -89,7 +105,9 @@ def _heading(table) -> list[str]:
     return [
         f"agreement of {_names(table.coders)} on {table.n_units} {what} coded by at least two of them "
         f"({table.n_coded} coded by any: {coded})",
-        f"codebook version {table.codebook_version}; {table.level} level; "
+        f"codebook {table.codebook} version {table.codebook_version}"
+        + (f" (question {table.question})" if table.question else "")
+        + f"; {table.level} level; "
         f"{table.ci:.0%} bootstrap intervals from {table.n_boot} resamples of {what}, seed {table.seed}",
     ]
 
@@ -101,6 +119,17 @@ def _footnotes(table, *, flags: bool = True) -> list[str]:
     for row in table.rows:
         if row.kappa_misleading and flags:
             lines.append(f"! {row.theme}: prevalence {row.prevalence:.3f} is extreme; {KAPPA_MISLEADING}")
+    for g in table.groups:
+        if g.n_invalid:
+            lines.append(
+                f"! group {g.group}: {g.n_invalid} codings give a unit two or more of its themes; they "
+                "count as missing for the group"
+            )
+        if g.n_missing_required:
+            lines.append(
+                f"! group {g.group} is required, but {g.n_missing_required} codings give a unit none of its "
+                "themes; they count as missing for the group"
+            )
     reasons = {e.not_applicable for row in table.rows for e in row.estimates if e.not_applicable}
     lines.extend(sorted(reasons))
     if table.level == "response":
@@ -117,9 +146,11 @@ def _agree_table(table) -> None:
     """Plain aligned text (it fits 80 columns, and reads the same in a terminal, a pipe or a paper)."""
     from thematic.agreement.table import KAPPA_MISLEADING
 
-    width = max(len(e.label) for row in table.rows for e in row.estimates)
-    if table.overall is not None:
-        width = max(width, *(len(e.label) for e in table.overall.estimates))
+    every = [e for row in table.rows for e in row.estimates]
+    every += [e for g in table.groups for e in g.estimates]
+    if table.independent is not None:
+        every += [*table.independent.estimates, *table.independent.means]
+    width = max(len(e.label) for e in every)
     lines = _heading(table)
 
     def block(title: str, estimates, flag: str | None = None) -> None:
@@ -134,14 +165,40 @@ def _agree_table(table) -> None:
 
     lines.append("")
     lines.append(f"  {'coefficient':<{width}}  {'value':>9}  {f'{table.ci:.0%} CI':<14}  band")
+    if table.exact_match is not None:
+        block(f"whole coding (every theme): {table.n_units} {_what(table)}", [table.exact_match])
+    for g in table.groups:
+        rule = "exactly one" if g.required else "at most one"
+        block(
+            f"exclusive group {g.label} ({rule} of {', '.join(g.categories)}): one nominal variable, "
+            f"{g.n_units} {_what(table)}",
+            g.estimates,
+        )
+    ind = table.independent
+    if ind is not None:
+        block(f"independent themes ({', '.join(ind.themes)}): {ind.n_units} {_what(table)}", ind.estimates)
+        if ind.covered:
+            lines.append(
+                f"  means over {len(ind.covered)} of them, those with {ind.min_positives}+ positives "
+                "(no interval, no band):"
+            )
+            for e in ind.means:
+                lines.append(f"  {e.label:<{width}}  {_num(e.estimate):>9}")
+        if ind.rare:
+            lines.append(
+                f"  fewer than {ind.min_positives} positives, left out of the means: "
+                + ", ".join(f"{t} ({n})" for t, n in ind.rare)
+            )
+    if table.rows:
+        lines.append("")
+        lines.append("per theme, present or absent:")
     for row in table.rows:
         block(
-            f"{row.theme} ({row.name}): {row.n_units} {_what(table)}, prevalence {row.prevalence:.3f}",
+            f"{row.theme} ({row.name}): {row.n_units} {_what(table)}, {row.n_positives} positives, "
+            f"prevalence {row.prevalence:.3f}",
             row.estimates,
             f"prevalence is extreme: {KAPPA_MISLEADING}" if row.kappa_misleading else None,
         )
-    if table.overall is not None:
-        block(f"overall: mean over themes, {table.overall.n_units} {_what(table)}", table.overall.estimates)
     extra = _footnotes(table, flags=False)
     if extra:
         lines.append("")
@@ -175,15 +232,9 @@ def _agree_md(table) -> None:
         name = f"{row.name} (`{row.theme}`)".replace("|", "\\|")
         cells = " | ".join(cell(e) for e in row.estimates)
         out.append(f"| {name} | {row.n_units} | {prevalence} | {cells} |")
-    if table.overall is not None:
-        means = [e for e in table.overall.estimates if e.coefficient != "exact_match"]
-        out.append(
-            f"| **overall** (mean over themes) | {table.overall.n_units} | | "
-            + " | ".join(cell(e) for e in means)
-            + " |"
-        )
-        exact = table.overall.get("exact_match")
-        out += ["", f"Exact match of theme sets: {cell(exact)}."]
+    summary = table.summary_lines()
+    if summary:
+        out = out[:1] + [""] + [f"- {line[0].upper()}{line[1:]}." for line in summary] + out[1:]
     notes = _footnotes(table)
     if notes:
         out += [""] + [f"- {line}" for line in notes]
@@ -208,6 +259,9 @@ def _agree_csv(table) -> None:
 def disagreements(
     coders: str = typer.Option(..., "--coders", help="The two coders to compare: a,b ('machine' allowed)."),
     theme: str | None = typer.Option(None, "--theme", help="Only disagreements on this theme (id or name)."),
+    question: str | None = typer.Option(
+        None, "--question", help="Only this question's units, with the codebook bound to it."
+    ),
     format: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
     """Each unit two coders both coded but coded differently, with its text and both codings."""
@@ -216,8 +270,8 @@ def disagreements(
 
     _check_format(format, DISAGREEMENT_FORMATS)
     with open_current() as project, project.snapshot():
-        version = require_current(project)
-        result = compare(project, _split_coders(coders), theme=theme)
+        version = require_current(project, question=question)
+        result = compare(project, _split_coders(coders), theme=theme, question=question)
     names = {t.id: t.name for t in version.codebook.themes}
     order = {t.id: i for i, t in enumerate(version.codebook.themes)}
 
@@ -229,6 +283,9 @@ def disagreements(
         print_json(
             {
                 "coders": [a, b],
+                "codebook": version.name,
+                "codebook_version": version.number,
+                "question": question,
                 "theme": result.theme,
                 "n_both": result.n_both,
                 "n_disagreements": len(result.disagreements),
@@ -274,6 +331,9 @@ def disagreements(
 def reconcile(
     coders: str = typer.Option(..., "--coders", help="The two coders to reconcile: a,b."),
     as_: str = typer.Option("consensus", "--as", help="Record the reconciled codings as this coder."),
+    question: str | None = typer.Option(
+        None, "--question", help="Only this question's units, with the codebook bound to it."
+    ),
 ) -> None:
     """Walk the units two coders disagree on and record the agreed coding (as coder consensus).
 
@@ -291,8 +351,8 @@ def reconcile(
 
     check_coder(as_, allow_consensus=True)
     with open_current() as project:
-        version = require_current(project)
-        plan = plan_reconcile(project, _split_coders(coders), target=as_, codebook=version)
+        version = require_current(project, question=question)
+        plan = plan_reconcile(project, _split_coders(coders), target=as_, codebook=version, question=question)
         apply_plan(project, plan)
         comparison = plan.comparison
         a, b = comparison.coders

@@ -67,6 +67,7 @@ def validate(
                 "codebook": cb.codebook if cb else None,
                 "themes": len(cb.themes) if cb else None,
                 "content_hash": cb.content_hash() if cb else None,
+                "groups": [g.to_dict() for g in cb.groups] if cb else None,
             }
         )
     elif cb is not None:
@@ -77,6 +78,8 @@ def validate(
             + "; content hash "
             f"{_short(cb.content_hash())})"
         )
+        if cb.structured or any(t.residual for t in cb.themes):
+            console.print(f"structure: {safe(cb.structure_summary())}")
     if result.ok:
         return
     if as_json:
@@ -93,14 +96,35 @@ def validate(
 @codebook_app.command()
 def use(
     file: Path = typer.Argument(..., help="The codebook YAML file to code with from now on."),
+    question: list[str] | None = typer.Option(
+        None,
+        "--question",
+        help="Bind it to this question only (repeat, or separate with commas; default: every question).",
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Store a codebook in the project as a version (by content) and make it the current one."""
-    from thematic.codebook.versions import use_file
+    """Store a codebook in the project as a version (by content) and make it the current one.
 
+    With --question, the codebook codes those questions only; each question has one codebook.
+    """
+    from thematic.codebook.versions import use_file
+    from thematic.store.codebooks import bindings
+
+    questions = None if not question else [q for item in question for q in item.split(",")]
     with open_current() as project:
-        report = use_file(project, file)
+        report = use_file(project, file, questions=questions)
+        bound = sorted(
+            b.question for b in bindings(project) if b.version_number == report.version.number and b.question
+        )
+        every = not any(b.explicit for b in bindings(project) if b.version_number == report.version.number)
     version, use = report.version, report.use
+    where = (
+        "every question"
+        if every
+        else "question " + ", ".join(bound)
+        if len(bound) == 1
+        else ("questions " + ", ".join(bound))
+    )
     if as_json:
         print_json(
             {
@@ -109,6 +133,7 @@ def use(
                 "content_hash": version.content_hash,
                 "new": use.created,
                 "previous": use.previous.number if use.previous else None,
+                "questions": None if every else bound,
                 "changes": report.diff.to_dict() if report.diff else None,
             }
         )
@@ -119,6 +144,7 @@ def use(
             f"codebook {version.name} is now in use: version {version.number} (new; {themes}; content hash "
             f"{_short(version.content_hash)})"
         )
+
     elif use.previous is not None and use.previous.number == version.number:
         console.print(f"codebook {version.name} version {version.number} is already in use (unchanged)")
     else:
@@ -126,6 +152,9 @@ def use(
             f"codebook {version.name} is now in use: version {version.number} (stored before, on "
             f"{_day(version.created_at)}; {themes})"
         )
+
+    if not every:
+        console.print(f"it codes {safe(where)}")
     if report.diff is not None:
         console.print(
             f"changes from version {use.previous.number}: {report.diff.summary()} (details: thematic "
@@ -138,23 +167,32 @@ def show(
     version: int | None = typer.Option(
         None, "--version", "-V", help="A stored version (default: the current one)."
     ),
+    question: str | None = typer.Option(None, "--question", help="The codebook of this question."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """The codebook as a tree: themes, sub-themes, definitions and rules."""
     from thematic.codebook.versions import version_or_current
 
     with open_current() as project:
-        v = version_or_current(project, version)
+        v = version_or_current(project, version, question=question)
     cb = v.codebook
     if as_json:
         print_json(
-            {"version": v.number, "content_hash": v.content_hash, "created_at": v.created_at, **cb.to_dict()}
+            {
+                "version": v.number,
+                "content_hash": v.content_hash,
+                "created_at": v.created_at,
+                **cb.to_dict(),
+                "structure": [g.to_dict() for g in cb.groups],
+            }
         )
         return
     from rich.text import Text
     from rich.tree import Tree
 
     console.print(f"codebook {cb.codebook}, version {v.number} (content hash {_short(v.content_hash)})")
+    if cb.structured or any(t.residual for t in cb.themes):
+        console.print(f"structure: {safe(cb.structure_summary())}")
     tree = Tree(Text(cb.title or cb.codebook, style="bold"))
     if cb.description:
         tree.add(Text(cb.description, style="italic"))

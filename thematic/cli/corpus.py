@@ -139,7 +139,18 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
             table.add_row(safe(q["question"]), str(q["responses"]), str(q["units"]))
         console.print(table)
     cb = info["codebook"]
-    console.print(f"codebook: {safe(cb['name']) + ' (version ' + str(cb['version']) + ')' if cb else 'none'}")
+    if cb is None and info["codebooks"]:  # a codebook per question
+        console.print(
+            "codebooks: "
+            + "; ".join(
+                f"{safe(c['question'])}: {safe(c['name'])} (version {c['version']})"
+                for c in info["codebooks"]
+            )
+        )
+    else:
+        console.print(
+            f"codebook: {safe(cb['name']) + ' (version ' + str(cb['version']) + ')' if cb else 'none'}"
+        )
     console.print(
         f"embedded: {info['embedded_units']} of {info['units']} units; "
         f"suggest runs: {info['suggest_runs']}; discover runs: {info['discover_runs']}"

@@ -33,6 +33,8 @@ def evaluate_(
     format: str = typer.Option("table", "--format", help="table or json."),
     model: str | None = typer.Option(None, "--model", help="Embedding model: an installed model's name or a "
                                      "model folder (default all-MiniLM-L6-v2)."),
+    question: str | None = typer.Option(None, "--question", help="Only this question's units, under the "
+                                        "codebook bound to it."),
 ) -> None:
     """Machine-vs-human agreement on units the model never trained on (cross-validated), per theme."""
     check_choice(format, FORMATS, "--format")
@@ -42,7 +44,7 @@ def evaluate_(
     choice = model_choice(model, None)
     with open_current() as project, progress_bar() as progress:
         result = evaluate(project, from_coder=from_coder, folds=folds, seed=seed, model=choice,
-                          progress=progress)
+                          progress=progress, question=question)
     if format == "json":
         print_json(result.to_dict())
         return
@@ -56,6 +58,10 @@ def render(result) -> None:
                   f"({result.respondents} respondents), codebook {safe(result.codebook)} "
                   f"(version {result.codebook_version}), model {safe(result.model)}, "
                   f"{result.folds}-fold cross-validation")
+    if result.structure is not None:
+        for line in headline_lines(result.structure):
+            console.print(safe(line))
+        console.print()
     table = Table(show_edge=False)
     for col in ("theme", "coded", "coder +", "machine +", "learned in"):
         table.add_column(col, justify="left" if col == "theme" else "right")
@@ -74,8 +80,8 @@ def render(result) -> None:
                           _interval(figure), "" if zero is None else _number(zero.estimate, 2),
                           end_section=i == 3)
     console.print(table)
-    console.print(f"mean kappa over themes: {_number(result.macro_kappa)} learned, "
-                  f"{_number(result.zero_shot_macro_kappa)} zero-shot")
+    console.print(f"mean of per-theme kappa over all themes (not a coefficient of the coding): "
+                  f"{_number(result.macro_kappa)} learned, {_number(result.zero_shot_macro_kappa)} zero-shot")
     if result.curve:
         console.print("\nlearning curve (coded units each fold's model learned from):")
         curve = Table(show_edge=False)
@@ -86,6 +92,39 @@ def render(result) -> None:
                           _number(point.zero_shot_macro_kappa), f"{point.themes_learned:.1f}")
         console.print(curve)
     note(result.method)
+
+
+def headline_lines(figures) -> list[str]:
+    """The structure-aware headline: nominal figures per exclusive group, macro kappa over the
+    independent themes with enough positives (and how many it covers), exact match of the coding."""
+    def fig(f) -> str:
+        return f"{_number(f.estimate)} {_interval(f, 3)}"
+
+    lines = []
+    for g in figures.groups:
+        lines.append(
+            f"exclusive group {g.label} ({g.units} units, one nominal variable over "
+            f"{', '.join(g.categories)}): "
+            f"kappa {fig(g.kappa)}, alpha {fig(g.alpha)}, AC1 {fig(g.ac1)}, "
+            f"percent agreement {fig(g.percent_agreement)}"
+        )
+        if g.machine_several:
+            lines.append(f"  the machine gave {g.machine_several} units two or more of its themes "
+                         "(counted as disagreement)")
+        if g.coder_invalid:
+            lines.append(f"  {g.coder_invalid} of the coder's codings break the group's rule (left out)")
+    if figures.independent:
+        n = len(figures.independent)
+        lines.append(
+            f"independent themes: macro kappa {_number(figures.macro_kappa)} over the {len(figures.covered)} "
+            f"of {n} themes the coder gave to {figures.min_positives} or more units"
+            + (f"; MASI alpha {fig(figures.masi_alpha)}" if figures.masi_alpha is not None else "")
+        )
+        if figures.rare:
+            lines.append("  left out (too few positives): "
+                         + ", ".join(f"{t} ({k})" for t, k in figures.rare))
+    lines.append(f"exact match of the whole coding: {fig(figures.exact_match)}")
+    return lines
 
 
 # -- for `thematic suggest --learn [--from CODER]` (thematic/cli/ml.py) -------------------------------------

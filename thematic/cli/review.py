@@ -45,7 +45,7 @@ def review(
 
     check_coder(coder)
     with open_current() as project:
-        version = _sources.require_codebook(project)
+        version = _sources.require_codebook(project, question)
         walk = plan_walk(
             project, version, question=question, theme=theme, order=order, seed=seed, blind=blind
         )

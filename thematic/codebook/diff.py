@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from thematic.codebook.model import LIST_FIELDS, Codebook, Theme
 
-COMPARED_FIELDS = ("definition", *LIST_FIELDS, "colour", "parent_id")
+COMPARED_FIELDS = ("definition", *LIST_FIELDS, "colour", "parent_id", "residual")
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,8 @@ def diff_codebooks(old: Codebook, new: Codebook) -> CodebookDiff:
         for f in ("codebook", "title", "description")
         if getattr(old, f) != getattr(new, f)
     )
+    if _structure(old) != _structure(new):  # groups, exclusive, required: one line each side
+        metadata += (FieldChange("structure", old.structure_summary(), new.structure_summary()),)
     shared = [i for i in old_ids if i in new_ids]
     reordered = shared != [i for i in new_ids if i in old_ids]
     id_changes = []
@@ -124,6 +126,10 @@ def diff_codebooks(old: Codebook, new: Codebook) -> CodebookDiff:
     return CodebookDiff(
         added, removed, tuple(renamed), tuple(changed), metadata, reordered, tuple(id_changes)
     )
+
+
+def _structure(codebook: Codebook) -> tuple:
+    return codebook.exclusive, codebook.required, codebook.declared_groups
 
 
 def word_diff(old: str, new: str, *, context: int = 5) -> list[str]:

@@ -28,11 +28,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thematic.codebook.model import LIST_FIELDS, Codebook, Theme, is_slug, slugify
+from thematic.codebook.model import (
+    LIST_FIELDS,
+    Codebook,
+    Theme,
+    ThemeGroup,
+    is_slug,
+    slugify,
+    structure_problem,
+)
 from thematic.errors import ThematicError
 
-TOP_KEYS = ("codebook", "title", "description", "themes")
-THEME_KEYS = ("id", "name", "definition", *LIST_FIELDS, "colour", "themes")
+TOP_KEYS = ("codebook", "title", "description", "exclusive", "required", "groups", "themes")
+THEME_KEYS = ("id", "name", "definition", *LIST_FIELDS, "colour", "residual", "themes")
+GROUP_KEYS = ("id", "name", "exclusive", "required", "themes")
+BOOL_TAG = "tag:yaml.org,2002:bool"
 COLOUR_RE = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 NULL_TAG = "tag:yaml.org,2002:null"
 _LINE_BREAKS = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
@@ -205,6 +215,8 @@ class _Walker:
         self.open_nodes: set[int] = set()
         self.themes: list[Theme] = []
         self.misspelt: set[str] = set()
+        self.group_lines: dict[str, int] = {}
+        self.top_lines: dict[str, int] = {}
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.source, line, message))
@@ -338,6 +350,69 @@ class _Walker:
             value = "#" + "".join(c * 2 for c in value[1:])
         return value
 
+    def flag(self, pair, what: str, prefix: str) -> bool:
+        """A true/false key; absent or null is false."""
+        import yaml
+
+        if pair is None:
+            return False
+        _, node = pair
+        if isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG and node.style is None:
+            return False
+        if (
+            isinstance(node, yaml.ScalarNode)
+            and node.tag == BOOL_TAG
+            and node.value.lower() in ("true", "false")
+        ):
+            return node.value.lower() == "true"
+        shown = node.value if isinstance(node, yaml.ScalarNode) else "a list or mapping"
+        self.problem(_line(node), f"{prefix}{what} must be true or false (got {shown})")
+        return False
+
+    def groups(self, pair) -> tuple[ThemeGroup, ...]:
+        import yaml
+
+        if pair is None or _is_empty(pair[1]):
+            return ()
+        node = pair[1]
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(
+                _line(node),
+                "groups must be a list of groups (start each one with '- id: ', then themes: [...])",
+            )
+            return ()
+        out = []
+        for item in node.value:
+            if not isinstance(item, yaml.MappingNode):
+                self.problem(
+                    _line(item), "an entry of groups is not a group (each is a mapping with id and themes)"
+                )
+                continue
+            pre = {k.value: (k, v) for k, v in item.value if isinstance(k, yaml.ScalarNode)}
+            raw_id = self.text(pre.get("id"), "id", "group: ", one_line=True)
+            prefix = f"group '{raw_id}': " if raw_id else "group: "
+            pairs = self.mapping(item, GROUP_KEYS, prefix)
+            group_id = self.required(
+                pairs, "id", "group: ", _line(item), "add id: a-slug, e.g. id: stance", one_line=True
+            )
+            if group_id is not None and not is_slug(group_id):
+                self.problem(
+                    _line(pairs["id"][1]), f"{prefix}id is not a slug ({_slug_hint(group_id, 'stance')})"
+                )
+                group_id = None
+            name = self.text(pairs.get("name"), "name", prefix, one_line=True)
+            exclusive = self.flag(pairs.get("exclusive"), "exclusive", prefix)
+            required = self.flag(pairs.get("required"), "required", prefix)
+            themes = self.text_list(pairs.get("themes"), "themes", prefix)
+            if "themes" not in pairs and "themes" not in self.misspelt:
+                self.problem(_line(item), f"{prefix}themes is missing (list the ids of the group's themes)")
+            if group_id is not None:
+                self.group_lines.setdefault(group_id, _line(item))
+                out.append(
+                    ThemeGroup(group_id, themes, exclusive=exclusive, required=required, name=name or None)
+                )
+        return tuple(out)
+
     # the codebook
     def codebook(self, root) -> Codebook | None:
         import yaml
@@ -368,6 +443,10 @@ class _Walker:
             )
         title = self.text(pairs.get("title"), "title", "", one_line=True)
         description = self.text(pairs.get("description"), "description", "")
+        exclusive = self.flag(pairs.get("exclusive"), "exclusive", "")
+        required = self.flag(pairs.get("required"), "required", "")
+        groups = self.groups(pairs.get("groups"))
+        self.top_lines = {key: _line(pair[0]) for key, pair in pairs.items()}
         themes_pair = pairs.get("themes")
         if themes_pair is None and "themes" in misspelt:
             pass  # reported as a misspelt key
@@ -380,8 +459,35 @@ class _Walker:
             self.theme_list(themes_pair[1], None, [])
         if self.problems or name is None:
             return None
+        draft = Codebook.__new__(Codebook)  # checked below, with lines, before the real one is made
+        for key, value in (
+            ("codebook", name),
+            ("themes", tuple(self.themes)),
+            ("exclusive", exclusive),
+            ("required", required),
+            ("declared_groups", groups),
+        ):
+            object.__setattr__(draft, key, value)
+        problem = structure_problem(draft)
+        if problem is not None:
+            where, which, message = problem
+            line = (
+                self.top_lines.get(which)
+                if where == "codebook"
+                else self.group_lines.get(which)
+                if where == "group"
+                else self.seen_ids.get(which)
+            )
+            self.problem(line, message)
+            return None
         return Codebook(
-            codebook=name, title=title or None, description=description or None, themes=tuple(self.themes)
+            codebook=name,
+            title=title or None,
+            description=description or None,
+            themes=tuple(self.themes),
+            exclusive=exclusive,
+            required=required,
+            declared_groups=groups,
         )
 
     def theme_list(self, node, parent: str | None, ancestors: list[str]) -> None:
@@ -478,9 +584,18 @@ class _Walker:
         )
         lists = {key: self.text_list(pairs.get(key), key, prefix) for key in LIST_FIELDS}
         colour = self.colour(pairs.get("colour"), prefix)
+        residual = self.flag(pairs.get("residual"), "residual", prefix)
         if theme_id is not None and name is not None and definition is not None:
             self.themes.append(
-                Theme(id=theme_id, name=name, definition=definition, colour=colour, parent_id=parent, **lists)
+                Theme(
+                    id=theme_id,
+                    name=name,
+                    definition=definition,
+                    colour=colour,
+                    parent_id=parent,
+                    residual=residual,
+                    **lists,
+                )
             )
         if "themes" in pairs:
             label = theme_id or raw_id

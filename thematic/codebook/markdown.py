@@ -48,6 +48,8 @@ def to_markdown(codebook: Codebook, *, version: int | None = None, content_hash:
     if content_hash:
         about += f" (sha256 `{content_hash[:12]}`)"
     lines += [f"{about}, {n} theme{'s' if n != 1 else ''}.", ""]
+    if codebook.structured or any(t.residual for t in codebook.themes):
+        lines += [f"Structure: {_cell(codebook.structure_summary())}.", ""]
     lines += ["| Theme | Definition | Include | Exclude | Example |", "| --- | --- | --- | --- | --- |"]
     for theme in codebook.themes:
         lines.append(

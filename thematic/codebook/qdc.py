@@ -49,14 +49,15 @@ Id: risk
 
 from __future__ import annotations
 
+import json
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from thematic.codebook.load import COLOUR_RE, bad_character, clean_text
-from thematic.codebook.model import LIST_FIELDS, Codebook, Theme, is_slug, slugify
+from thematic.codebook.model import LIST_FIELDS, Codebook, Theme, ThemeGroup, is_slug, slugify
 from thematic.errors import ThematicError
 
 NS = "urn:QDA-XML:codebook:1.0"
@@ -72,6 +73,7 @@ HEADERS = {
 }
 ID_PREFIX = "Id: "
 TITLE_PREFIX = "Title: "
+STRUCTURE_PREFIXES = ("Exclusive: ", "Required: ", "Residual: ", "Group: ")
 MAX_DEPTH = 100
 MAX_PROJECT_BYTES = 50_000_000
 REEXPORT = "export the codebook again from your QDA tool"
@@ -96,6 +98,7 @@ def _special(line: str) -> bool:
         line in HEADERS.values()
         or line.startswith(("\\", HEADERS["keywords"] + " ", ID_PREFIX))
         or line.startswith(TITLE_PREFIX)
+        or line.startswith(STRUCTURE_PREFIXES)
     )
 
 
@@ -223,8 +226,31 @@ def codes_element(codebook: Codebook) -> ET.Element:
     return codes
 
 
+def _group_dict(group: ThemeGroup) -> dict:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "exclusive": group.exclusive,
+        "required": group.required,
+        "themes": list(group.themes),
+    }
+
+
+def group_guid(codebook: str, group: str) -> str:
+    return str(uuid.uuid5(CODEBOOK_NAMESPACE, f"{codebook}/group/{group}"))
+
+
 def _set_description(codebook: Codebook) -> str | None:
     lines = []
+    if codebook.exclusive:
+        lines.append("Exclusive: yes")
+    if codebook.required:
+        lines.append("Required: yes")
+    for group in codebook.declared_groups:  # here too, since a .qdpx carries only this set
+        lines.append("Group: " + json.dumps(_group_dict(group), ensure_ascii=False))
+    residual = [t.id for t in codebook.themes if t.residual]
+    if residual:
+        lines.append("Residual: " + ", ".join(residual))
     if codebook.title:
         lines.append(TITLE_PREFIX + codebook.title)
     if codebook.description:
@@ -249,6 +275,19 @@ def to_qdc(codebook: Codebook) -> str:
         ET.SubElement(the_set, "Description").text = description
     for theme in codebook.themes:
         ET.SubElement(the_set, "MemberCode", {"guid": theme_guid(theme.id)})
+    for group in codebook.declared_groups:  # REFI has sets but no exclusivity: it is said in words
+        node = ET.SubElement(
+            sets, "Set", {"guid": group_guid(codebook.codebook, group.id), "name": group.name or group.id}
+        )
+        ET.SubElement(node, "Description").text = "\n".join(
+            [
+                f"Group: {group.id}",
+                f"Exclusive: {'yes' if group.exclusive else 'no'}",
+                f"Required: {'yes' if group.required else 'no'}",
+            ]
+        )
+        for theme_id in group.themes:
+            ET.SubElement(node, "MemberCode", {"guid": theme_guid(theme_id)})
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
@@ -318,8 +357,10 @@ def _parse_xml(data: bytes, source: str) -> _Node:
     from thematic.xmlsafe import refusing_unsafe_xml
 
     builder = _Builder(source)
-    malformed = (f"not a REFI-QDA codebook: the file is not well-formed XML ({{reason}}) (a .qdc is the "
-                 f"XML codebook a QDA tool exports; {REEXPORT})")
+    malformed = (
+        f"not a REFI-QDA codebook: the file is not well-formed XML ({{reason}}) (a .qdc is the "
+        f"XML codebook a QDA tool exports; {REEXPORT})"
+    )
     try:
         with refusing_unsafe_xml(source, advice=REEXPORT, malformed=malformed):
             parser = DefusedXMLParser(
@@ -461,9 +502,13 @@ class _Importer:
             self.notes.append(f"colours that are not #RRGGBB were left out: {', '.join(self.bad_colours)}")
         title = description = None
         codebook_name = name
+        structure: dict = {}
         if own_set is not None:
             codebook_name = codebook_name or own_set.attrib["name"]
-            title, description = self.own_set_text(own_set)
+            title, description, structure = self.own_set_text(own_set)
+            other_sets = [s for s in other_sets if not self.group_set(s, own_set.attrib["name"])]
+            if other_sets:
+                description = ((description or "") + "\n\n" + self.provenance(other_sets, themes)).strip()
         else:
             description = self.provenance(other_sets, themes)
         codebook_name = codebook_name or default_name
@@ -472,8 +517,17 @@ class _Importer:
                 f"codebook name '{codebook_name}' is not a slug (pass --name with lowercase letters, digits "
                 f"and single hyphens, e.g. '{slugify(codebook_name) or 'imported'}')"
             )
+        residual = set(structure.get("residual", ()))
+        if residual:
+            themes = [replace(t, residual=True) if t.id in residual else t for t in themes]
         codebook = Codebook(
-            codebook=codebook_name, title=title, description=description, themes=tuple(themes)
+            codebook=codebook_name,
+            title=title,
+            description=description,
+            themes=tuple(themes),
+            exclusive=structure.get("exclusive", False),
+            required=structure.get("required", False),
+            declared_groups=tuple(structure.get("groups", ())),
         )
         return QdcImport(codebook, self.origin, from_thematic, self.notes)
 
@@ -601,17 +655,44 @@ class _Importer:
                     others.append(node)
         return own, others
 
-    def own_set_text(self, node: _Node) -> tuple[str | None, str | None]:
+    def group_set(self, node: _Node, codebook: str) -> bool:
+        """True for a group Set that thematic wrote (the own set's ``Group:`` lines carry the group)."""
+        descriptions = node.find("Description")
+        lines = clean_text(descriptions[0].text).split("\n") if descriptions else []
+        if not lines or not lines[0].startswith("Group: "):
+            return False
+        return _same_guid(node.attrib.get("guid", ""), group_guid(codebook, lines[0][len("Group: ") :]))
+
+    def own_set_text(self, node: _Node) -> tuple[str | None, str | None, dict]:
         descriptions = node.find("Description")
         if not descriptions:
-            return None, None
+            return None, None, {}
         lines = clean_text(descriptions[0].text).split("\n")
+        structure: dict = {}
+        while lines and lines[0].startswith(("Exclusive: yes", "Required: yes", "Residual: ", "Group: {")):
+            line = lines.pop(0)
+            if line.startswith("Residual: "):
+                structure["residual"] = line[len("Residual: ") :].split(", ")
+            elif line.startswith("Group: "):
+                try:
+                    g = json.loads(line[len("Group: ") :])
+                    group = ThemeGroup(
+                        str(g["id"]), tuple(g["themes"]), bool(g["exclusive"]), bool(g["required"]), g["name"]
+                    )
+                except (ValueError, KeyError, TypeError):
+                    raise ThematicError(
+                        f"{self.source}: the codebook's set has a group that cannot be read: {line[:80]} "
+                        f"({REEXPORT})"
+                    ) from None
+                structure.setdefault("groups", []).append(group)
+            else:
+                structure[line.split(":")[0].lower()] = True
         title = None
         if lines and lines[0].startswith(TITLE_PREFIX):
             title = lines[0][len(TITLE_PREFIX) :].strip() or None
             lines = lines[2:] if len(lines) > 1 and lines[1] == "" else lines[1:]
         description = "\n".join(line[1:] if line.startswith("\\") else line for line in lines).strip()
-        return title, description or None
+        return title, description or None, structure
 
     def provenance(self, sets: list[_Node], themes: list[Theme]) -> str:
         origin = f" ({' '.join(self.origin.split())})" if self.origin else ""

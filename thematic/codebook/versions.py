@@ -37,19 +37,22 @@ class UseReport:
         return self.use.version
 
 
-def use_file(project: Project, path: str | Path) -> UseReport:
-    """Validate a codebook file, store it as a version (if new) and make it current."""
+def use_file(project: Project, path: str | Path, *, questions=None) -> UseReport:
+    """Validate a codebook file, store it as a version (if new) and make it current (for ``questions``
+    only, when given; see :mod:`thematic.store.codebooks` for the rules)."""
     text = read_codebook_text(path)
     codebook = parse_codebook(text, str(path))
-    use = record_use(project, codebook, yaml_text=text)
+    use = record_use(project, codebook, yaml_text=text, questions=questions)
     diff = None
     if use.previous is not None and use.previous.number != use.version.number:
         diff = diff_codebooks(use.previous.codebook, codebook)
     return UseReport(use, diff)
 
 
-def version_or_current(project: Project, number: int | None) -> CodebookVersion:
-    return require_current(project) if number is None else get_version(project, number)
+def version_or_current(
+    project: Project, number: int | None, *, question: str | None = None
+) -> CodebookVersion:
+    return require_current(project, question=question) if number is None else get_version(project, number)
 
 
 # -- comparing ------------------------------------------------------------------------------------

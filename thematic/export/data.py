@@ -113,11 +113,14 @@ def default_coder(project: Project) -> str:
     )
 
 
-def theme_infos(project: Project, coded_ids: set[str]) -> tuple[list[ThemeInfo], object]:
-    """Themes of the current codebook (in its order), then any coded theme it lacks; and the version."""
+def theme_infos(
+    project: Project, coded_ids: set[str], question: str | None = None
+) -> tuple[list[ThemeInfo], object]:
+    """Themes of the current codebook (of ``question``, when given; in its order), then any coded theme
+    it lacks; and the version."""
     from thematic.store.codebooks import current_version
 
-    version = current_version(project)
+    version = current_version(project, question=question)
     themes: list[ThemeInfo] = []
     if version is not None:
         themes = [
@@ -170,7 +173,7 @@ def load_coded(project: Project, coder: str, *, question: str | None = None) -> 
         )
         for u in list_units(project, question_id=question)
     ]
-    themes, version = theme_infos(project, {t for ts in codings.values() for t in ts})
+    themes, version = theme_infos(project, {t for ts in codings.values() for t in ts}, question)
     return Coded(
         coder=coder,
         question=question,

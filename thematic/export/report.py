@@ -270,11 +270,11 @@ def _discovery(project: Project, theme_names: dict[str, str]) -> tuple[Discovery
     return Discovery(run.id, run.created_at, str(p.get("method", "")), p.get("k"), rows), None, run
 
 
-def _agreement(project: Project, n_boot: int, seed: int):
+def _agreement(project: Project, n_boot: int, seed: int, question: str | None = None):
     from thematic.agreement.table import agreement_table
 
     try:
-        return agreement_table(project, n_boot=n_boot, seed=seed), None
+        return agreement_table(project, n_boot=n_boot, seed=seed, question=question), None
     except ThematicError as exc:
         return None, f"no agreement computed: {exc.message}"
 
@@ -359,7 +359,7 @@ def build_report(
     version = None
     from thematic.store.codebooks import current_version
 
-    version = current_version(project)
+    version = current_version(project, question=question)
     themes = []
     for t in coded.themes:
         full = version.codebook.theme(t.id) if version is not None and t.in_codebook else None
@@ -383,7 +383,7 @@ def build_report(
     ]
     theme_names = {t.id: t.name for t in themes}
     discovery, discovery_note, run = _discovery(project, theme_names)
-    agreement, agreement_note = _agreement(project, n_boot, seed)
+    agreement, agreement_note = _agreement(project, n_boot, seed, question)
     closed, closed_note = _closed_items(project, scales, chosen[0] if chosen else None, coder, n_boot, seed)
     title = (
         version.codebook.title if version is not None and version.codebook.title else None

@@ -239,9 +239,11 @@ class Evaluation:
     n_boot: int
     seconds: float
     fold_of: dict[str, int] = field(default_factory=dict, repr=False)
+    structure: object = None  # thematic.agreement.structured.StructuredFigures: the headline
 
     def to_dict(self) -> dict:
-        out = {k: v for k, v in asdict(self).items() if k not in ("themes", "curve", "fold_of")}
+        out = {k: v for k, v in asdict(self).items() if k not in ("themes", "curve", "fold_of", "structure")}
+        out["headline"] = None if self.structure is None else self.structure.to_dict()
         for k in ("macro_kappa", "zero_shot_macro_kappa", "seconds"):
             out[k] = None if out[k] != out[k] else round(out[k], 4)
         out["themes"] = [t.to_dict() for t in self.themes]
@@ -261,7 +263,8 @@ def describe_method(coder: str, folds: int, units: int, respondents: int, seed: 
 
 
 def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: int = 0, model=None,
-             progress=None, sizes: Sequence[int] | None = None, n_boot: int = N_BOOT) -> Evaluation:
+             progress=None, sizes: Sequence[int] | None = None, n_boot: int = N_BOOT,
+             question: str | None = None) -> Evaluation:
     """Cross-validated machine-vs-human agreement per theme, and a learning curve (see the module
     docstring). ``sizes``: the learning-curve sizes (default :func:`curve_sizes`; empty: no curve)."""
     import time
@@ -276,13 +279,13 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
         raise ThematicError(f"--seed must be a whole number 0 or more, not '{seed}'")
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
         raise ThematicError(f"--folds must be a whole number of at least 2, not '{folds}'")
-    version = require_current(project)
+    version = require_current(project, question=question)  # question: its units, under its codebook
     themes = list(version.codebook.themes)
     if not themes:
         raise ThematicError(f"codebook {version.name} has no themes (add themes to the codebook, then "
                             "`thematic codebook use FILE`)")
     theme_ids = [t.id for t in themes]
-    units = corpus.list_units(project)
+    units = corpus.list_units(project, question_id=question)
     if not units:
         raise ThematicError(NO_UNITS)
     training = L.training_labels(project, theme_ids, from_coder=from_coder)
@@ -325,11 +328,15 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
         if progress:
             progress("cross-validating", step, total_steps)
     respondents = len(set(groups))
+    from thematic.agreement.structured import structured_figures  # the headline, in the codebook's shape
+
+    headline = structured_figures(version.codebook, theme_ids, labels, main.assigned, known, n_boot=n_boot,
+                                  seed=seed, theme_kappas={r.theme_id: r.kappa.estimate for r in rows})
     return Evaluation(
         from_coder=from_coder, folds=folds, seed=seed, coded_units=len(index), respondents=respondents,
         codebook=version.name, codebook_version=version.number, model=model_name(model), themes=rows,
         macro_kappa=macro_kappa(labels, main.assigned, known), zero_shot_macro_kappa=zero_macro, curve=curve,
         method=describe_method(from_coder, folds, len(index), respondents, seed, n_boot), n_boot=n_boot,
         seconds=time.perf_counter() - started,
-        fold_of={units[i].id: int(f) for i, f in zip(index, fold_of, strict=True)},
+        fold_of={units[i].id: int(f) for i, f in zip(index, fold_of, strict=True)}, structure=headline,
     )

@@ -386,6 +386,9 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
         limits = _override(limits, thresholds, theme_ids)
         rule = "given" if not isinstance(thresholds, dict) or "*" in thresholds else rule + "; some given"
     assigned = assign(scores, limits, settings.margin)
+    from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
+
+    assigned = apply_structure(scores, limits, version.codebook.groups, theme_ids, assigned=assigned)
     if progress:
         progress("scoring", len(units), len(units))
 

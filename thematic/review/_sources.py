@@ -14,18 +14,19 @@ if TYPE_CHECKING:
     from thematic.store.ml import SuggestRunRecord
 
 
-def current_codebook(project: Project):
-    """The current CodebookVersion, or None."""
+def current_codebook(project: Project, question: str | None = None):
+    """The current CodebookVersion (of ``question``, when given), or None."""
     from thematic.store.codebooks import current_version
 
-    return current_version(project)
+    return current_version(project, question=question)
 
 
-def require_codebook(project: Project):
-    """The current CodebookVersion; a ThematicError (from the codebook store) if there is none."""
+def require_codebook(project: Project, question: str | None = None):
+    """The current CodebookVersion (of ``question``, when given); a ThematicError (from the codebook
+    store) if there is none, or if the questions have different codebooks and none is named."""
     from thematic.store.codebooks import require_current
 
-    return require_current(project)
+    return require_current(project, question=question)
 
 
 def codebook_by_hash(project: Project, content_hash: str):

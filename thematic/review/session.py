@@ -274,6 +274,10 @@ class ReviewSession:
         if not self.draft and not self.none_chosen:
             self.message = "nothing selected: press a theme's number, or 0 for 'no theme applies'"
             return None
+        broken = structure_message(self.codebook.codebook, self.draft)
+        if broken:
+            self.message = broken
+            return None
         decision = self._record(unit, "code", self.draft)
         self._coded.add(unit.id)
         self.message = self.last_saved = f"saved: {unit.id} coded {self._names(decision.themes)}"
@@ -513,6 +517,28 @@ def plan_walk(
     return Walk(units, None if blind else scores, None if (blind or run is None) else run.id)
 
 
+def structure_message(codebook, themes) -> str | None:
+    """Why a set of themes breaks the codebook's structure (docs/codebook.md, "Structure"), or None."""
+    chosen = set(themes)
+    for group in codebook.groups:
+        inside = [t for t in group.themes if t in chosen]
+        if group.exclusive and len(inside) > 1:
+            return (
+                f"{' and '.join(inside)} are in group {group.id}, which takes one theme at most: press a "
+                "number to drop one"
+            )
+        if group.required and not inside:
+            return f"group {group.id} needs one of its themes ({', '.join(group.themes)}): press its number"
+        others = [t for t in inside if t not in group.residual]
+        residual = [t for t in inside if t in group.residual]
+        if residual and others:
+            return (
+                f"{residual[0]} applies only when no other theme of its group does, and {others[0]} is "
+                "selected: press a number to drop one"
+            )
+    return None
+
+
 def resolve_themes(codebook, names: Sequence[str]) -> list[str]:
     """Theme ids for ids or names given by a person (case-insensitive); ThematicError for an unknown one."""
     from thematic.errors import ThematicError
@@ -551,10 +577,14 @@ def code_one(
         )
     if not none and not themes:
         raise ThematicError("say what applies: --theme T (repeat for more), or --none for no theme")
-    if corpus.get_unit(project, unit_id) is None:
+    unit = corpus.get_unit(project, unit_id)
+    if unit is None:
         raise ThematicError(f"unit '{unit_id}' not found (list unit ids with `thematic units`)")
-    version = _sources.require_codebook(project)
+    version = _sources.require_codebook(project, unit.question_id)  # the codebook of the unit's question
     ids = resolve_themes(version, themes)
+    broken = structure_message(version.codebook, ids)
+    if broken:
+        raise ThematicError(broken.split(": press")[0] + " (nothing was recorded)")
     decision = Decision.new(coder, unit_id, ids, "code", note=note, codebook_hash=version.content_hash)
     validate(project, [decision], owned={log.CONSENSUS} if allow_consensus else ())
     store.record(project, decision)

@@ -119,8 +119,8 @@ def export_sheet(
             f"coding sheets are .xlsx workbooks (name the file with .xlsx, e.g. --out {coder}.xlsx)"
         )
     check_output(path, project=project, force=force)
-    version = _sources.require_codebook(project)
     corpus.check_question(project, question)
+    version = _sources.require_codebook(project, question)
     units = corpus.list_units(project, question_id=question)
     if not units:
         raise ThematicError("no units to put on a sheet (import a survey first with `thematic import`)")
@@ -359,7 +359,7 @@ def import_sheet(
         )
     name = path.name
     notes: list[str] = []
-    current = _sources.require_codebook(project)
+    current = _sources.require_codebook(project, (sheet.meta.get("question") or None) if sheet.meta else None)
     version = current
     sheet_hash = sheet.meta.get("codebook_hash") or None
     if sheet.layout_of_thematic and not sheet.meta:

@@ -145,7 +145,7 @@ def import_wide(
                 f"{name}: {'; '.join(problems[:MAX_LISTED])} (code columns take 0 or 1; fix the "
                 "file and import it again; nothing was recorded)"
             )
-    version = _sources.current_codebook(project)
+    version = _sources.current_codebook(project, question)
     lookup: dict[str, str] = {}
     if version is not None:
         for theme in version.codebook.themes:
@@ -283,11 +283,17 @@ def _add_codes(project: Project, version, unknown: list[str], file_name: str, qu
             )
         )
         added.append(theme_id)
+    from dataclasses import replace
+
+    from thematic.store.codebooks import bindings
+
+    questions = None
     if version is not None:
-        cb = version.codebook
-        codebook = Codebook(cb.codebook, cb.title, cb.description, tuple(themes))
+        codebook = replace(version.codebook, themes=tuple(themes))  # keeps the structure
     else:
         codebook = Codebook(
             slugify(question) or "imported", f"Codes imported from {file_name}", None, tuple(themes)
         )
-    return use_codebook(project, codebook), added
+        if any(b.explicit for b in bindings(project)):  # codebooks per question: this one codes this question
+            questions = [question]
+    return use_codebook(project, codebook, questions=questions), added

@@ -12,11 +12,17 @@ def project_status(project: Project) -> dict:
     status["schema_version"] = project.schema_version
     status["unit"] = project.meta("unit")
     status["codebook_versions"] = project.scalar("SELECT COUNT(*) FROM codebook_versions")
-    current = project.conn.execute(
-        """SELECT v.id, v.name FROM codebook_uses u JOIN codebook_versions v ON v.id = u.version_id
-           ORDER BY u.id DESC LIMIT 1"""
-    ).fetchone()
-    status["codebook"] = None if current is None else {"version": current[0], "name": current[1]}
+    from thematic.store.codebooks import bindings
+
+    names = {int(r[0]): r[1] for r in project.query("SELECT id, name FROM codebook_versions")}
+    bound = bindings(project)
+    status["codebooks"] = [
+        {"question": b.question, "version": b.version_number, "name": names[b.version_number]} for b in bound
+    ]
+    distinct = {b.version_number for b in bound}
+    status["codebook"] = (
+        {"version": next(iter(distinct)), "name": names[next(iter(distinct))]} if len(distinct) == 1 else None
+    )
     status["embedded_units"] = project.scalar(
         "SELECT COUNT(*) FROM units u "
         "WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.text_sha256 = u.text_sha256)"
