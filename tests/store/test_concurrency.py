@@ -75,7 +75,8 @@ WORKER = textwrap.dedent("""
                 known = store.unit_ids(project)
                 assert len(log) == n == store.count(project), (len(log), n)
                 assert {d.unit_id for d in log} <= known
-            assert main(["--project", url, "export", "units", "--coder", "c0", "--out", str(out), "--force"]) == 0
+            export = ["export", "units", "--coder", "c0", "--out", str(out), "--force"]
+            assert main(["--project", url, *export]) == 0
             done += 1
         print(done)
 """)
