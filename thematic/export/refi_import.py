@@ -18,8 +18,14 @@ codings, which become decisions in the log.
   import does the same); offsets are moved with it.
 
 Safety: nothing is extracted to disk. Entries are read into memory by name, sizes are capped, an
-archive holding a path that could escape a folder (``../``, an absolute path, a drive letter) is
-refused, and so is XML that declares entities or refers to external resources (defusedxml).
+archive holding a path that could escape a folder (``../``, an absolute path, a drive letter), a
+symbolic link or a special file is refused, and so is XML with a DOCTYPE of any kind, entities,
+external references or elements nested more than MAX_DEPTH deep (defusedxml).
+
+Attribution: two elements with one GUID (of any kind), a reference to a GUID the file does not hold
+(``CodeRef``, ``SourceRef``, ``NoteRef``, ``VariableRef``, set members, a selection's or coding's
+``creatingUser``) and an offset that is not a whole number are refused, each with the element's path
+and line. A selection that names no user is refused unless ``coder`` (``--coder``) says whose it is.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from thematic.store.project import Project
 MAX_ENTRY_BYTES = 200_000_000
 MAX_TOTAL_BYTES = 1_000_000_000
 MAX_ENTRIES = 200_000
+MAX_DEPTH = 110  # Project/CodeBook/Codes and codes nested up to the .qdc reader's 100 levels
 REEXPORT = "export the project again from your QDA tool"
 _UNITS_RE = re.compile(r"^(\d+)-(\d+)$")
 
@@ -77,6 +84,20 @@ def _unsafe(name: str) -> bool:
     return any(part == ".." for part in PurePosixPath(name).parts)
 
 
+def _special_kind(info: zipfile.ZipInfo) -> str | None:
+    """'a symbolic link' or 'a special file' for an entry whose Unix mode says so, else None."""
+    import stat
+
+    mode = info.external_attr >> 16
+    if info.create_system != 3 or not mode:  # not made on Unix, or no mode recorded: a plain entry
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode) or not stat.S_IFMT(mode):
+        return None
+    return "a special file (device, pipe or socket)"
+
+
 class _Archive:
     """The entries of a .qdpx, read into memory by name only."""
 
@@ -100,6 +121,14 @@ class _Archive:
                 f"{path.name}: refused: the archive holds an entry whose path could escape its "
                 f"folder ('{bad[0]}'{f' and {len(bad) - 1} more' if len(bad) > 1 else ''}) "
                 f"(a .qdpx holds only project.qde and Sources/; {REEXPORT})"
+            )
+        special = [(i.filename, _special_kind(i)) for i in infos if _special_kind(i)]
+        if special:
+            name, kind = special[0]
+            raise ThematicError(
+                f"{path.name}: refused: the archive holds {kind} ('{name}'"
+                f"{f' and {len(special) - 1} more' if len(special) > 1 else ''}) (a .qdpx holds only "
+                f"plain files; {REEXPORT})"
             )
         if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
             raise ThematicError(
@@ -127,14 +156,60 @@ class _Archive:
         self.zip.close()
 
 
-def _parse(data: bytes, source: str) -> ET.Element:
-    from defusedxml.ElementTree import fromstring
+class _Builder:
+    """An ElementTree parser target that refuses deep nesting and keeps each element's line."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.tree = ET.TreeBuilder()
+        self.depth = 0
+        self.lines: dict[ET.Element, int] = {}
+        self.expat = None
+
+    def start(self, tag, attrib):
+        self.depth += 1
+        line = self.expat.CurrentLineNumber if self.expat is not None else 0
+        if self.depth > MAX_DEPTH:
+            raise ThematicError(
+                f"{self.source}:{line}: elements are nested more than {MAX_DEPTH} deep ({REEXPORT})"
+            )
+        element = self.tree.start(tag, attrib)
+        self.lines[element] = line
+        return element
+
+    def end(self, tag):
+        self.depth -= 1
+        return self.tree.end(tag)
+
+    def data(self, text):
+        self.tree.data(text)
+
+    def close(self):
+        return self.tree.close()
+
+
+def _parse(data: bytes, source: str) -> tuple[ET.Element, dict[ET.Element, int]]:
+    """(root, {element: line}); a DOCTYPE of any kind, entities, external references and nesting deeper
+    than MAX_DEPTH are refused."""
+    from defusedxml.ElementTree import DefusedXMLParser
 
     from thematic.xmlsafe import refusing_unsafe_xml
 
     malformed = f"not a REFI-QDA project: the XML is not well-formed ({{reason}}) ({REEXPORT})"
-    with refusing_unsafe_xml(source, advice=REEXPORT, malformed=malformed):
-        return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    builder = _Builder(source)
+    try:
+        with refusing_unsafe_xml(source, advice=REEXPORT, malformed=malformed):
+            parser = DefusedXMLParser(
+                target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+            )
+            builder.expat = parser.parser
+            parser.feed(data)
+            root = parser.close()
+    except (ValueError, LookupError) as exc:
+        raise ThematicError(
+            f"{source}: not a REFI-QDA project: the XML cannot be read ({exc}) ({REEXPORT})"
+        ) from None
+    return root, builder.lines
 
 
 def _local(tag: str) -> str:
@@ -226,6 +301,7 @@ def import_refi(
     question: str = "text",
     unit: str | None = None,
     name: str | None = None,
+    coder: str | None = None,
 ) -> RefiImportSummary:
     """Import the ``.qdpx`` at ``path`` into ``project`` (see the module docstring); one transaction."""
     from thematic.ingest.segment import UNIT_KINDS
@@ -239,7 +315,7 @@ def import_refi(
         raise ThematicError(f"--unit must be one of {', '.join(UNIT_KINDS)}, not '{unit}'")
     archive = _Archive(path)
     try:
-        return _Import(project, path, archive, question, unit, name).run()
+        return _Import(project, path, archive, question, unit, name, coder).run()
     finally:
         archive.close()
 
@@ -253,8 +329,10 @@ class _Import:
         question: str,
         unit: str | None,
         name: str | None,
+        coder: str | None = None,
     ):
         self.project = project
+        self.coder = coder
         self.path = path
         self.archive = archive
         self.question = question
@@ -270,18 +348,23 @@ class _Import:
             raise ThematicError(
                 f"{self.path.name} has no project.qde (a .qdpx holds project.qde and Sources/; {REEXPORT})"
             )
-        root = _parse(data, f"{self.path.name}/project.qde")
+        self.qde = f"{self.path.name}/project.qde"
+        root, self.lines = _parse(data, self.qde)
         if _local(root.tag) != "Project":
             raise ThematicError(
                 f"{self.path.name}: not a REFI-QDA project: project.qde holds <{_local(root.tag)}>, "
                 f"not <Project> ({REEXPORT})"
             )
+        self._check_identities(root)
         origin = root.get("origin")
         description = _text(_child(root, "Description"))
         from_thematic = bool(origin and origin.startswith("thematic ")) and UNIT_KIND_PREFIX in description
         summary = RefiImportSummary(self.path.name, origin, from_thematic)
         sha = hashlib.sha256(self.path.read_bytes()).hexdigest()
-        options = json.dumps({"format": "qdpx", "question": self.question, "unit": self.unit}, sort_keys=True)
+        chosen = {"format": "qdpx", "question": self.question, "unit": self.unit}
+        if self.coder is not None:
+            chosen["coder"] = self.coder
+        options = json.dumps(chosen, sort_keys=True)
         previous = corpus.find_source(self.project, sha, options)
         if previous is not None:
             summary.already_imported = True
@@ -318,6 +401,69 @@ class _Import:
             corpus.set_source_summary(self.project, source_id, summary.to_dict())
         summary.notes = self.notes + summary.notes
         return summary
+
+    # identities and references
+    def _where(self, element: ET.Element) -> str:
+        """The element's path from the root, each step with its name where it has one."""
+        steps = []
+        node: ET.Element | None = element
+        while node is not None and self.parent.get(node) is not None:
+            name = node.get("name")
+            steps.append(_local(node.tag) + (f" '{' '.join(name.split())[:60]}'" if name else ""))
+            node = self.parent[node]
+        return "/".join(reversed(steps)) or _local(element.tag)
+
+    def _line(self, element: ET.Element) -> str:
+        return f"{self.qde}:{self.lines.get(element, 0)}"
+
+    def _check_identities(self, root: ET.Element) -> None:
+        """Refuse two elements with one GUID, and a reference to a GUID that nothing in the file has:
+        either would attach codings to the wrong source, coder or code."""
+        self.parent: dict[ET.Element, ET.Element | None] = {root: None}
+        owner: dict[str, ET.Element] = {}
+        stack = [root]
+        order: list[ET.Element] = []
+        while stack:
+            element = stack.pop()
+            order.append(element)
+            for child in reversed(element):
+                self.parent[child] = element
+                stack.append(child)
+        for element in order:
+            guid = element.get("guid")
+            if guid is None:
+                continue
+            key = _key(guid)
+            if key in owner:
+                first = owner[key]
+                raise ThematicError(
+                    f"{self._line(element)}: {self._where(element)} has the GUID {guid}, which "
+                    f"{self._where(first)} (line {self.lines.get(first, 0)}) has too (every element needs "
+                    f"its own GUID, or codings land on the wrong one; {REEXPORT})"
+                )
+            owner[key] = element
+        for element in order:
+            kind = _local(element.tag)
+            if kind in _REFERENCES:
+                wanted, what = _REFERENCES[kind]
+                target = element.get("targetGUID")
+                found = owner.get(_key(target))
+                if found is None or _local(found.tag) not in wanted:
+                    raise ThematicError(
+                        f"{self._line(element)}: <{kind}> in {self._where(self.parent[element])} refers to "
+                        f"{what} {target or '(no targetGUID)'}, which the file does not hold ({REEXPORT})"
+                    )
+            if kind in ("PlainTextSelection", "Coding"):
+                for attribute in ("creatingUser", "modifyingUser"):
+                    target = element.get(attribute) or ""
+                    if not target.strip():
+                        continue
+                    found = owner.get(_key(target))
+                    if found is None or _local(found.tag) != "User":
+                        raise ThematicError(
+                            f"{self._line(element)}: {self._where(element)} was made by the user {target} "
+                            f"({attribute}), whom <Users> does not list ({REEXPORT})"
+                        )
 
     # parts of the document
     def _all(self, root: ET.Element, outer: str, inner: str) -> list[ET.Element]:
@@ -596,13 +742,19 @@ class _Import:
         coder_names: dict[str, str] = {}
         renamed: list[str] = []
 
-        def coder_of(*guids: str | None) -> str:
+        def coder_of(element: ET.Element, *guids: str | None) -> str:
             for guid in guids:
-                if guid and _key(guid) in users:
+                if guid and guid.strip() and _key(guid) in users:
                     raw = users[_key(guid)]
                     break
             else:
-                raw = "imported"
+                if self.coder is None:
+                    raise ThematicError(
+                        f"{self._line(element)}: {self._where(element)} names no user (no creatingUser), so "
+                        f"nobody can tell whose coding it is (pass --coder NAME to record such codings as "
+                        f"NAME's, or {REEXPORT} with its users)"
+                    )
+                raw = self.coder
             if raw not in coder_names:
                 name = _coder_name(raw)
                 coder_names[raw] = name
@@ -619,7 +771,7 @@ class _Import:
             source_units = units.get(s.guid, [])
             whole = [_selection(c, s.element, coder_of) for c in _children(s.element, "Coding")]
             items = [
-                (sel, int(sel.get("startPosition", "0")), int(sel.get("endPosition", "0")))
+                (sel, self._offset(sel, "startPosition"), self._offset(sel, "endPosition"))
                 for sel in _children(s.element, "PlainTextSelection")
             ]
             for _, start, end in items:
@@ -642,8 +794,10 @@ class _Import:
                         themes.add(theme_of[target])
                     else:
                         unknown_codes.add(target)
+                if codings and not themes:  # codes the codebook lacks: not "no theme applies"
+                    continue
                 first = codings[0].get("creatingUser") if codings else None
-                coder = coder_of(sel.get("creatingUser"), first)
+                coder = coder_of(sel, sel.get("creatingUser"), sel.get("modifyingUser"), first)
                 if coder == MACHINE:
                     machine_skipped += 1
                     continue
@@ -699,6 +853,16 @@ class _Import:
                 "one coded every unit it overlaps"
             )
 
+    def _offset(self, selection: ET.Element, attribute: str) -> int:
+        value = selection.get(attribute)
+        if value is None or not re.fullmatch(r"\s*\d{1,12}\s*", value):
+            what = f'has {attribute}="{value[:40]}"' if value is not None else f"has no {attribute}"
+            raise ThematicError(
+                f"{self._line(selection)}: {self._where(selection)} {what}, not a character offset (a "
+                f"whole number from 0) ({REEXPORT})"
+            )
+        return int(value)
+
     def _attach_notes(self, decisions: list, sources: list[_Source]) -> None:
         """Notes referred to from a selection become the note of its decision (thematic's own export)."""
         from dataclasses import replace
@@ -716,11 +880,23 @@ class _Import:
                     decisions[i] = replace(decisions[i], note=text)
 
 
+_SOURCE_KINDS = frozenset({"TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource"})
+_REFERENCES = {
+    "CodeRef": (frozenset({"Code"}), "the code"),
+    "MemberCode": (frozenset({"Code"}), "the code"),
+    "SourceRef": (_SOURCE_KINDS, "the source"),
+    "MemberSource": (_SOURCE_KINDS, "the source"),
+    "NoteRef": (frozenset({"Note"}), "the note"),
+    "MemberNote": (frozenset({"Note"}), "the note"),
+    "VariableRef": (frozenset({"Variable"}), "the variable"),
+}
+
+
 def _selection(coding: ET.Element, source: ET.Element, coder_of) -> tuple[str, str, str, str | None]:
     ref = _child(coding, "CodeRef")
     return (
         _key(coding.get("guid")),
-        coder_of(coding.get("creatingUser"), source.get("creatingUser")),
+        coder_of(coding, coding.get("creatingUser"), coding.get("modifyingUser"), source.get("creatingUser")),
         _key(ref.get("targetGUID") if ref is not None else None),
         _at(coding.get("creationDateTime")),
     )
