@@ -42,7 +42,16 @@ from xml.etree import ElementTree as ET
 
 from thematic.clock import utc_now
 from thematic.errors import ThematicError
-from thematic.export.refi import QUESTION_VARIABLE, UNIT_KIND_PREFIX, UNITS_PREFIX, is_guid
+from thematic.export.refi import (
+    FOREIGN_GUIDS,
+    NO_THEME_NAME,
+    QUESTION_NAMES,
+    QUESTION_VARIABLE,
+    UNIT_KIND_PREFIX,
+    UNITS_PREFIX,
+    code_guid,
+    is_guid,
+)
 from thematic.store.project import Project
 
 MAX_ENTRY_BYTES = 200_000_000
@@ -70,6 +79,9 @@ class RefiImportSummary:
     selections: int = 0
     decisions_new: int = 0
     decisions_present: int = 0
+    decisions_same: int = 0
+    selections_split: int = 0
+    overlaps: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     already_imported: bool = False
 
@@ -333,6 +345,8 @@ class _Import:
     ):
         self.project = project
         self.coder = coder
+        self.no_theme: set[str] = set()
+        self.foreign: dict = {"codes": {}, "not_codable": []}
         self.path = path
         self.archive = archive
         self.question = question
@@ -396,7 +410,8 @@ class _Import:
             self._respondents(attributes, sources, source_id, summary)
             units = self._responses(sources, unit_kind, source_id, summary)
             if codebook is not None:
-                self._use_codebook(codebook, summary)
+                codebook = self._use_codebook(codebook, summary)
+                self._keep_foreign_guids(codebook)
             self._decisions(sources, units, users, theme_of, codebook, sha, summary)
             corpus.set_source_summary(self.project, source_id, summary.to_dict())
         summary.notes = self.notes + summary.notes
@@ -499,7 +514,14 @@ class _Import:
             return None, {}
         # a .qdc document of the project's codes and (when thematic wrote it) the codebook's set
         doc = ET.Element("CodeBook", {"xmlns": "urn:QDA-XML:codebook:1.0"})
-        doc.append(_strip(codes))
+        stripped = _strip(codes)
+        for code in list(stripped):  # thematic's "no theme applies" code is not a theme
+            if " ".join((code.get("name") or "").split()) == NO_THEME_NAME and not _children(code, "Code"):
+                self.no_theme.add(_key(code.get("guid")))
+                stripped.remove(code)
+        if not len(stripped):
+            return None, {}
+        doc.append(stripped)
         own = [
             s
             for s in self._all(root, "Sets", "Set")
@@ -520,15 +542,26 @@ class _Import:
         )
         self.notes += result.notes
         codebook = result.codebook
+        if not own and self.name is None:  # e.g. QualCoder drops <Sets>: the project description has it
+            codebook = self._codebook_from_description(root, codebook)
         theme_of: dict[str, str] = {}
         by_path = {".".join(t.name for t in codebook.path(t.id)): t.id for t in codebook.themes}
         ids = set(codebook.ids())
 
+        ours = {_key(theme_guid(i)): i for i in ids} | {_key(code_guid(codebook.codebook, i)): i for i in ids}
+        self.foreign = {"codes": {}, "not_codable": []}
+
         def walk(code: ET.Element, names: list[str]) -> None:
             guid = _key(code.get("guid"))
             path = [*names, " ".join((code.get("name") or "").split())]
-            matched = next((i for i in ids if _key(theme_guid(i)) == guid), None)
-            theme_of[guid] = matched or by_path.get(".".join(path)) or by_path.get(path[-1]) or ""
+            if guid in self.no_theme:
+                return
+            matched = ours.get(guid) or by_path.get(".".join(path)) or by_path.get(path[-1]) or ""
+            theme_of[guid] = matched
+            if matched and guid not in ours:  # another tool's GUID and category flag, for the next export
+                self.foreign["codes"][matched] = (code.get("guid") or "").strip()
+                if code.get("isCodable") == "false":
+                    self.foreign["not_codable"].append(matched)
             for child in _children(code, "Code"):
                 walk(child, path)
 
@@ -537,10 +570,42 @@ class _Import:
         theme_of = {g: t for g, t in theme_of.items() if t}
         return codebook, theme_of
 
+    def _codebook_from_description(self, root: ET.Element, codebook):
+        """The codebook's name, title and description from the lines thematic's export writes at the top
+        of the project's description (``Codebook: <title> (<name>, version <n>)``, the description, then
+        ``Exported by thematic ...``)."""
+        from dataclasses import replace
+
+        from thematic.codebook.model import is_slug
+
+        lines = _text(_child(root, "Description")).split("\n")
+        head = re.fullmatch(r"Codebook: (.*) \(([^,()]+), version \d+\)", lines[0].strip()) if lines else None
+        if head is None or not is_slug(head.group(2)):
+            return codebook
+        end = next((i for i, line in enumerate(lines) if line.startswith("Exported by thematic ")), None)
+        if end is None:
+            return codebook
+        title = head.group(1).strip()
+        description = "\n".join(lines[1:end]).strip()
+        return replace(
+            codebook,
+            codebook=head.group(2),
+            title=None if title == head.group(2) else title or None,
+            description=description or None,
+        )
+
     def _cases(self, root: ET.Element) -> tuple[dict[str, str], dict[str, dict]]:
         """({source guid: respondent id}, {respondent id: attributes})."""
         variables = {
             _key(v.get("guid")): v.get("name") or "" for v in self._all(root, "Variables", "Variable")
+        }
+        self.variables = variables
+        names = set(variables.values())
+        # the question variable: thematic's GUID, else (another tool gave it a new GUID) its name
+        self.question_vars = {_key(QUESTION_VARIABLE)} | {
+            g
+            for g, n in variables.items()
+            if n == next((q for q in reversed(QUESTION_NAMES) if q in names), None)
         }
         respondent_of: dict[str, str] = {}
         attributes: dict[str, dict] = {}
@@ -550,7 +615,7 @@ class _Import:
             for vv in _children(case, "VariableValue"):
                 ref = _child(vv, "VariableRef")
                 var = variables.get(_key(ref.get("targetGUID") if ref is not None else None))
-                if var is None or _key(ref.get("targetGUID")) == _key(QUESTION_VARIABLE):
+                if var is None or _key(ref.get("targetGUID")) in self.question_vars:
                     continue
                 value = next((c for c in vv if c is not ref), None)
                 attrs[var] = _text(value)
@@ -575,12 +640,20 @@ class _Import:
                 text, mapping = normalise(raw)
                 if not text:
                     continue
-                question = self.question
+                question = None
                 for vv in _children(element, "VariableValue"):
                     ref = _child(vv, "VariableRef")
-                    if ref is not None and _key(ref.get("targetGUID")) == _key(QUESTION_VARIABLE):
+                    if ref is not None and _key(ref.get("targetGUID")) in self.question_vars:
                         question = _text(_child(vv, "TextValue")).strip() or question
                 respondent = respondent_of.get(guid) or " ".join(label.split()) or guid
+                if question and respondent.endswith(f" ({question})") and guid not in respondent_of:
+                    respondent = respondent[: -len(f" ({question})")]  # thematic names "R001 (q1)"
+                if question is None:  # no question variable: the question of the same answer, if known
+                    known = self.project.query(
+                        "SELECT question_id FROM responses WHERE respondent_id = ? AND text = ?",
+                        (respondent, text),
+                    )
+                    question = known[0][0] if len(known) == 1 else self.question
                 count = seen.get((respondent, question), 0)
                 seen[(respondent, question)] = count + 1
                 if count:
@@ -707,14 +780,41 @@ class _Import:
             units[s.guid] = response_units(self.project, response_id)
         return units
 
-    def _use_codebook(self, codebook, summary: RefiImportSummary) -> None:
+    def _keep_foreign_guids(self, codebook) -> None:
+        if not self.foreign["codes"]:
+            return
+        kept = json.loads(self.project.meta(FOREIGN_GUIDS) or "{}")
+        kept[codebook.codebook] = self.foreign
+        self.project.set_meta(FOREIGN_GUIDS, json.dumps(kept, sort_keys=True))
+
+    def _use_codebook(self, codebook, summary: RefiImportSummary):
+        """Make ``codebook`` the project's current one unless it is that already; returns the codebook
+        the decisions refer to. Another tool's file whose codebook differs only in colours (QualCoder
+        moves every colour onto its own palette) keeps the project's current codebook."""
+        from dataclasses import replace
+
         from thematic.store.codebooks import current_version, use_codebook, version_by_hash
 
         summary.themes = len(codebook.themes)
         current = current_version(self.project)
         if current is not None and current.content_hash == codebook.content_hash():
             summary.codebook_version = current.number
-            return
+            return current.codebook
+
+        def colourless(book):
+            return replace(book, themes=tuple(replace(t, colour=None) for t in book.themes))
+
+        if (
+            current is not None
+            and not summary.from_thematic
+            and colourless(current.codebook) == colourless(codebook)
+        ):
+            summary.codebook_version = current.number
+            self.notes.append(
+                f"the file's codebook differs from version {current.number} only in its colours; the "
+                "project keeps its own colours and codebook version"
+            )
+            return current.codebook
         existed = version_by_hash(self.project, codebook.content_hash()) is not None
         version = use_codebook(self.project, codebook)
         summary.codebook_version = version.number
@@ -724,6 +824,7 @@ class _Import:
                 f"the imported codebook is now the current one (version {version.number}; it was "
                 f"version {current.number})"
             )
+        return codebook
 
     def _decisions(
         self,
@@ -762,10 +863,10 @@ class _Import:
                     renamed.append(f"'{raw}' -> {name}")
             return coder_names[raw]
 
-        # (coder, unit id) -> [(selection guid, themes, time, note)]
-        acts: dict[tuple[str, str], list[tuple[str, set[str], str | None]]] = {}
+        # (coder, unit id) -> [(selection guid, themes, time, note, the selection is this one unit)]
+        acts: dict[tuple[str, str], list[tuple[str, set[str], str | None, str, bool]]] = {}
         unknown_codes: set[str] = set()
-        misaligned = 0
+        misaligned = unplaced = 0
         machine_skipped = 0
         for s in sources:
             source_units = units.get(s.guid, [])
@@ -783,57 +884,89 @@ class _Import:
             for sel, start, end in items:
                 a, b = s.mapping[start], s.mapping[end]
                 hit = [u for u in source_units if a < u.end and b > u.start]
-                if [(u.start, u.end) for u in hit] != [(a, b)]:
+                exact = [(u.start, u.end) for u in hit] == [(a, b)]
+                if not exact:
                     misaligned += 1
                 codings = _children(sel, "Coding")
                 themes: set[str] = set()
+                known = False
                 for coding in codings:
                     ref = _child(coding, "CodeRef")
                     target = _key(ref.get("targetGUID") if ref is not None else None)
                     if target in theme_of:
                         themes.add(theme_of[target])
+                        known = True
+                    elif target in self.no_theme:
+                        known = True
                     else:
                         unknown_codes.add(target)
-                if codings and not themes:  # codes the codebook lacks: not "no theme applies"
+                if codings and not known:  # codes the codebook lacks: not "no theme applies"
                     continue
                 first = codings[0].get("creatingUser") if codings else None
                 coder = coder_of(sel, sel.get("creatingUser"), sel.get("modifyingUser"), first)
                 if coder == MACHINE:
                     machine_skipped += 1
                     continue
+                if not hit:
+                    unplaced += 1
+                    continue
+                if len(hit) > 1:
+                    summary.selections_split += 1
+                    summary.overlaps += [
+                        {
+                            "selection": _key(sel.get("guid")),
+                            "coder": coder,
+                            "unit": u.id,
+                            "start": max(a, u.start),
+                            "end": min(b, u.end),
+                        }
+                        for u in hit
+                    ]
+                note = self._note(sel)
                 for u in hit:
                     acts.setdefault((coder, u.id), []).append(
-                        (_key(sel.get("guid")), themes, _at(sel.get("creationDateTime")))
+                        (_key(sel.get("guid")), themes, _at(sel.get("creationDateTime")), note, exact)
                     )
             for guid, coder, target, at in whole:
                 if coder == MACHINE:
                     machine_skipped += 1
                     continue
-                if target not in theme_of:
+                if target in self.no_theme:
+                    found = set()
+                elif target in theme_of:
+                    found = {theme_of[target]}
+                else:
                     unknown_codes.add(target)
                     continue
                 for u in source_units:
-                    acts.setdefault((coder, u.id), []).append((guid, {theme_of[target]}, at))
+                    acts.setdefault((coder, u.id), []).append((guid, found, at, "", len(source_units) == 1))
         now = utc_now()
         decisions = []
         for (coder, unit), parts in sorted(acts.items()):
-            guids = sorted(g for g, _, _ in parts)
-            if len(parts) == 1 and is_guid(guids[0]):
+            guids = sorted(g for g, *_ in parts)
+            if len(parts) == 1 and parts[0][4] and is_guid(guids[0]):
                 uuid = guids[0]
             else:
                 uuid = derived_uuid("refi", sha, coder, unit, *guids)
-            times = [t for _, _, t in parts if t]
-            themes = set().union(*(t for _, t, _ in parts))
+            times = [t for _, _, t, _, _ in parts if t]
+            themes = set().union(*(t for _, t, _, _, _ in parts))
+            note = "\n".join(dict.fromkeys(n for _, _, _, n, _ in parts if n)) or None
             decisions.append(
                 Decision.new(
-                    coder, unit, themes, uuid=uuid, at=max(times) if times else now, codebook_hash=cb_hash
+                    coder,
+                    unit,
+                    themes,
+                    uuid=uuid,
+                    at=max(times) if times else now,
+                    codebook_hash=cb_hash,
+                    note=note,
                 )
             )
-        self._attach_notes(decisions, sources)
         summary.selections = sum(len(_children(s.element, "PlainTextSelection")) for s in sources)
         summary.coders = sorted({d.coder for d in decisions})
         present = by_uuid(self.project, [d.uuid for d in decisions])
-        summary.decisions_new = record_many(self.project, decisions)
+        fresh = self._changes([d for d in decisions if d.uuid not in present], summary)
+        summary.decisions_new = record_many(self.project, fresh)
         summary.decisions_present = len(present)
         if renamed:
             self.notes.append(f"user names became coder names: {', '.join(renamed)}")
@@ -847,11 +980,60 @@ class _Import:
                 f"left out the codings of {_plural(len(unknown_codes), 'code')} that the codebook "
                 "does not hold"
             )
+        if unplaced:
+            self.notes.append(
+                f"left out {_plural(unplaced, 'selection')} that cover no unit's text (empty, or only "
+                "white space between units)"
+            )
+        if summary.selections_split:
+            self.notes.append(
+                f"{_plural(summary.selections_split, 'selection')} spanned several units; each coded every "
+                f"unit it overlaps ({len(summary.overlaps)} units; the exact overlaps are in the import's "
+                "summary, `--json`)"
+            )
         if misaligned and not summary.from_thematic:
             self.notes.append(
                 f"{_plural(misaligned, 'selection')} did not line up with unit boundaries; each "
                 "one coded every unit it overlaps"
             )
+        if summary.decisions_same:
+            self.notes.append(
+                f"{_plural(summary.decisions_same, 'decision')} agreed with the coder's standing decision "
+                "on the unit, so nothing was added for them"
+            )
+
+    def _changes(self, decisions: list, summary: RefiImportSummary) -> list:
+        """The decisions that change something: one that repeats the coder's standing decision on the
+        unit (same themes; same note, or none) adds nothing, so merging a file twice, or the same
+        codings back from another tool under new GUIDs, leaves the log as it was."""
+        from thematic.store.decisions import current_codings, latest_notes
+
+        standing: dict[str, tuple[dict, dict]] = {}
+        kept = []
+        for d in decisions:
+            if d.coder not in standing:
+                standing[d.coder] = (
+                    current_codings(self.project, d.coder),
+                    latest_notes(self.project, d.coder),
+                )
+            codings, notes = standing[d.coder]
+            if (
+                d.unit_id in codings
+                and codings[d.unit_id] == d.themes
+                and d.note in (None, notes.get(d.unit_id))
+            ):
+                summary.decisions_same += 1
+                continue
+            kept.append(d)
+        return kept
+
+    def _note(self, selection: ET.Element) -> str:
+        """A selection's note: its Description (QualCoder's coding memo), else the Notes it refers to."""
+        described = _text(_child(selection, "Description")).strip()
+        if described:
+            return described
+        refs = [self.note_texts.get(_key(r.get("targetGUID"))) for r in _children(selection, "NoteRef")]
+        return "\n".join(t for t in refs if t)
 
     def _offset(self, selection: ET.Element, attribute: str) -> int:
         value = selection.get(attribute)
@@ -862,22 +1044,6 @@ class _Import:
                 f"whole number from 0) ({REEXPORT})"
             )
         return int(value)
-
-    def _attach_notes(self, decisions: list, sources: list[_Source]) -> None:
-        """Notes referred to from a selection become the note of its decision (thematic's own export)."""
-        from dataclasses import replace
-
-        root_notes = self.note_texts
-        if not root_notes:
-            return
-        by_uuid_index = {d.uuid: i for i, d in enumerate(decisions)}
-        for s in sources:
-            for sel in _children(s.element, "PlainTextSelection"):
-                i = by_uuid_index.get(_key(sel.get("guid")))
-                refs = [root_notes.get(_key(r.get("targetGUID"))) for r in _children(sel, "NoteRef")]
-                text = "\n".join(t for t in refs if t)
-                if i is not None and text:
-                    decisions[i] = replace(decisions[i], note=text)
 
 
 _SOURCE_KINDS = frozenset({"TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource"})
