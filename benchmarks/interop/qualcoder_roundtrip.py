@@ -7,7 +7,8 @@ source tree in $QUALCODER_SRC, its requirements in this interpreter's environmen
 the import, and answers the export's two dialogs (line endings: plain; folder: a temporary one) the
 same way. Nothing of QualCoder is copied here; its modules are imported at run time.
 
-    QUALCODER_SRC=... QUALCODER_CHECK=.../qualcoder_check.py VENV/bin/python qualcoder_roundtrip.py IN.qdpx OUT.qdpx
+    QUALCODER_SRC=... QUALCODER_CHECK=.../qualcoder_check.py \
+        VENV/bin/python qualcoder_roundtrip.py IN.qdpx OUT.qdpx
 
 Prints one JSON line: {"ok": true, "out": ..., "import_passed": ..., "exported_by": ...} and exits 0, or
 {"ok": false, "error": ...} and exits 2.
@@ -61,14 +62,23 @@ def main(argv):
         state["qapp"].processEvents()
         made = [f for f in os.listdir(export_dir) if f.endswith(".qdpx")]
         if len(made) != 1:
-            raise RuntimeError("QualCoder's export wrote %r" % made)
+            raise RuntimeError(f"QualCoder's export wrote {made!r}")
         shutil.copyfile(os.path.join(export_dir, made[0]), out)
-        result = {"ok": True, "out": out, "import_passed": passed, "exported_by": info["qualcoder_version"],
-                  "uncaught": messages["uncaught"]}
+        result = {
+            "ok": True,
+            "out": out,
+            "import_passed": passed,
+            "exported_by": info["qualcoder_version"],
+            "uncaught": messages["uncaught"],
+        }
         code = 0
     except Exception as err:
-        result = {"ok": False, "error": "%s: %s" % (type(err).__name__, err), "traceback": traceback.format_exc(),
-                  "uncaught": messages["uncaught"]}
+        result = {
+            "ok": False,
+            "error": f"{type(err).__name__}: {err}",
+            "traceback": traceback.format_exc(),
+            "uncaught": messages["uncaught"],
+        }
         code = 2
     real_stdout.write(json.dumps(result) + "\n")
     real_stdout.flush()
