@@ -27,8 +27,9 @@ ROWS = [
 CODERS = ("ana", "ben", "consensus")
 
 
-def build_interop(path: Path):
-    """Create the project at ``path`` (a new file) and return it open."""
+def build_interop(path: Path, copies: int = 1):
+    """Create the project at ``path`` (a new file) and return it open; ``copies`` > 1 repeats the
+    respondents under new ids (``A1-2``, ...) for a bigger project."""
     from tests.conftest import DEMO_CODEBOOK
     from thematic.codebook.load import load_codebook
     from thematic.ingest.importer import ImportOptions, import_file
@@ -43,7 +44,8 @@ def build_interop(path: Path):
     with table.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["id", "role", "access", "concerns"])
-        writer.writerows(ROWS)
+        for k in range(copies):
+            writer.writerows((f"{r[0]}-{k + 1}" if k else r[0], *r[1:]) for r in ROWS)
     import_file(
         project, table, ImportOptions(id_column="id", text_columns=["access", "concerns"], unit="sentence")
     )
