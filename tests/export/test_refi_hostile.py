@@ -95,6 +95,19 @@ def test_a_code_and_a_selection_sharing_a_guid_are_refused(tmp_path):
     )
 
 
+def test_two_users_with_one_name_are_not_merged(tmp_path):
+    doc = qde(
+        text_source(
+            SRC_1, "R001", "Risky stuff", sel(S1) + sel(S2, user=USER_B, coding_guid=S2[:-4] + "dddd")
+        ),
+        users=f'<User guid="{USER_A}" name="Jane Doe"/><User guid="{USER_B}" name="Jane-Doe"/>',
+    )
+    assert refused(tmp_path, lambda p: make_qdpx(p, doc)) == (
+        "x.qdpx/project.qde:6: two different users would both be coder 'Jane-Doe' (user names 'Jane-Doe' "
+        f"and 'Jane Doe'); their codings must not be merged (give them distinct names, then {AGAIN})"
+    )
+
+
 def test_an_unknown_code_is_refused_not_read_as_no_theme(tmp_path):
     doc = qde(text_source(SRC_1, "R001", "Risky stuff", sel(S1, code="99999999-9999-4999-8999-999999999999")))
     assert refused(tmp_path, lambda p: make_qdpx(p, doc)) == (

@@ -843,10 +843,12 @@ class _Import:
         coder_names: dict[str, str] = {}
         renamed: list[str] = []
 
+        owner_of: dict[str, str] = {}  # coder name -> the user (GUID, or --coder) it stands for
+
         def coder_of(element: ET.Element, *guids: str | None) -> str:
             for guid in guids:
                 if guid and guid.strip() and _key(guid) in users:
-                    raw = users[_key(guid)]
+                    who, raw = _key(guid), users[_key(guid)]
                     break
             else:
                 if self.coder is None:
@@ -855,13 +857,19 @@ class _Import:
                         f"nobody can tell whose coding it is (pass --coder NAME to record such codings as "
                         f"NAME's, or {REEXPORT} with its users)"
                     )
-                raw = self.coder
-            if raw not in coder_names:
-                name = _coder_name(raw)
-                coder_names[raw] = name
+                who, raw = "--coder", self.coder
+            if who not in coder_names:
+                name = _coder_name(raw) if raw.strip() else f"user-{who[:8]}"
+                if owner_of.setdefault(name, who) != who:
+                    raise ThematicError(
+                        f"{self._line(element)}: two different users would both be coder '{name}' "
+                        f"(user names '{raw}' and '{users.get(owner_of[name], self.coder)}'); their codings "
+                        f"must not be merged (give them distinct names, then {REEXPORT})"
+                    )
+                coder_names[who] = name
                 if name != raw:
                     renamed.append(f"'{raw}' -> {name}")
-            return coder_names[raw]
+            return coder_names[who]
 
         # (coder, unit id) -> [(selection guid, themes, time, note, the selection is this one unit)]
         acts: dict[tuple[str, str], list[tuple[str, set[str], str | None, str, bool]]] = {}
