@@ -121,6 +121,7 @@ def test_qualcoder_reexport_merges_back_changing_nothing(interop, tmp_path):
     assert (summary.decisions_new, summary.units_new, summary.responses_new) == (0, 0, 0)
     assert summary.decisions_same == len(decisions(interop))
     assert summary.codebook_version == 1 and not summary.codebook_new
+    assert interop.meta("refi_guids") is None  # the project keeps exporting its own GUIDs
     after = snapshot(interop)
     assert {t: v for t, v in after.items() if t != "sources"} == {
         t: v for t, v in before.items() if t != "sources"
@@ -220,7 +221,7 @@ def test_a_selection_spanning_units_codes_every_unit_it_overlaps(tmp_path):
     )
 
 
-def test_another_tools_guids_and_categories_come_back_on_export(tmp_path):
+def test_another_tools_guids_categories_sources_and_users_come_back_on_export(tmp_path):
     qde = SPAN.replace(
         '<Code guid="22222222-2222-4222-8222-222222222222" name="Risk" isCodable="true">'
         "<Description>Says it is risky.</Description></Code>",
@@ -236,3 +237,10 @@ def test_another_tools_guids_and_categories_come_back_on_export(tmp_path):
     assert codes["Risk"].get("guid") == "22222222-2222-4222-8222-222222222222"
     assert codes["Concerns"].get("guid") == "AAAAAAAA-2222-4222-8222-222222222222"
     assert codes["Concerns"].get("isCodable") == "false" and codes["Risk"].get("isCodable") == "true"
+    root = qde_of(tmp_path / "back.qdpx")
+    assert [u.get("guid") for u in root.iterfind("q:Users/q:User", NS)] == [
+        "11111111-1111-4111-8111-111111111111"
+    ]
+    assert [t.get("guid") for t in root.iterfind("q:Sources/q:TextSource", NS)] == [
+        "33333333-3333-4333-8333-333333333333"
+    ]

@@ -48,7 +48,7 @@ def _guid(kind: str, *parts: str) -> str:
     return str(uuid.uuid5(_NS, "\x1f".join((kind, *parts))))
 
 
-def user_guid(coder: str) -> str:
+def default_user_guid(coder: str) -> str:
     return _guid("user", coder)
 
 
@@ -56,7 +56,7 @@ def case_guid(respondent_id: str) -> str:
     return _guid("case", respondent_id)
 
 
-def source_guid(respondent_id: str, question_id: str) -> str:
+def default_source_guid(respondent_id: str, question_id: str) -> str:
     return _guid("source", respondent_id, question_id)
 
 
@@ -199,6 +199,15 @@ def build_project(project: Project, *, coders: list[str] | None = None, machine:
     codebook, version = _codebook_for_export(project, coded_ids)
     no_theme = any(not themes_of(coder, act)[0] for coder in users for act in acts[coder].values())
     guids, not_codable = foreign_guids(project, codebook)
+    kept_sources, kept_users = foreign_ids(project)
+
+    def user_guid(coder: str) -> str:
+        return kept_users.get(coder) or default_user_guid(coder)
+
+    def source_guid(respondent_id: str, question_id: str) -> str:
+        return kept_sources.get(f"{respondent_id}\x1f{question_id}") or default_source_guid(
+            respondent_id, question_id
+        )
 
     def guid_of(theme_id: str) -> str:
         return guids.get(theme_id) or code_guid(codebook.codebook, theme_id)
@@ -401,6 +410,8 @@ def _codebook_parts(codebook, guid_of, not_codable: set[str]) -> tuple[ET.Elemen
 
 
 FOREIGN_GUIDS = "refi_guids"
+FOREIGN_SOURCES = "_sources"  # not a codebook name (those are slugs)
+FOREIGN_USERS = "_users"
 
 
 def foreign_guids(project: Project, codebook) -> tuple[dict[str, str], set[str]]:
@@ -418,6 +429,23 @@ def foreign_guids(project: Project, codebook) -> tuple[dict[str, str], set[str]]
     ids = set(codebook.ids())
     guids = {t: g for t, g in (kept.get("codes") or {}).items() if t in ids and is_guid(g)}
     return guids, {t for t in kept.get("not_codable") or [] if t in ids}
+
+
+def foreign_ids(project: Project) -> tuple[dict[str, str], dict[str, str]]:
+    """({"respondent\\x1fquestion": GUID}, {coder: GUID}): another tool's source and user GUIDs kept by
+    import-refi, so an export gives them back."""
+    import json
+
+    try:
+        kept = json.loads(project.meta(FOREIGN_GUIDS) or "{}")
+    except ValueError:
+        return {}, {}
+    sources = kept.get(FOREIGN_SOURCES) or {}
+    users = kept.get(FOREIGN_USERS) or {}
+    return (
+        {k: g for k, g in sources.items() if is_guid(g)},
+        {k: g for k, g in users.items() if is_guid(g)},
+    )
 
 
 def export_refi(

@@ -44,6 +44,8 @@ from thematic.clock import utc_now
 from thematic.errors import ThematicError
 from thematic.export.refi import (
     FOREIGN_GUIDS,
+    FOREIGN_SOURCES,
+    FOREIGN_USERS,
     NO_THEME_NAME,
     QUESTION_NAMES,
     QUESTION_VARIABLE,
@@ -346,6 +348,9 @@ class _Import:
         self.project = project
         self.coder = coder
         self.no_theme: set[str] = set()
+        self.new_sources: set[str] = set()
+        self.coders_before: set[str] = set()
+        self.coder_guids: dict[str, str] = {}  # coder -> the GUID of the user it came from
         self.foreign: dict = {"codes": {}, "not_codable": []}
         self.path = path
         self.archive = archive
@@ -373,7 +378,7 @@ class _Import:
         origin = root.get("origin")
         description = _text(_child(root, "Description"))
         from_thematic = bool(origin and origin.startswith("thematic ")) and UNIT_KIND_PREFIX in description
-        summary = RefiImportSummary(self.path.name, origin, from_thematic)
+        summary = self.summary = RefiImportSummary(self.path.name, origin, from_thematic)
         sha = hashlib.sha256(self.path.read_bytes()).hexdigest()
         chosen = {"format": "qdpx", "question": self.question, "unit": self.unit}
         if self.coder is not None:
@@ -390,6 +395,7 @@ class _Import:
 
         unit_kind = self._unit_kind(description)
         users = {_key(u.get("guid")): u.get("name") or "" for u in self._all(root, "Users", "User")}
+        self.user_guids = [u.get("guid") or "" for u in self._all(root, "Users", "User")]
         codebook, theme_of = self._codebook(root)
         cases, attributes = self._cases(root)
         sources = self._sources(root, cases)
@@ -411,8 +417,8 @@ class _Import:
             units = self._responses(sources, unit_kind, source_id, summary)
             if codebook is not None:
                 codebook = self._use_codebook(codebook, summary)
-                self._keep_foreign_guids(codebook)
             self._decisions(sources, units, users, theme_of, codebook, sha, summary)
+            self._keep_foreign_guids(codebook, sources)
             corpus.set_source_summary(self.project, source_id, summary.to_dict())
         summary.notes = self.notes + summary.notes
         return summary
@@ -759,6 +765,7 @@ class _Import:
                 summary.responses_present += 1
                 units[s.guid] = response_units(self.project, found[0])
                 continue
+            self.new_sources.add(s.guid)
             pending.append(
                 (s, corpus.insert_response(self.project, s.respondent, s.question, s.text, source_id))
             )
@@ -780,12 +787,28 @@ class _Import:
             units[s.guid] = response_units(self.project, response_id)
         return units
 
-    def _keep_foreign_guids(self, codebook) -> None:
-        if not self.foreign["codes"]:
-            return
-        kept = json.loads(self.project.meta(FOREIGN_GUIDS) or "{}")
-        kept[codebook.codebook] = self.foreign
-        self.project.set_meta(FOREIGN_GUIDS, json.dumps(kept, sort_keys=True))
+    def _keep_foreign_guids(self, codebook, sources: list[_Source]) -> None:
+        """Another tool's GUIDs for codes (and its categories), sources and users, for the next export."""
+        from thematic.export.refi import default_source_guid, default_user_guid
+
+        try:
+            kept = json.loads(self.project.meta(FOREIGN_GUIDS) or "{}")
+        except ValueError:
+            kept = {}
+        # only for what this import created: an existing project keeps the GUIDs it already exports
+        if codebook is not None and self.foreign["codes"] and self.summary.codebook_new:
+            kept[codebook.codebook] = self.foreign
+        for s in sources:
+            if s.guid not in self.new_sources:
+                continue
+            raw = (s.element.get("guid") or "").strip()
+            if is_guid(raw) and _key(raw) != default_source_guid(s.respondent, s.question):
+                kept.setdefault(FOREIGN_SOURCES, {})[f"{s.respondent}\x1f{s.question}"] = raw
+        for coder, raw in self.coder_guids.items():
+            if coder not in self.coders_before and is_guid(raw) and _key(raw) != default_user_guid(coder):
+                kept.setdefault(FOREIGN_USERS, {})[coder] = raw
+        if kept:
+            self.project.set_meta(FOREIGN_GUIDS, json.dumps(kept, sort_keys=True))
 
     def _use_codebook(self, codebook, summary: RefiImportSummary):
         """Make ``codebook`` the project's current one unless it is that already; returns the codebook
@@ -838,12 +861,15 @@ class _Import:
     ) -> None:
         from thematic.review.decisions import MACHINE, Decision, derived_uuid
         from thematic.store.decisions import by_uuid, record_many
+        from thematic.store.decisions import coders as log_coders
 
         cb_hash = codebook.content_hash() if codebook is not None else None
+        self.coders_before = set(log_coders(self.project))
         coder_names: dict[str, str] = {}
         renamed: list[str] = []
 
         owner_of: dict[str, str] = {}  # coder name -> the user (GUID, or --coder) it stands for
+        user_raw = {_key(g): g.strip() for g in self.user_guids}
 
         def coder_of(element: ET.Element, *guids: str | None) -> str:
             for guid in guids:
@@ -867,6 +893,8 @@ class _Import:
                         f"must not be merged (give them distinct names, then {REEXPORT})"
                     )
                 coder_names[who] = name
+                if who != "--coder":
+                    self.coder_guids[name] = user_raw.get(who, "")
                 if name != raw:
                     renamed.append(f"'{raw}' -> {name}")
             return coder_names[who]
