@@ -75,15 +75,24 @@ def written_files(folder: Path, big: bool) -> dict[str, tuple[Path, Path | None]
     from tests.export.conftest import build_study
     from tests.export.refi_interop import build_interop
     from thematic.codebook.load import load_codebook
-    from thematic.codebook.qdc import to_qdc
+    from thematic.codebook.qdc import read_qdc, to_qdc
     from thematic.export.refi import export_refi
-    from thematic.store.project import open_project
+    from thematic.export.refi_import import import_refi
+    from thematic.store.project import create_project, open_project
 
     files: dict[str, tuple[Path, Path | None]] = {}
     for yaml_file in sorted((REPO / "codebooks").glob("*.yaml")):
         qdc = folder / f"{yaml_file.stem}.qdc"
         qdc.write_text(to_qdc(load_codebook(yaml_file)), encoding="utf-8")
         files[f"codebook export {yaml_file.stem}.qdc"] = (qdc, None)
+    fixtures = REPO / "tests" / "fixtures" / "refi-qda" / "examples"
+    for example in sorted(fixtures.glob("*-style.qdc")) + [fixtures / "taguette-real.qdc"]:
+        qdc = folder / f"from-{example.name}"
+        qdc.write_text(to_qdc(read_qdc(example).codebook), encoding="utf-8")
+        files[f"{example.name} read, then exported by thematic"] = (qdc, None)
+    mini = folder / "mini.db"
+    with create_project(mini)[0] as project:
+        import_refi(project, fixtures / "mini-project.qdpx")
     study = build_study(folder / "study.db")
     hostile = build_study(folder / "hostile.db", hostile=True)
     interop = folder / "interop.db"
@@ -91,6 +100,7 @@ def written_files(folder: Path, big: bool) -> dict[str, tuple[Path, Path | None]
     projects = [("demo study (response units)", study, False), ("demo study --machine", study, True)]
     projects += [("hostile answers (markup, formulas, emoji)", hostile, False)]
     projects += [("interop (2 questions, sentence units, notes, non-BMP)", interop, False)]
+    projects += [("mini-project.qdpx (another tool's) imported, then exported", mini, False)]
     if big:
         bigger = folder / "big.db"
         build_interop(bigger, copies=91).close()
@@ -126,7 +136,6 @@ def kept(report: dict) -> dict:
 def compare(original: Path, back: Path, work: Path) -> dict:
     """Merge the file QualCoder exported into a copy of the original project, twice, and import it into
     a new project; count what was lost, duplicated or changed."""
-    from tests.export.refi_interop import CODERS
     from thematic.export.refi_import import import_refi
     from thematic.store import corpus
     from thematic.store.codebooks import current_version
@@ -156,7 +165,7 @@ def compare(original: Path, back: Path, work: Path) -> dict:
         fresh, _ = create_project(fresh_path)
         with fresh:
             summary = import_refi(fresh, back)
-            people = [c for c in coders(o) if c in CODERS or True]
+            people = coders(o)
             lost = duplicated = changed = notes_changed = 0
             for c in people:
                 a, b = current_codings(o, c), current_codings(fresh, c)
