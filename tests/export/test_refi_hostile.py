@@ -236,3 +236,35 @@ def test_a_plain_unix_entry_is_read(tmp_path):
     project = fresh(tmp_path)
     import_refi(project, tmp_path / "x.qdpx")
     assert [u.text for u in list_units(project)] == ["Plain answer"]
+
+
+def test_nvivo_case_nodes_are_not_duplicates_nor_themes(tmp_path):
+    """NVivo gives a case and the code that marks its text one GUID: allowed, and not read as a theme."""
+    from thematic.store.codebooks import current_version
+    from thematic.store.decisions import current_codings
+
+    node = "66666666-6666-4666-8666-666666666666"
+    doc = qde(
+        text_source(SRC_1, "R001", "Risky stuff", sel(S1) + sel(S2, code=node, coding_guid=S2[:-4] + "dddd")),
+        codes=f'<Code guid="{CODE}" name="Risk" isCodable="true"/><Code guid="{node}" name="Ana"/>',
+        extra=f'<Cases><Case guid="{node}" name="R001"><SourceRef targetGUID="{SRC_1}"/></Case></Cases>',
+    )
+    make_qdpx(tmp_path / "n.qdpx", doc)
+    project = fresh(tmp_path)
+    summary = import_refi(project, tmp_path / "n.qdpx")
+    assert current_version(project).codebook.ids() == ["risk"]
+    assert list(current_codings(project, "ana").values()) == [{"risk"}]
+    assert (
+        "left out 1 coding of case nodes (a code that shares its GUID with a case marks that case's text; "
+        "thematic links respondents to answers itself)"
+    ) in summary.notes
+
+
+def test_a_case_and_a_source_sharing_a_guid_are_refused(tmp_path):
+    doc = qde(
+        text_source(SRC_1, "R001", "Risky stuff"),
+        extra=f'<Cases><Case guid="{SRC_1}" name="R001"><SourceRef targetGUID="{SRC_1}"/></Case></Cases>',
+    )
+    assert refused(tmp_path, lambda p: make_qdpx(p, doc)).startswith(
+        f"x.qdpx/project.qde:7: Cases/Case 'R001' has the GUID {SRC_1}, which Sources/TextSource 'R001'"
+    )

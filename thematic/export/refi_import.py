@@ -348,6 +348,7 @@ class _Import:
         self.project = project
         self.coder = coder
         self.no_theme: set[str] = set()
+        self.case_codes: set[str] = set()
         self.new_sources: set[str] = set()
         self.coders_before: set[str] = set()
         self.coder_guids: dict[str, str] = {}  # coder -> the GUID of the user it came from
@@ -439,9 +440,12 @@ class _Import:
 
     def _check_identities(self, root: ET.Element) -> None:
         """Refuse two elements with one GUID, and a reference to a GUID that nothing in the file has:
-        either would attach codings to the wrong source, coder or code."""
+        either would attach codings to the wrong source, coder or code. One pair is allowed: a <Case>
+        and a <Code> sharing a GUID are NVivo's "case node" (the code marks the case's text); that code
+        is not a theme and its codings are left out (see ``self.case_codes``)."""
         self.parent: dict[ET.Element, ET.Element | None] = {root: None}
         owner: dict[str, ET.Element] = {}
+        twin: dict[str, ET.Element] = {}  # the Code of a case node, when its Case came first or after
         stack = [root]
         order: list[ET.Element] = []
         while stack:
@@ -457,6 +461,10 @@ class _Import:
             key = _key(guid)
             if key in owner:
                 first = owner[key]
+                if {_local(first.tag), _local(element.tag)} == {"Case", "Code"} and key not in twin:
+                    twin[key] = first if _local(first.tag) == "Code" else element
+                    owner[key] = element if _local(first.tag) == "Code" else first  # the Case
+                    continue
                 raise ThematicError(
                     f"{self._line(element)}: {self._where(element)} has the GUID {guid}, which "
                     f"{self._where(first)} (line {self.lines.get(first, 0)}) has too (every element needs "
@@ -469,6 +477,8 @@ class _Import:
                 wanted, what = _REFERENCES[kind]
                 target = element.get("targetGUID")
                 found = owner.get(_key(target))
+                if found is not None and _local(found.tag) not in wanted:
+                    found = twin.get(_key(target))
                 if found is None or _local(found.tag) not in wanted:
                     raise ThematicError(
                         f"{self._line(element)}: <{kind}> in {self._where(self.parent[element])} refers to "
@@ -485,6 +495,7 @@ class _Import:
                             f"{self._line(element)}: {self._where(element)} was made by the user {target} "
                             f"({attribute}), whom <Users> does not list ({REEXPORT})"
                         )
+        self.case_codes = set(twin)
 
     # parts of the document
     def _all(self, root: ET.Element, outer: str, inner: str) -> list[ET.Element]:
@@ -525,6 +536,14 @@ class _Import:
             if " ".join((code.get("name") or "").split()) == NO_THEME_NAME and not _children(code, "Code"):
                 self.no_theme.add(_key(code.get("guid")))
                 stripped.remove(code)
+        holders = [stripped]
+        while holders:  # NVivo's case nodes are not themes either
+            holder = holders.pop()
+            for code in list(holder):
+                if _local(code.tag) == "Code" and _key(code.get("guid")) in self.case_codes:
+                    holder.remove(code)
+                else:
+                    holders.append(code)
         if not len(stripped):
             return None, {}
         doc.append(stripped)
@@ -560,7 +579,7 @@ class _Import:
         def walk(code: ET.Element, names: list[str]) -> None:
             guid = _key(code.get("guid"))
             path = [*names, " ".join((code.get("name") or "").split())]
-            if guid in self.no_theme:
+            if guid in self.no_theme or guid in self.case_codes:
                 return
             matched = ours.get(guid) or by_path.get(".".join(path)) or by_path.get(path[-1]) or ""
             theme_of[guid] = matched
@@ -902,7 +921,7 @@ class _Import:
         # (coder, unit id) -> [(selection guid, themes, time, note, the selection is this one unit)]
         acts: dict[tuple[str, str], list[tuple[str, set[str], str | None, str, bool]]] = {}
         unknown_codes: set[str] = set()
-        misaligned = unplaced = 0
+        misaligned = unplaced = case_codings = 0
         machine_skipped = 0
         for s in sources:
             source_units = units.get(s.guid, [])
@@ -934,6 +953,8 @@ class _Import:
                         known = True
                     elif target in self.no_theme:
                         known = True
+                    elif target in self.case_codes:
+                        case_codings += 1
                     else:
                         unknown_codes.add(target)
                 if codings and not known:  # codes the codebook lacks: not "no theme applies"
@@ -969,6 +990,9 @@ class _Import:
                     continue
                 if target in self.no_theme:
                     found = set()
+                elif target in self.case_codes:
+                    case_codings += 1
+                    continue
                 elif target in theme_of:
                     found = {theme_of[target]}
                 else:
@@ -1015,6 +1039,11 @@ class _Import:
             self.notes.append(
                 f"left out the codings of {_plural(len(unknown_codes), 'code')} that the codebook "
                 "does not hold"
+            )
+        if case_codings:
+            self.notes.append(
+                f"left out {_plural(case_codings, 'coding')} of case nodes (a code that shares its GUID "
+                "with a case marks that case's text; thematic links respondents to answers itself)"
             )
         if unplaced:
             self.notes.append(
