@@ -4,22 +4,27 @@ A ``.qdpx`` is a zip of ``project.qde`` (XML, valid against the REFI-QDA Project
 2019) and ``Sources/``. thematic writes:
 
 * ``<Users>``: one user per coder (human coders and ``consensus``; ``machine`` too when asked).
-* ``<CodeBook>``: the current codebook, one ``<Code>`` per theme, nested, with the same GUIDs and
-  description layout as the ``.qdc`` export (:mod:`thematic.codebook.qdc`). A theme id that was coded
-  but is not in the current codebook gets a code of its own.
+* ``<CodeBook>``: the current codebook, one ``<Code>`` per theme, nested, with the description layout
+  of the ``.qdc`` export (:mod:`thematic.codebook.qdc`); a code's GUID is a uuid5 of (codebook name,
+  theme id). A theme id that was coded but is not in the current codebook gets a code of its own, and
+  when some unit was coded "no theme applies", a ``(no theme applies)`` code holds those decisions.
 * ``<Variables>`` and ``<Cases>``: one case per respondent (named by respondent id) holding the
   respondent's attributes as text variables, and referring to the respondent's sources.
 * ``<Sources>``: one ``<TextSource>`` per response, its text in ``Sources/<guid>.txt`` (UTF-8, LF line
-  endings only), a ``question`` variable naming the question. Under it, one ``<PlainTextSelection>``
-  per coder x coded unit at the unit's character offsets (code points, end exclusive), named by the
-  unit id, with one ``<Coding>`` per theme; a unit coded "no theme applies" is a selection with no
-  coding. The selection's GUID is the decision's uuid and its time the decision's time. For sentence
-  units the source's ``<Description>`` lists the unit boundaries (``Units (thematic): 0-52, 53-77``), so
-  an import gets exactly the same units back.
-* ``<Notes>``: a coder's note on a unit, referred to from its selection.
+  endings only), a ``question`` variable naming the question and the respondent's attributes again
+  (QualCoder reads a source's variables, not a case's references). Under it, one
+  ``<PlainTextSelection>`` per coder x coded unit at the unit's character offsets (code points, end
+  exclusive), named by the unit id, the coder's note as its ``<Description>``, one ``<Coding>`` per
+  theme (or of the no-theme code). The selection's GUID is the decision's uuid and its time the
+  decision's time. For sentence units the source's ``<Description>`` lists the unit boundaries
+  (``Units (thematic): 0-52, 53-77``), so an import gets exactly the same units back.
+* ``<Notes>``: a coder's note on a unit, with its time, referred to from its selection.
+* ``<Description>``: the codebook's title, name, version and description first (for tools that ignore
+  ``<Sets>``), then who exported it and the unit kind.
 
-GUIDs are uuid5s of stable names (coder, respondent, respondent + question), so exporting the same
-project twice gives the same GUIDs, and :mod:`thematic.export.refi_import` reads everything back.
+GUIDs are uuid5s of stable names (coder, respondent, respondent + question), or the GUIDs another
+tool gave what import-refi created from its file, so exporting the same project twice gives the same
+GUIDs, and :mod:`thematic.export.refi_import` reads everything back.
 """
 
 from __future__ import annotations

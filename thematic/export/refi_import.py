@@ -5,15 +5,24 @@ What is read: the text sources (one response each), the codebook (through
 (a case is a respondent, its text variables the respondent's attributes), the users (coders) and their
 codings, which become decisions in the log.
 
-* A source is a response. Its respondent is the case that refers to it, else the source's name; its
-  question is the ``question`` variable thematic writes, else ``question`` (default ``text``).
+* A source is a response. Its respondent is the case that refers to it, else the source's name
+  (without thematic's `` (question)`` suffix); its question is the ``question`` variable (found by
+  thematic's GUID, else by name when another tool gave it a new GUID), else the question of the same
+  respondent's identical answer in the project, else ``question`` (default ``text``).
 * Units: the boundaries thematic wrote (``Units (thematic): ...``), else the project's unit kind (or
   ``unit``): the whole response, or sentences.
-* Codings: every selection codes each unit it overlaps; a coder's selections on one unit add up to
-  one ``code`` decision with the union of their codes. A selection with no coding is "no theme
-  applies". The decision's time is the selection's; its uuid is the selection's GUID where one
-  selection alone makes the decision (thematic's own export), else derived from the file and the
-  selections, so importing the same file twice adds nothing.
+* Codings: every selection codes each unit it overlaps (one spanning several units is counted in
+  ``selections_split`` and each exact overlap listed in ``overlaps``); a coder's selections on one
+  unit add up to one ``code`` decision with the union of their codes, and the selection's
+  ``<Description>`` (else the notes it refers to) as its note. A selection with no coding, or a coding
+  of thematic's ``(no theme applies)`` code, is "no theme applies"; codings of codes the codebook
+  lacks are left out, never read as "no theme". The decision's time is the selection's; its uuid is
+  the selection's GUID where that one selection is exactly that unit (thematic's own export), else
+  derived from the file and the selections. A decision that repeats the coder's standing decision on
+  the unit adds nothing, so merging a file twice, or another tool's re-export, changes nothing.
+* The codebook: a codebook that differs from the project's current one only in colours keeps the
+  current one; another tool's code, source and user GUIDs (and categories) are kept, for what the
+  import created, in the ``refi_guids`` meta entry that the export reads.
 * Text is kept as written except that CRLF and CR become LF and the ends are trimmed (thematic's
   import does the same); offsets are moved with it.
 
