@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test check lint docs install bench clean
+.PHONY: demo test check lint docs install bench interop clean
 
 $(BIN)/thematic: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ check: lint test
 bench: install
 	$(BIN)/pip install -q -c constraints.txt -e '.[bench]'
 	$(BIN)/python benchmarks/bench_import.py
+
+# opt-in: QualCoder as referee (QUALCODER_SRC, QUALCODER_PYTHON; see docs/exports.md)
+interop: install
+	$(BIN)/python benchmarks/bench_interop.py
 
 clean:
 	rm -rf $(VENV) out

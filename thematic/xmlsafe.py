@@ -1,7 +1,8 @@
 """Reading XML that other programs wrote, safely: entity tricks and external references are refused.
 
 Used by the REFI-QDA codebook (.qdc) and project (.qdpx) readers. Parse inside
-``with refusing_unsafe_xml(...)``; defusedxml's exceptions come out as one-line ThematicErrors.
+``with refusing_unsafe_xml(...)``; defusedxml's exceptions come out as one-line ThematicErrors. The
+.qdpx reader parses with ``forbid_dtd=True``: a document type declaration of any kind is refused.
 """
 
 from __future__ import annotations
@@ -19,11 +20,18 @@ def refusing_unsafe_xml(source: str, *, advice: str, malformed: str) -> Iterator
     ``advice`` ends every message (what the user can do); ``malformed`` is the message for XML that is
     not well-formed, with ``{reason}`` where expat's reason goes.
     """
-    from defusedxml import DefusedXmlException, EntitiesForbidden, ExternalReferenceForbidden
+    from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
     from defusedxml.ElementTree import ParseError
 
     try:
         yield
+    except DTDForbidden as exc:
+        points = exc.sysid or exc.pubid
+        raise ThematicError(
+            f"{source}: refused: it has a document type declaration (<!DOCTYPE {exc.name}"
+            f"{' ... ' + points if points else ''}>), which REFI-QDA files never need (thematic reads no "
+            f"DTDs, so nothing in one can expand or be fetched; {advice})"
+        ) from None
     except EntitiesForbidden as exc:
         if exc.sysid or exc.pubid:
             raise ThematicError(
@@ -39,7 +47,7 @@ def refusing_unsafe_xml(source: str, *, advice: str, malformed: str) -> Iterator
             f"{source}: refused: it refers to the external resource {exc.sysid} (thematic never fetches "
             f"anything; {advice})"
         ) from None
-    except DefusedXmlException as exc:  # pragma: no cover - DTDs are allowed, entities caught above
+    except DefusedXmlException as exc:  # pragma: no cover - every kind defusedxml raises is caught above
         raise ThematicError(f"{source}: refused: {exc} ({advice})") from None
     except ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None

@@ -236,15 +236,15 @@ def test_zip_slip_is_refused_and_nothing_is_written(tmp_path, monkeypatch):
     [
         (
             "billion-laughs.qdc",
-            "x.qdpx/project.qde: refused: it declares the XML entity 'lol', which could expand "
-            "without limit (thematic never expands entities; export the project again from your QDA "
-            "tool)",
+            "x.qdpx/project.qde: refused: it has a document type declaration (<!DOCTYPE Project>), which "
+            "REFI-QDA files never need (thematic reads no DTDs, so nothing in one can expand or be fetched; "
+            "export the project again from your QDA tool)",
         ),
         (
             "external-entity.qdc",
-            "x.qdpx/project.qde: refused: it declares an external XML entity 'secret' that points "
-            "to file:///etc/passwd (thematic never reads external entities; export the project "
-            "again from your QDA tool)",
+            "x.qdpx/project.qde: refused: it has a document type declaration (<!DOCTYPE Project>), which "
+            "REFI-QDA files never need (thematic reads no DTDs, so nothing in one can expand or be fetched; "
+            "export the project again from your QDA tool)",
         ),
     ],
 )

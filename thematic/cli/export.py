@@ -165,13 +165,16 @@ def import_refi_(
     name: str | None = typer.Option(
         None, "--name", help="Codebook name (a slug) for another tool's codebook."
     ),
+    coder: str | None = typer.Option(
+        None, "--coder", help="Coder for codings that name no user (refused without it)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import a REFI-QDA project: sources, codebook, cases and every user's codings as decisions."""
     from thematic.export.refi_import import import_refi
 
     with open_current() as project:
-        summary = import_refi(project, file, question=question, unit=unit, name=name)
+        summary = import_refi(project, file, question=question, unit=unit, name=name, coder=coder)
     if as_json:
         print_json(summary.to_dict())
         return

@@ -33,6 +33,9 @@ FALLBACK = (
 )
 
 
+MAX_GROUPS = 12  # groups drawn in one by-attribute chart; the report's table has them all
+
+
 def mpl_text(text: str, width: int | None = None) -> str:
     """Plain text for a matplotlib label: ``$`` escaped, optionally wrapped."""
     text = " ".join(str(text).split())
@@ -93,27 +96,35 @@ def prevalence_chart(report) -> bytes | None:
 def group_chart(report, table) -> bytes | None:
     if not table.groups or not table.rows:
         return None
-    n_groups = len(table.groups)
+    # many groups (a free-text attribute, time slots) would make a chart metres tall: draw the largest
+    shown = sorted(range(len(table.groups)), key=lambda g: (-(table.coded[g] or 0), g))[:MAX_GROUPS]
+    shown.sort()
+    n_groups = len(shown)
     fig = _figure(8.5, max(2.4, 0.28 * n_groups * len(table.rows) + 1.6))
     ax = fig.add_subplot()
     height = 0.8 / n_groups
     from matplotlib import colormaps
 
-    cmap = colormaps["tab10"]
-    for g, group in enumerate(table.groups):
-        ys = [len(table.rows) - 1 - i + 0.4 - height * (g + 0.5) for i in range(len(table.rows))]
+    cmap = colormaps["tab20" if n_groups > 10 else "tab10"]
+    for place, g in enumerate(shown):
+        group = table.groups[g]
+        ys = [len(table.rows) - 1 - i + 0.4 - height * (place + 0.5) for i in range(len(table.rows))]
         values = [row[2][g][1] or 0.0 for row in table.rows]
         ax.barh(
             ys,
             values,
             height=height * 0.92,
-            color=cmap(g % 10),
+            color=cmap(place % cmap.N),
             label=mpl_text(f"{group} (n={table.coded[g]})", 40),
         )
     ax.set_yticks(list(range(len(table.rows)))[::-1], [mpl_text(row[1], 30) for row in table.rows])
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of the group's coded respondents")
-    ax.set_title(mpl_text(f"Theme prevalence by {table.attribute}"), fontsize=11)
+    more = len(table.groups) - n_groups
+    title = f"Theme prevalence by {table.attribute}"
+    if more:
+        title += f" (the {n_groups} largest of {len(table.groups)} groups; all are in the table)"
+    ax.set_title(mpl_text(title, 80), fontsize=11)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.grid(True, axis="x", alpha=0.25)
     ax.spines[["top", "right"]].set_visible(False)

@@ -4,22 +4,27 @@ A ``.qdpx`` is a zip of ``project.qde`` (XML, valid against the REFI-QDA Project
 2019) and ``Sources/``. thematic writes:
 
 * ``<Users>``: one user per coder (human coders and ``consensus``; ``machine`` too when asked).
-* ``<CodeBook>``: the current codebook, one ``<Code>`` per theme, nested, with the same GUIDs and
-  description layout as the ``.qdc`` export (:mod:`thematic.codebook.qdc`). A theme id that was coded
-  but is not in the current codebook gets a code of its own.
+* ``<CodeBook>``: the current codebook, one ``<Code>`` per theme, nested, with the description layout
+  of the ``.qdc`` export (:mod:`thematic.codebook.qdc`); a code's GUID is a uuid5 of (codebook name,
+  theme id). A theme id that was coded but is not in the current codebook gets a code of its own, and
+  when some unit was coded "no theme applies", a ``(no theme applies)`` code holds those decisions.
 * ``<Variables>`` and ``<Cases>``: one case per respondent (named by respondent id) holding the
   respondent's attributes as text variables, and referring to the respondent's sources.
 * ``<Sources>``: one ``<TextSource>`` per response, its text in ``Sources/<guid>.txt`` (UTF-8, LF line
-  endings only), a ``question`` variable naming the question. Under it, one ``<PlainTextSelection>``
-  per coder x coded unit at the unit's character offsets (code points, end exclusive), named by the
-  unit id, with one ``<Coding>`` per theme; a unit coded "no theme applies" is a selection with no
-  coding. The selection's GUID is the decision's uuid and its time the decision's time. For sentence
-  units the source's ``<Description>`` lists the unit boundaries (``Units (thematic): 0-52, 53-77``), so
-  an import gets exactly the same units back.
-* ``<Notes>``: a coder's note on a unit, referred to from its selection.
+  endings only), a ``question`` variable naming the question and the respondent's attributes again
+  (QualCoder reads a source's variables, not a case's references). Under it, one
+  ``<PlainTextSelection>`` per coder x coded unit at the unit's character offsets (code points, end
+  exclusive), named by the unit id, the coder's note as its ``<Description>``, one ``<Coding>`` per
+  theme (or of the no-theme code). The selection's GUID is the decision's uuid and its time the
+  decision's time. For sentence units the source's ``<Description>`` lists the unit boundaries
+  (``Units (thematic): 0-52, 53-77``), so an import gets exactly the same units back.
+* ``<Notes>``: a coder's note on a unit, with its time, referred to from its selection.
+* ``<Description>``: the codebook's title, name, version and description first (for tools that ignore
+  ``<Sets>``), then who exported it and the unit kind.
 
-GUIDs are uuid5s of stable names (coder, respondent, respondent + question), so exporting the same
-project twice gives the same GUIDs, and :mod:`thematic.export.refi_import` reads everything back.
+GUIDs are uuid5s of stable names (coder, respondent, respondent + question), or the GUIDs another
+tool gave what import-refi created from its file, so exporting the same project twice gives the same
+GUIDs, and :mod:`thematic.export.refi_import` reads everything back.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ def _guid(kind: str, *parts: str) -> str:
     return str(uuid.uuid5(_NS, "\x1f".join((kind, *parts))))
 
 
-def user_guid(coder: str) -> str:
+def default_user_guid(coder: str) -> str:
     return _guid("user", coder)
 
 
@@ -56,7 +61,7 @@ def case_guid(respondent_id: str) -> str:
     return _guid("case", respondent_id)
 
 
-def source_guid(respondent_id: str, question_id: str) -> str:
+def default_source_guid(respondent_id: str, question_id: str) -> str:
     return _guid("source", respondent_id, question_id)
 
 
@@ -65,6 +70,22 @@ def attribute_guid(name: str) -> str:
 
 
 QUESTION_VARIABLE = _guid("question-variable")
+QUESTION_NAMES = ("question", "question (thematic)")
+NO_THEME_NAME = "(no theme applies)"
+NO_THEME_DESCRIPTION = (
+    "thematic: the coder decided that no theme of the codebook applies to the text coded here. Not a "
+    'theme: `thematic import-refi` reads these codings back as "no theme applies" decisions.'
+)
+
+
+def code_guid(codebook: str, theme_id: str) -> str:
+    """A theme's code GUID in a project: unique per (codebook, theme), so two codebooks that both have a
+    theme ``other`` never share a GUID."""
+    return _guid("code", codebook, theme_id)
+
+
+def no_theme_guid(codebook: str) -> str:
+    return _guid("no-theme", codebook)
 
 
 def is_guid(text: str | None) -> bool:
@@ -130,7 +151,6 @@ def source_text(text: str) -> str:
 def build_project(project: Project, *, coders: list[str] | None = None, machine: bool = False):
     """(project.qde as bytes, {zip name: source bytes}, summary counts) for :func:`export_refi`."""
     from thematic import __version__
-    from thematic.codebook.qdc import theme_guid
     from thematic.review.decisions import effective
     from thematic.store import corpus
     from thematic.store.decisions import coders as log_coders
@@ -182,6 +202,21 @@ def build_project(project: Project, *, coders: list[str] | None = None, machine:
 
     coded_ids = {t for coder in users for act in acts[coder].values() for t in themes_of(coder, act)[0]}
     codebook, version = _codebook_for_export(project, coded_ids)
+    no_theme = any(not themes_of(coder, act)[0] for coder in users for act in acts[coder].values())
+    guids, not_codable = foreign_guids(project, codebook)
+    kept_sources, kept_users = foreign_ids(project)
+
+    def user_guid(coder: str) -> str:
+        return kept_users.get(coder) or default_user_guid(coder)
+
+    def source_guid(respondent_id: str, question_id: str) -> str:
+        return kept_sources.get(f"{respondent_id}\x1f{question_id}") or default_source_guid(
+            respondent_id, question_id
+        )
+
+    def guid_of(theme_id: str) -> str:
+        return guids.get(theme_id) or code_guid(codebook.codebook, theme_id)
+
     attributes = corpus.respondent_attributes(project)
     names: dict[str, None] = {}
     for attrs in attributes.values():
@@ -206,8 +241,15 @@ def build_project(project: Project, *, coders: list[str] | None = None, machine:
         users_el = ET.SubElement(root, "Users")
         for coder in users:
             ET.SubElement(users_el, "User", {"guid": user_guid(coder), "name": coder})
-    codes_el, set_el = _codebook_parts(codebook)
-    if codebook.themes:
+    codes_el, set_el = _codebook_parts(codebook, guid_of, not_codable)
+    if no_theme:
+        none_el = ET.SubElement(
+            codes_el,
+            "Code",
+            {"guid": no_theme_guid(codebook.codebook), "name": NO_THEME_NAME, "isCodable": "true"},
+        )
+        ET.SubElement(none_el, "Description").text = NO_THEME_DESCRIPTION
+    if len(codes_el):
         ET.SubElement(root, "CodeBook").append(codes_el)
     variables = ET.SubElement(root, "Variables")
     ET.SubElement(
@@ -281,16 +323,21 @@ def build_project(project: Project, *, coders: list[str] | None = None, machine:
                     attrs["creationDateTime"] = xml_time(at)
                 selection = ET.SubElement(source, "PlainTextSelection", attrs)
                 n_selections += 1
+                note = notes[coder].get(unit.id)
+                if note:  # QualCoder reads a selection's Description as the coding's memo
+                    ET.SubElement(selection, "Description").text = note
                 order = {t: i for i, t in enumerate(codebook.ids())}
-                for theme_id in sorted(themes, key=lambda t: (order.get(t, len(order)), t)):
+                targets = [
+                    (t, guid_of(t)) for t in sorted(themes, key=lambda t: (order.get(t, len(order)), t))
+                ] or [("", no_theme_guid(codebook.codebook))]
+                for theme_id, target in targets:
                     coding = ET.SubElement(
                         selection,
                         "Coding",
                         {"guid": _guid("coding", sel_guid, theme_id), "creatingUser": user_guid(coder)},
                     )
-                    ET.SubElement(coding, "CodeRef", {"targetGUID": theme_guid(theme_id)})
+                    ET.SubElement(coding, "CodeRef", {"targetGUID": target})
                     n_codings += 1
-                note = notes[coder].get(unit.id)
                 if note:
                     note_guid = _guid("note", sel_guid)
                     note_el = ET.SubElement(
@@ -300,6 +347,7 @@ def build_project(project: Project, *, coders: list[str] | None = None, machine:
                             "guid": note_guid,
                             "name": f"{coder} on {unit.id}",
                             "creatingUser": user_guid(coder),
+                            "creationDateTime": xml_time(at) or now,
                         },
                     )
                     ET.SubElement(note_el, "PlainTextContent").text = note
@@ -307,11 +355,22 @@ def build_project(project: Project, *, coders: list[str] | None = None, machine:
         question_value = ET.SubElement(source, "VariableValue")
         ET.SubElement(question_value, "VariableRef", {"targetGUID": QUESTION_VARIABLE})
         ET.SubElement(question_value, "TextValue").text = question_id
+        for name, value in attributes.get(respondent_id, {}).items():  # QualCoder reads these, not cases
+            vv = ET.SubElement(source, "VariableValue")
+            ET.SubElement(vv, "VariableRef", {"targetGUID": attribute_guid(name)})
+            ET.SubElement(vv, "TextValue").text = "" if value is None else str(value)
     if len(notes_el):
         root.append(notes_el)
     if version is not None and set_el is not None:
         ET.SubElement(root, "Sets").append(set_el)
-    ET.SubElement(root, "Description").text = (
+    book = []
+    if version is not None:  # readers that ignore <Sets> (QualCoder) show the project's description
+        book.append(
+            f"Codebook: {codebook.title or codebook.codebook} ({codebook.codebook}, version {version.number})"
+        )
+        if codebook.description:
+            book.append(codebook.description.strip())
+    ET.SubElement(root, "Description").text = "\n".join(book + [""]) + (
         f"Exported by thematic {__version__} from {project.path.name} on {now[:10]}.\n"
         f"{UNIT_KIND_PREFIX}{unit_kind}\n"
         f"Coders: {', '.join(users) or 'none'}."
@@ -333,19 +392,65 @@ def build_project(project: Project, *, coders: list[str] | None = None, machine:
     return qde, files, summary
 
 
-def _codebook_parts(codebook) -> tuple[ET.Element, ET.Element | None]:
+def _codebook_parts(codebook, guid_of, not_codable: set[str]) -> tuple[ET.Element, ET.Element | None]:
     """The ``<Codes>`` and the codebook's ``<Set>`` of thematic's own ``.qdc`` export, without their
-    namespace (the project's root declares its own): the same GUIDs and layout as a ``.qdc``."""
+    namespace (the project's root declares its own): the same layout as a ``.qdc``, each code's GUID
+    from ``guid_of(theme id)`` and ``isCodable="false"`` for the ids in ``not_codable``."""
     from defusedxml.ElementTree import fromstring
 
-    from thematic.codebook.qdc import to_qdc
+    from thematic.codebook.qdc import theme_guid, to_qdc
 
     qdc = fromstring(to_qdc(codebook).encode("utf-8"))
+    by_qdc_guid = {theme_guid(t.id): t.id for t in codebook.themes}
     for element in qdc.iter():
         element.tag = element.tag.split("}")[-1]
         if element.tag == "MemberCode":  # a project's <MemberCode> names its code by targetGUID
-            element.attrib["targetGUID"] = element.attrib.pop("guid")
+            element.attrib["targetGUID"] = guid_of(by_qdc_guid[element.attrib.pop("guid")])
+        elif element.tag == "Code":
+            theme_id = by_qdc_guid[element.get("guid")]
+            element.set("guid", guid_of(theme_id))
+            if theme_id in not_codable:
+                element.set("isCodable", "false")
     return qdc.find("Codes"), qdc.find("Sets/Set")
+
+
+FOREIGN_GUIDS = "refi_guids"
+FOREIGN_SOURCES = "_sources"  # not a codebook name (those are slugs)
+FOREIGN_USERS = "_users"
+
+
+def foreign_guids(project: Project, codebook) -> tuple[dict[str, str], set[str]]:
+    """({theme id: GUID}, {theme ids not codable}) kept by import-refi from another tool's project for
+    this codebook (by name), so an export gives that tool its own GUIDs and categories back."""
+    import json
+
+    raw = project.meta(FOREIGN_GUIDS)
+    if not raw:
+        return {}, set()
+    try:
+        kept = json.loads(raw).get(codebook.codebook) or {}
+    except (ValueError, AttributeError):
+        return {}, set()
+    ids = set(codebook.ids())
+    guids = {t: g for t, g in (kept.get("codes") or {}).items() if t in ids and is_guid(g)}
+    return guids, {t for t in kept.get("not_codable") or [] if t in ids}
+
+
+def foreign_ids(project: Project) -> tuple[dict[str, str], dict[str, str]]:
+    """({"respondent\\x1fquestion": GUID}, {coder: GUID}): another tool's source and user GUIDs kept by
+    import-refi, so an export gives them back."""
+    import json
+
+    try:
+        kept = json.loads(project.meta(FOREIGN_GUIDS) or "{}")
+    except ValueError:
+        return {}, {}
+    sources = kept.get(FOREIGN_SOURCES) or {}
+    users = kept.get(FOREIGN_USERS) or {}
+    return (
+        {k: g for k, g in sources.items() if is_guid(g)},
+        {k: g for k, g in users.items() if is_guid(g)},
+    )
 
 
 def export_refi(

@@ -5,21 +5,36 @@ What is read: the text sources (one response each), the codebook (through
 (a case is a respondent, its text variables the respondent's attributes), the users (coders) and their
 codings, which become decisions in the log.
 
-* A source is a response. Its respondent is the case that refers to it, else the source's name; its
-  question is the ``question`` variable thematic writes, else ``question`` (default ``text``).
+* A source is a response. Its respondent is the case that refers to it, else the source's name
+  (without thematic's `` (question)`` suffix); its question is the ``question`` variable (found by
+  thematic's GUID, else by name when another tool gave it a new GUID), else the question of the same
+  respondent's identical answer in the project, else ``question`` (default ``text``).
 * Units: the boundaries thematic wrote (``Units (thematic): ...``), else the project's unit kind (or
   ``unit``): the whole response, or sentences.
-* Codings: every selection codes each unit it overlaps; a coder's selections on one unit add up to
-  one ``code`` decision with the union of their codes. A selection with no coding is "no theme
-  applies". The decision's time is the selection's; its uuid is the selection's GUID where one
-  selection alone makes the decision (thematic's own export), else derived from the file and the
-  selections, so importing the same file twice adds nothing.
+* Codings: every selection codes each unit it overlaps (one spanning several units is counted in
+  ``selections_split`` and each exact overlap listed in ``overlaps``); a coder's selections on one
+  unit add up to one ``code`` decision with the union of their codes, and the selection's
+  ``<Description>`` (else the notes it refers to) as its note. A selection with no coding, or a coding
+  of thematic's ``(no theme applies)`` code, is "no theme applies"; codings of codes the codebook
+  lacks are left out, never read as "no theme". The decision's time is the selection's; its uuid is
+  the selection's GUID where that one selection is exactly that unit (thematic's own export), else
+  derived from the file and the selections. A decision that repeats the coder's standing decision on
+  the unit adds nothing, so merging a file twice, or another tool's re-export, changes nothing.
+* The codebook: a codebook that differs from the project's current one only in colours keeps the
+  current one; another tool's code, source and user GUIDs (and categories) are kept, for what the
+  import created, in the ``refi_guids`` meta entry that the export reads.
 * Text is kept as written except that CRLF and CR become LF and the ends are trimmed (thematic's
   import does the same); offsets are moved with it.
 
 Safety: nothing is extracted to disk. Entries are read into memory by name, sizes are capped, an
-archive holding a path that could escape a folder (``../``, an absolute path, a drive letter) is
-refused, and so is XML that declares entities or refers to external resources (defusedxml).
+archive holding a path that could escape a folder (``../``, an absolute path, a drive letter), a
+symbolic link or a special file is refused, and so is XML with a DOCTYPE of any kind, entities,
+external references or elements nested more than MAX_DEPTH deep (defusedxml).
+
+Attribution: two elements with one GUID (of any kind), a reference to a GUID the file does not hold
+(``CodeRef``, ``SourceRef``, ``NoteRef``, ``VariableRef``, set members, a selection's or coding's
+``creatingUser``) and an offset that is not a whole number are refused, each with the element's path
+and line. A selection that names no user is refused unless ``coder`` (``--coder``) says whose it is.
 """
 
 from __future__ import annotations
@@ -36,12 +51,24 @@ from xml.etree import ElementTree as ET
 
 from thematic.clock import utc_now
 from thematic.errors import ThematicError
-from thematic.export.refi import QUESTION_VARIABLE, UNIT_KIND_PREFIX, UNITS_PREFIX, is_guid
+from thematic.export.refi import (
+    FOREIGN_GUIDS,
+    FOREIGN_SOURCES,
+    FOREIGN_USERS,
+    NO_THEME_NAME,
+    QUESTION_NAMES,
+    QUESTION_VARIABLE,
+    UNIT_KIND_PREFIX,
+    UNITS_PREFIX,
+    code_guid,
+    is_guid,
+)
 from thematic.store.project import Project
 
 MAX_ENTRY_BYTES = 200_000_000
 MAX_TOTAL_BYTES = 1_000_000_000
 MAX_ENTRIES = 200_000
+MAX_DEPTH = 110  # Project/CodeBook/Codes and codes nested up to the .qdc reader's 100 levels
 REEXPORT = "export the project again from your QDA tool"
 _UNITS_RE = re.compile(r"^(\d+)-(\d+)$")
 
@@ -63,6 +90,9 @@ class RefiImportSummary:
     selections: int = 0
     decisions_new: int = 0
     decisions_present: int = 0
+    decisions_same: int = 0
+    selections_split: int = 0
+    overlaps: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     already_imported: bool = False
 
@@ -75,6 +105,20 @@ def _unsafe(name: str) -> bool:
     if "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
         return True
     return any(part == ".." for part in PurePosixPath(name).parts)
+
+
+def _special_kind(info: zipfile.ZipInfo) -> str | None:
+    """'a symbolic link' or 'a special file' for an entry whose Unix mode says so, else None."""
+    import stat
+
+    mode = info.external_attr >> 16
+    if info.create_system != 3 or not mode:  # not made on Unix, or no mode recorded: a plain entry
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode) or not stat.S_IFMT(mode):
+        return None
+    return "a special file (device, pipe or socket)"
 
 
 class _Archive:
@@ -100,6 +144,14 @@ class _Archive:
                 f"{path.name}: refused: the archive holds an entry whose path could escape its "
                 f"folder ('{bad[0]}'{f' and {len(bad) - 1} more' if len(bad) > 1 else ''}) "
                 f"(a .qdpx holds only project.qde and Sources/; {REEXPORT})"
+            )
+        special = [(i.filename, _special_kind(i)) for i in infos if _special_kind(i)]
+        if special:
+            name, kind = special[0]
+            raise ThematicError(
+                f"{path.name}: refused: the archive holds {kind} ('{name}'"
+                f"{f' and {len(special) - 1} more' if len(special) > 1 else ''}) (a .qdpx holds only "
+                f"plain files; {REEXPORT})"
             )
         if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
             raise ThematicError(
@@ -127,14 +179,60 @@ class _Archive:
         self.zip.close()
 
 
-def _parse(data: bytes, source: str) -> ET.Element:
-    from defusedxml.ElementTree import fromstring
+class _Builder:
+    """An ElementTree parser target that refuses deep nesting and keeps each element's line."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.tree = ET.TreeBuilder()
+        self.depth = 0
+        self.lines: dict[ET.Element, int] = {}
+        self.expat = None
+
+    def start(self, tag, attrib):
+        self.depth += 1
+        line = self.expat.CurrentLineNumber if self.expat is not None else 0
+        if self.depth > MAX_DEPTH:
+            raise ThematicError(
+                f"{self.source}:{line}: elements are nested more than {MAX_DEPTH} deep ({REEXPORT})"
+            )
+        element = self.tree.start(tag, attrib)
+        self.lines[element] = line
+        return element
+
+    def end(self, tag):
+        self.depth -= 1
+        return self.tree.end(tag)
+
+    def data(self, text):
+        self.tree.data(text)
+
+    def close(self):
+        return self.tree.close()
+
+
+def _parse(data: bytes, source: str) -> tuple[ET.Element, dict[ET.Element, int]]:
+    """(root, {element: line}); a DOCTYPE of any kind, entities, external references and nesting deeper
+    than MAX_DEPTH are refused."""
+    from defusedxml.ElementTree import DefusedXMLParser
 
     from thematic.xmlsafe import refusing_unsafe_xml
 
     malformed = f"not a REFI-QDA project: the XML is not well-formed ({{reason}}) ({REEXPORT})"
-    with refusing_unsafe_xml(source, advice=REEXPORT, malformed=malformed):
-        return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    builder = _Builder(source)
+    try:
+        with refusing_unsafe_xml(source, advice=REEXPORT, malformed=malformed):
+            parser = DefusedXMLParser(
+                target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+            )
+            builder.expat = parser.parser
+            parser.feed(data)
+            root = parser.close()
+    except (ValueError, LookupError) as exc:
+        raise ThematicError(
+            f"{source}: not a REFI-QDA project: the XML cannot be read ({exc}) ({REEXPORT})"
+        ) from None
+    return root, builder.lines
 
 
 def _local(tag: str) -> str:
@@ -226,6 +324,7 @@ def import_refi(
     question: str = "text",
     unit: str | None = None,
     name: str | None = None,
+    coder: str | None = None,
 ) -> RefiImportSummary:
     """Import the ``.qdpx`` at ``path`` into ``project`` (see the module docstring); one transaction."""
     from thematic.ingest.segment import UNIT_KINDS
@@ -239,7 +338,7 @@ def import_refi(
         raise ThematicError(f"--unit must be one of {', '.join(UNIT_KINDS)}, not '{unit}'")
     archive = _Archive(path)
     try:
-        return _Import(project, path, archive, question, unit, name).run()
+        return _Import(project, path, archive, question, unit, name, coder).run()
     finally:
         archive.close()
 
@@ -253,8 +352,16 @@ class _Import:
         question: str,
         unit: str | None,
         name: str | None,
+        coder: str | None = None,
     ):
         self.project = project
+        self.coder = coder
+        self.no_theme: set[str] = set()
+        self.case_codes: set[str] = set()
+        self.new_sources: set[str] = set()
+        self.coders_before: set[str] = set()
+        self.coder_guids: dict[str, str] = {}  # coder -> the GUID of the user it came from
+        self.foreign: dict = {"codes": {}, "not_codable": []}
         self.path = path
         self.archive = archive
         self.question = question
@@ -270,18 +377,23 @@ class _Import:
             raise ThematicError(
                 f"{self.path.name} has no project.qde (a .qdpx holds project.qde and Sources/; {REEXPORT})"
             )
-        root = _parse(data, f"{self.path.name}/project.qde")
+        self.qde = f"{self.path.name}/project.qde"
+        root, self.lines = _parse(data, self.qde)
         if _local(root.tag) != "Project":
             raise ThematicError(
                 f"{self.path.name}: not a REFI-QDA project: project.qde holds <{_local(root.tag)}>, "
                 f"not <Project> ({REEXPORT})"
             )
+        self._check_identities(root)
         origin = root.get("origin")
         description = _text(_child(root, "Description"))
         from_thematic = bool(origin and origin.startswith("thematic ")) and UNIT_KIND_PREFIX in description
-        summary = RefiImportSummary(self.path.name, origin, from_thematic)
+        summary = self.summary = RefiImportSummary(self.path.name, origin, from_thematic)
         sha = hashlib.sha256(self.path.read_bytes()).hexdigest()
-        options = json.dumps({"format": "qdpx", "question": self.question, "unit": self.unit}, sort_keys=True)
+        chosen = {"format": "qdpx", "question": self.question, "unit": self.unit}
+        if self.coder is not None:
+            chosen["coder"] = self.coder
+        options = json.dumps(chosen, sort_keys=True)
         previous = corpus.find_source(self.project, sha, options)
         if previous is not None:
             summary.already_imported = True
@@ -293,6 +405,7 @@ class _Import:
 
         unit_kind = self._unit_kind(description)
         users = {_key(u.get("guid")): u.get("name") or "" for u in self._all(root, "Users", "User")}
+        self.user_guids = [u.get("guid") or "" for u in self._all(root, "Users", "User")]
         codebook, theme_of = self._codebook(root)
         cases, attributes = self._cases(root)
         sources = self._sources(root, cases)
@@ -313,11 +426,85 @@ class _Import:
             self._respondents(attributes, sources, source_id, summary)
             units = self._responses(sources, unit_kind, source_id, summary)
             if codebook is not None:
-                self._use_codebook(codebook, summary)
+                codebook = self._use_codebook(codebook, summary)
             self._decisions(sources, units, users, theme_of, codebook, sha, summary)
+            self._keep_foreign_guids(codebook, sources)
             corpus.set_source_summary(self.project, source_id, summary.to_dict())
         summary.notes = self.notes + summary.notes
         return summary
+
+    # identities and references
+    def _where(self, element: ET.Element) -> str:
+        """The element's path from the root, each step with its name where it has one."""
+        steps = []
+        node: ET.Element | None = element
+        while node is not None and self.parent.get(node) is not None:
+            name = node.get("name")
+            steps.append(_local(node.tag) + (f" '{' '.join(name.split())[:60]}'" if name else ""))
+            node = self.parent[node]
+        return "/".join(reversed(steps)) or _local(element.tag)
+
+    def _line(self, element: ET.Element) -> str:
+        return f"{self.qde}:{self.lines.get(element, 0)}"
+
+    def _check_identities(self, root: ET.Element) -> None:
+        """Refuse two elements with one GUID, and a reference to a GUID that nothing in the file has:
+        either would attach codings to the wrong source, coder or code. One pair is allowed: a <Case>
+        and a <Code> sharing a GUID are NVivo's "case node" (the code marks the case's text); that code
+        is not a theme and its codings are left out (see ``self.case_codes``)."""
+        self.parent: dict[ET.Element, ET.Element | None] = {root: None}
+        owner: dict[str, ET.Element] = {}
+        twin: dict[str, ET.Element] = {}  # the Code of a case node, when its Case came first or after
+        stack = [root]
+        order: list[ET.Element] = []
+        while stack:
+            element = stack.pop()
+            order.append(element)
+            for child in reversed(element):
+                self.parent[child] = element
+                stack.append(child)
+        for element in order:
+            guid = element.get("guid")
+            if guid is None:
+                continue
+            key = _key(guid)
+            if key in owner:
+                first = owner[key]
+                if {_local(first.tag), _local(element.tag)} == {"Case", "Code"} and key not in twin:
+                    twin[key] = first if _local(first.tag) == "Code" else element
+                    owner[key] = element if _local(first.tag) == "Code" else first  # the Case
+                    continue
+                raise ThematicError(
+                    f"{self._line(element)}: {self._where(element)} has the GUID {guid}, which "
+                    f"{self._where(first)} (line {self.lines.get(first, 0)}) has too (every element needs "
+                    f"its own GUID, or codings land on the wrong one; {REEXPORT})"
+                )
+            owner[key] = element
+        for element in order:
+            kind = _local(element.tag)
+            if kind in _REFERENCES:
+                wanted, what = _REFERENCES[kind]
+                target = element.get("targetGUID")
+                found = owner.get(_key(target))
+                if found is not None and _local(found.tag) not in wanted:
+                    found = twin.get(_key(target))
+                if found is None or _local(found.tag) not in wanted:
+                    raise ThematicError(
+                        f"{self._line(element)}: <{kind}> in {self._where(self.parent[element])} refers to "
+                        f"{what} {target or '(no targetGUID)'}, which the file does not hold ({REEXPORT})"
+                    )
+            if kind in ("PlainTextSelection", "Coding"):
+                for attribute in ("creatingUser", "modifyingUser"):
+                    target = element.get(attribute) or ""
+                    if not target.strip():
+                        continue
+                    found = owner.get(_key(target))
+                    if found is None or _local(found.tag) != "User":
+                        raise ThematicError(
+                            f"{self._line(element)}: {self._where(element)} was made by the user {target} "
+                            f"({attribute}), whom <Users> does not list ({REEXPORT})"
+                        )
+        self.case_codes = set(twin)
 
     # parts of the document
     def _all(self, root: ET.Element, outer: str, inner: str) -> list[ET.Element]:
@@ -353,7 +540,22 @@ class _Import:
             return None, {}
         # a .qdc document of the project's codes and (when thematic wrote it) the codebook's set
         doc = ET.Element("CodeBook", {"xmlns": "urn:QDA-XML:codebook:1.0"})
-        doc.append(_strip(codes))
+        stripped = _strip(codes)
+        for code in list(stripped):  # thematic's "no theme applies" code is not a theme
+            if " ".join((code.get("name") or "").split()) == NO_THEME_NAME and not _children(code, "Code"):
+                self.no_theme.add(_key(code.get("guid")))
+                stripped.remove(code)
+        holders = [stripped]
+        while holders:  # NVivo's case nodes are not themes either
+            holder = holders.pop()
+            for code in list(holder):
+                if _local(code.tag) == "Code" and _key(code.get("guid")) in self.case_codes:
+                    holder.remove(code)
+                else:
+                    holders.append(code)
+        if not len(stripped):
+            return None, {}
+        doc.append(stripped)
         own = [
             s
             for s in self._all(root, "Sets", "Set")
@@ -374,15 +576,26 @@ class _Import:
         )
         self.notes += result.notes
         codebook = result.codebook
+        if not own and self.name is None:  # e.g. QualCoder drops <Sets>: the project description has it
+            codebook = self._codebook_from_description(root, codebook)
         theme_of: dict[str, str] = {}
         by_path = {".".join(t.name for t in codebook.path(t.id)): t.id for t in codebook.themes}
         ids = set(codebook.ids())
 
+        ours = {_key(theme_guid(i)): i for i in ids} | {_key(code_guid(codebook.codebook, i)): i for i in ids}
+        self.foreign = {"codes": {}, "not_codable": []}
+
         def walk(code: ET.Element, names: list[str]) -> None:
             guid = _key(code.get("guid"))
             path = [*names, " ".join((code.get("name") or "").split())]
-            matched = next((i for i in ids if _key(theme_guid(i)) == guid), None)
-            theme_of[guid] = matched or by_path.get(".".join(path)) or by_path.get(path[-1]) or ""
+            if guid in self.no_theme or guid in self.case_codes:
+                return
+            matched = ours.get(guid) or by_path.get(".".join(path)) or by_path.get(path[-1]) or ""
+            theme_of[guid] = matched
+            if matched and guid not in ours:  # another tool's GUID and category flag, for the next export
+                self.foreign["codes"][matched] = (code.get("guid") or "").strip()
+                if code.get("isCodable") == "false":
+                    self.foreign["not_codable"].append(matched)
             for child in _children(code, "Code"):
                 walk(child, path)
 
@@ -391,10 +604,42 @@ class _Import:
         theme_of = {g: t for g, t in theme_of.items() if t}
         return codebook, theme_of
 
+    def _codebook_from_description(self, root: ET.Element, codebook):
+        """The codebook's name, title and description from the lines thematic's export writes at the top
+        of the project's description (``Codebook: <title> (<name>, version <n>)``, the description, then
+        ``Exported by thematic ...``)."""
+        from dataclasses import replace
+
+        from thematic.codebook.model import is_slug
+
+        lines = _text(_child(root, "Description")).split("\n")
+        head = re.fullmatch(r"Codebook: (.*) \(([^,()]+), version \d+\)", lines[0].strip()) if lines else None
+        if head is None or not is_slug(head.group(2)):
+            return codebook
+        end = next((i for i, line in enumerate(lines) if line.startswith("Exported by thematic ")), None)
+        if end is None:
+            return codebook
+        title = head.group(1).strip()
+        description = "\n".join(lines[1:end]).strip()
+        return replace(
+            codebook,
+            codebook=head.group(2),
+            title=None if title == head.group(2) else title or None,
+            description=description or None,
+        )
+
     def _cases(self, root: ET.Element) -> tuple[dict[str, str], dict[str, dict]]:
         """({source guid: respondent id}, {respondent id: attributes})."""
         variables = {
             _key(v.get("guid")): v.get("name") or "" for v in self._all(root, "Variables", "Variable")
+        }
+        self.variables = variables
+        names = set(variables.values())
+        # the question variable: thematic's GUID, else (another tool gave it a new GUID) its name
+        self.question_vars = {_key(QUESTION_VARIABLE)} | {
+            g
+            for g, n in variables.items()
+            if n == next((q for q in reversed(QUESTION_NAMES) if q in names), None)
         }
         respondent_of: dict[str, str] = {}
         attributes: dict[str, dict] = {}
@@ -404,7 +649,7 @@ class _Import:
             for vv in _children(case, "VariableValue"):
                 ref = _child(vv, "VariableRef")
                 var = variables.get(_key(ref.get("targetGUID") if ref is not None else None))
-                if var is None or _key(ref.get("targetGUID")) == _key(QUESTION_VARIABLE):
+                if var is None or _key(ref.get("targetGUID")) in self.question_vars:
                     continue
                 value = next((c for c in vv if c is not ref), None)
                 attrs[var] = _text(value)
@@ -429,12 +674,20 @@ class _Import:
                 text, mapping = normalise(raw)
                 if not text:
                     continue
-                question = self.question
+                question = None
                 for vv in _children(element, "VariableValue"):
                     ref = _child(vv, "VariableRef")
-                    if ref is not None and _key(ref.get("targetGUID")) == _key(QUESTION_VARIABLE):
+                    if ref is not None and _key(ref.get("targetGUID")) in self.question_vars:
                         question = _text(_child(vv, "TextValue")).strip() or question
                 respondent = respondent_of.get(guid) or " ".join(label.split()) or guid
+                if question and respondent.endswith(f" ({question})") and guid not in respondent_of:
+                    respondent = respondent[: -len(f" ({question})")]  # thematic names "R001 (q1)"
+                if question is None:  # no question variable: the question of the same answer, if known
+                    known = self.project.query(
+                        "SELECT question_id FROM responses WHERE respondent_id = ? AND text = ?",
+                        (respondent, text),
+                    )
+                    question = known[0][0] if len(known) == 1 else self.question
                 count = seen.get((respondent, question), 0)
                 seen[(respondent, question)] = count + 1
                 if count:
@@ -540,6 +793,7 @@ class _Import:
                 summary.responses_present += 1
                 units[s.guid] = response_units(self.project, found[0])
                 continue
+            self.new_sources.add(s.guid)
             pending.append(
                 (s, corpus.insert_response(self.project, s.respondent, s.question, s.text, source_id))
             )
@@ -561,14 +815,57 @@ class _Import:
             units[s.guid] = response_units(self.project, response_id)
         return units
 
-    def _use_codebook(self, codebook, summary: RefiImportSummary) -> None:
+    def _keep_foreign_guids(self, codebook, sources: list[_Source]) -> None:
+        """Another tool's GUIDs for codes (and its categories), sources and users, for the next export."""
+        from thematic.export.refi import default_source_guid, default_user_guid
+
+        try:
+            kept = json.loads(self.project.meta(FOREIGN_GUIDS) or "{}")
+        except ValueError:
+            kept = {}
+        # only for what this import created: an existing project keeps the GUIDs it already exports
+        if codebook is not None and self.foreign["codes"] and self.summary.codebook_new:
+            kept[codebook.codebook] = self.foreign
+        for s in sources:
+            if s.guid not in self.new_sources:
+                continue
+            raw = (s.element.get("guid") or "").strip()
+            if is_guid(raw) and _key(raw) != default_source_guid(s.respondent, s.question):
+                kept.setdefault(FOREIGN_SOURCES, {})[f"{s.respondent}\x1f{s.question}"] = raw
+        for coder, raw in self.coder_guids.items():
+            if coder not in self.coders_before and is_guid(raw) and _key(raw) != default_user_guid(coder):
+                kept.setdefault(FOREIGN_USERS, {})[coder] = raw
+        if kept:
+            self.project.set_meta(FOREIGN_GUIDS, json.dumps(kept, sort_keys=True))
+
+    def _use_codebook(self, codebook, summary: RefiImportSummary):
+        """Make ``codebook`` the project's current one unless it is that already; returns the codebook
+        the decisions refer to. Another tool's file whose codebook differs only in colours (QualCoder
+        moves every colour onto its own palette) keeps the project's current codebook."""
+        from dataclasses import replace
+
         from thematic.store.codebooks import current_version, use_codebook, version_by_hash
 
         summary.themes = len(codebook.themes)
         current = current_version(self.project)
         if current is not None and current.content_hash == codebook.content_hash():
             summary.codebook_version = current.number
-            return
+            return current.codebook
+
+        def colourless(book):
+            return replace(book, themes=tuple(replace(t, colour=None) for t in book.themes))
+
+        if (
+            current is not None
+            and not summary.from_thematic
+            and colourless(current.codebook) == colourless(codebook)
+        ):
+            summary.codebook_version = current.number
+            self.notes.append(
+                f"the file's codebook differs from version {current.number} only in its colours; the "
+                "project keeps its own colours and codebook version"
+            )
+            return current.codebook
         existed = version_by_hash(self.project, codebook.content_hash()) is not None
         version = use_codebook(self.project, codebook)
         summary.codebook_version = version.number
@@ -578,6 +875,7 @@ class _Import:
                 f"the imported codebook is now the current one (version {version.number}; it was "
                 f"version {current.number})"
             )
+        return codebook
 
     def _decisions(
         self,
@@ -591,35 +889,54 @@ class _Import:
     ) -> None:
         from thematic.review.decisions import MACHINE, Decision, derived_uuid
         from thematic.store.decisions import by_uuid, record_many
+        from thematic.store.decisions import coders as log_coders
 
         cb_hash = codebook.content_hash() if codebook is not None else None
+        self.coders_before = set(log_coders(self.project))
         coder_names: dict[str, str] = {}
         renamed: list[str] = []
 
-        def coder_of(*guids: str | None) -> str:
+        owner_of: dict[str, str] = {}  # coder name -> the user (GUID, or --coder) it stands for
+        user_raw = {_key(g): g.strip() for g in self.user_guids}
+
+        def coder_of(element: ET.Element, *guids: str | None) -> str:
             for guid in guids:
-                if guid and _key(guid) in users:
-                    raw = users[_key(guid)]
+                if guid and guid.strip() and _key(guid) in users:
+                    who, raw = _key(guid), users[_key(guid)]
                     break
             else:
-                raw = "imported"
-            if raw not in coder_names:
-                name = _coder_name(raw)
-                coder_names[raw] = name
+                if self.coder is None:
+                    raise ThematicError(
+                        f"{self._line(element)}: {self._where(element)} names no user (no creatingUser), so "
+                        f"nobody can tell whose coding it is (pass --coder NAME to record such codings as "
+                        f"NAME's, or {REEXPORT} with its users)"
+                    )
+                who, raw = "--coder", self.coder
+            if who not in coder_names:
+                name = _coder_name(raw) if raw.strip() else f"user-{who[:8]}"
+                if owner_of.setdefault(name, who) != who:
+                    raise ThematicError(
+                        f"{self._line(element)}: two different users would both be coder '{name}' "
+                        f"(user names '{raw}' and '{users.get(owner_of[name], self.coder)}'); their codings "
+                        f"must not be merged (give them distinct names, then {REEXPORT})"
+                    )
+                coder_names[who] = name
+                if who != "--coder":
+                    self.coder_guids[name] = user_raw.get(who, "")
                 if name != raw:
                     renamed.append(f"'{raw}' -> {name}")
-            return coder_names[raw]
+            return coder_names[who]
 
-        # (coder, unit id) -> [(selection guid, themes, time, note)]
-        acts: dict[tuple[str, str], list[tuple[str, set[str], str | None]]] = {}
+        # (coder, unit id) -> [(selection guid, themes, time, note, the selection is this one unit)]
+        acts: dict[tuple[str, str], list[tuple[str, set[str], str | None, str, bool]]] = {}
         unknown_codes: set[str] = set()
-        misaligned = 0
+        misaligned = unplaced = case_codings = 0
         machine_skipped = 0
         for s in sources:
             source_units = units.get(s.guid, [])
             whole = [_selection(c, s.element, coder_of) for c in _children(s.element, "Coding")]
             items = [
-                (sel, int(sel.get("startPosition", "0")), int(sel.get("endPosition", "0")))
+                (sel, self._offset(sel, "startPosition"), self._offset(sel, "endPosition"))
                 for sel in _children(s.element, "PlainTextSelection")
             ]
             for _, start, end in items:
@@ -631,55 +948,94 @@ class _Import:
             for sel, start, end in items:
                 a, b = s.mapping[start], s.mapping[end]
                 hit = [u for u in source_units if a < u.end and b > u.start]
-                if [(u.start, u.end) for u in hit] != [(a, b)]:
+                exact = [(u.start, u.end) for u in hit] == [(a, b)]
+                if not exact:
                     misaligned += 1
                 codings = _children(sel, "Coding")
                 themes: set[str] = set()
+                known = False
                 for coding in codings:
                     ref = _child(coding, "CodeRef")
                     target = _key(ref.get("targetGUID") if ref is not None else None)
                     if target in theme_of:
                         themes.add(theme_of[target])
+                        known = True
+                    elif target in self.no_theme:
+                        known = True
+                    elif target in self.case_codes:
+                        case_codings += 1
                     else:
                         unknown_codes.add(target)
+                if codings and not known:  # codes the codebook lacks: not "no theme applies"
+                    continue
                 first = codings[0].get("creatingUser") if codings else None
-                coder = coder_of(sel.get("creatingUser"), first)
+                coder = coder_of(sel, sel.get("creatingUser"), sel.get("modifyingUser"), first)
                 if coder == MACHINE:
                     machine_skipped += 1
                     continue
+                if not hit:
+                    unplaced += 1
+                    continue
+                if len(hit) > 1:
+                    summary.selections_split += 1
+                    summary.overlaps += [
+                        {
+                            "selection": _key(sel.get("guid")),
+                            "coder": coder,
+                            "unit": u.id,
+                            "start": max(a, u.start),
+                            "end": min(b, u.end),
+                        }
+                        for u in hit
+                    ]
+                note = self._note(sel)
                 for u in hit:
                     acts.setdefault((coder, u.id), []).append(
-                        (_key(sel.get("guid")), themes, _at(sel.get("creationDateTime")))
+                        (_key(sel.get("guid")), themes, _at(sel.get("creationDateTime")), note, exact)
                     )
             for guid, coder, target, at in whole:
                 if coder == MACHINE:
                     machine_skipped += 1
                     continue
-                if target not in theme_of:
+                if target in self.no_theme:
+                    found = set()
+                elif target in self.case_codes:
+                    case_codings += 1
+                    continue
+                elif target in theme_of:
+                    found = {theme_of[target]}
+                else:
                     unknown_codes.add(target)
                     continue
                 for u in source_units:
-                    acts.setdefault((coder, u.id), []).append((guid, {theme_of[target]}, at))
+                    acts.setdefault((coder, u.id), []).append((guid, found, at, "", len(source_units) == 1))
         now = utc_now()
         decisions = []
         for (coder, unit), parts in sorted(acts.items()):
-            guids = sorted(g for g, _, _ in parts)
-            if len(parts) == 1 and is_guid(guids[0]):
+            guids = sorted(g for g, *_ in parts)
+            if len(parts) == 1 and parts[0][4] and is_guid(guids[0]):
                 uuid = guids[0]
             else:
                 uuid = derived_uuid("refi", sha, coder, unit, *guids)
-            times = [t for _, _, t in parts if t]
-            themes = set().union(*(t for _, t, _ in parts))
+            times = [t for _, _, t, _, _ in parts if t]
+            themes = set().union(*(t for _, t, _, _, _ in parts))
+            note = "\n".join(dict.fromkeys(n for _, _, _, n, _ in parts if n)) or None
             decisions.append(
                 Decision.new(
-                    coder, unit, themes, uuid=uuid, at=max(times) if times else now, codebook_hash=cb_hash
+                    coder,
+                    unit,
+                    themes,
+                    uuid=uuid,
+                    at=max(times) if times else now,
+                    codebook_hash=cb_hash,
+                    note=note,
                 )
             )
-        self._attach_notes(decisions, sources)
         summary.selections = sum(len(_children(s.element, "PlainTextSelection")) for s in sources)
         summary.coders = sorted({d.coder for d in decisions})
         present = by_uuid(self.project, [d.uuid for d in decisions])
-        summary.decisions_new = record_many(self.project, decisions)
+        fresh = self._changes([d for d in decisions if d.uuid not in present], summary)
+        summary.decisions_new = record_many(self.project, fresh)
         summary.decisions_present = len(present)
         if renamed:
             self.notes.append(f"user names became coder names: {', '.join(renamed)}")
@@ -693,34 +1049,94 @@ class _Import:
                 f"left out the codings of {_plural(len(unknown_codes), 'code')} that the codebook "
                 "does not hold"
             )
+        if case_codings:
+            self.notes.append(
+                f"left out {_plural(case_codings, 'coding')} of case nodes (a code that shares its GUID "
+                "with a case marks that case's text; thematic links respondents to answers itself)"
+            )
+        if unplaced:
+            self.notes.append(
+                f"left out {_plural(unplaced, 'selection')} that cover no unit's text (empty, or only "
+                "white space between units)"
+            )
+        if summary.selections_split:
+            self.notes.append(
+                f"{_plural(summary.selections_split, 'selection')} spanned several units; each coded every "
+                f"unit it overlaps ({len(summary.overlaps)} units; the exact overlaps are in the import's "
+                "summary, `--json`)"
+            )
         if misaligned and not summary.from_thematic:
             self.notes.append(
                 f"{_plural(misaligned, 'selection')} did not line up with unit boundaries; each "
                 "one coded every unit it overlaps"
             )
+        if summary.decisions_same:
+            self.notes.append(
+                f"{_plural(summary.decisions_same, 'decision')} agreed with the coder's standing decision "
+                "on the unit, so nothing was added for them"
+            )
 
-    def _attach_notes(self, decisions: list, sources: list[_Source]) -> None:
-        """Notes referred to from a selection become the note of its decision (thematic's own export)."""
-        from dataclasses import replace
+    def _changes(self, decisions: list, summary: RefiImportSummary) -> list:
+        """The decisions that change something: one that repeats the coder's standing decision on the
+        unit (same themes; same note, or none) adds nothing, so merging a file twice, or the same
+        codings back from another tool under new GUIDs, leaves the log as it was."""
+        from thematic.store.decisions import current_codings, latest_notes
 
-        root_notes = self.note_texts
-        if not root_notes:
-            return
-        by_uuid_index = {d.uuid: i for i, d in enumerate(decisions)}
-        for s in sources:
-            for sel in _children(s.element, "PlainTextSelection"):
-                i = by_uuid_index.get(_key(sel.get("guid")))
-                refs = [root_notes.get(_key(r.get("targetGUID"))) for r in _children(sel, "NoteRef")]
-                text = "\n".join(t for t in refs if t)
-                if i is not None and text:
-                    decisions[i] = replace(decisions[i], note=text)
+        standing: dict[str, tuple[dict, dict]] = {}
+        kept = []
+        for d in decisions:
+            if d.coder not in standing:
+                standing[d.coder] = (
+                    current_codings(self.project, d.coder),
+                    latest_notes(self.project, d.coder),
+                )
+            codings, notes = standing[d.coder]
+            if (
+                d.unit_id in codings
+                and codings[d.unit_id] == d.themes
+                and d.note in (None, notes.get(d.unit_id))
+            ):
+                summary.decisions_same += 1
+                continue
+            kept.append(d)
+        return kept
+
+    def _note(self, selection: ET.Element) -> str:
+        """A selection's note: its Description (QualCoder's coding memo), else the Notes it refers to."""
+        described = _text(_child(selection, "Description")).strip()
+        if described:
+            return described
+        refs = [self.note_texts.get(_key(r.get("targetGUID"))) for r in _children(selection, "NoteRef")]
+        return "\n".join(t for t in refs if t)
+
+    def _offset(self, selection: ET.Element, attribute: str) -> int:
+        value = selection.get(attribute)
+        if value is None or not re.fullmatch(r"\s*\d{1,12}\s*", value):
+            what = f'has {attribute}="{value[:40]}"' if value is not None else f"has no {attribute}"
+            raise ThematicError(
+                f"{self._line(selection)}: {self._where(selection)} {what}, not a character offset (a "
+                f"whole number from 0) ({REEXPORT})"
+            )
+        return int(value)
+
+
+_SOURCE_KINDS = frozenset({"TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource"})
+_REFERENCES = {
+    "CodeRef": (frozenset({"Code"}), "the code"),
+    "MemberCode": (frozenset({"Code"}), "the code"),
+    "SourceRef": (_SOURCE_KINDS, "the source"),
+    "MemberSource": (_SOURCE_KINDS, "the source"),
+    "NoteRef": (frozenset({"Note"}), "the note"),
+    "MemberNote": (frozenset({"Note"}), "the note"),
+    "VariableRef": (frozenset({"Variable"}), "the variable"),
+}
 
 
 def _selection(coding: ET.Element, source: ET.Element, coder_of) -> tuple[str, str, str, str | None]:
     ref = _child(coding, "CodeRef")
     return (
         _key(coding.get("guid")),
-        coder_of(coding.get("creatingUser"), source.get("creatingUser")),
+        coder_of(coding, coding.get("creatingUser"), coding.get("modifyingUser"), source.get("creatingUser")),
         _key(ref.get("targetGUID") if ref is not None else None),
         _at(coding.get("creationDateTime")),
     )

@@ -429,14 +429,22 @@ def build_report(
 
 
 # -- rendering -------------------------------------------------------------------------------------------
+def _fixed(value, digits: int) -> str:
+    """``value`` with ``digits`` decimals, never "-0.00": a value that rounds to zero has no sign."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
 def fmt_pct(value: float | None) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1f}%"
+    return (
+        "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{_fixed(value, 1)}%"
+    )
 
 
 def fmt_num(value, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value:.{digits}f}"
+    return _fixed(value, digits)
 
 
 def fmt_p(value) -> str:
@@ -450,8 +458,8 @@ def fmt_ci(estimate) -> str:
         return "n/a"
     if math.isnan(estimate.estimate):
         return "undefined"
-    interval = "" if math.isnan(estimate.low) else f" [{estimate.low:.2f}, {estimate.high:.2f}]"
-    return f"{estimate.estimate:.2f}{interval}"
+    interval = "" if math.isnan(estimate.low) else f" [{_fixed(estimate.low, 2)}, {_fixed(estimate.high, 2)}]"
+    return f"{_fixed(estimate.estimate, 2)}{interval}"
 
 
 def css_colour(value: str | None) -> str:
