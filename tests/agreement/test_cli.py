@@ -256,3 +256,26 @@ def test_the_examples_in_the_docs_are_current(cli, coded):
     )
     head = "\n".join(cli("disagreements", "--coders", "ana,ben").stdout.splitlines()[:13])
     assert f"$ thematic disagreements --coders ana,ben\n{head}\n...\n" in docs
+
+
+def test_agree_csv_never_writes_a_formula(cli, demo_project, tmp_path):
+    """A theme name is the codebook author's text: in CSV it must open in a spreadsheet as text."""
+    from thematic.review.decisions import Decision
+
+    codebook = tmp_path / "formula.yaml"
+    codebook.write_text(
+        "codebook: formula\nthemes:\n"
+        "  - id: sum\n    name: \"=SUM(A1:A9)\"\n    definition: Answers that add things up.\n"
+        "  - id: plain\n    name: Plain\n    definition: Everything else.\n",
+        encoding="utf-8",
+    )
+    assert cli("codebook", "use", codebook).exit_code == 0
+    units = corpus.list_units(demo_project)[:20]
+    for coder, every in (("ana", 2), ("ben", 3)):
+        themes = [{"sum"} if i % every == 0 else {"plain"} for i in range(len(units))]
+        made = [Decision.new(coder, u.id, t) for u, t in zip(units, themes, strict=True)]
+        store.record_many(demo_project, made)
+    rows = list(csv.DictReader(io.StringIO(cli("agree", "--n-boot", "20", "--format", "csv").stdout)))
+    names = {r["theme_name"] for r in rows if r["theme"] == "sum"}
+    assert names == {"'=SUM(A1:A9)"}
+    assert all(not v.startswith(("=", "+", "@")) for r in rows for v in r.values())

@@ -206,3 +206,22 @@ def test_reconcile_needs_a_codebook(demo_project):
         ThematicError, match=re.escape("no codebook in use (run `thematic codebook use FILE` first)")
     ):
         plan_reconcile(demo_project, ["ana", "ben"])
+
+
+def test_a_second_pair_into_the_same_consensus_is_a_choice_made_out_loud(coded):
+    from tests.agreement.test_table import SCRIPTS, code
+
+    code(coded, "cal", SCRIPTS["ben"], upto=60)
+    apply_plan(coded, plan_reconcile(coded, ["ana", "ben"]))
+    before = store.count(coded)
+    with pytest.raises(ThematicError) as caught:
+        plan_reconcile(coded, ["ana", "cal"])
+    assert caught.value.message == (
+        "'consensus' already holds the reconciliation of ana and ben (record ana and cal as another coder "
+        "with --as, e.g. --as consensus-ana-cal; or pass --add-pair to put both pairs into 'consensus')"
+    )
+    assert store.count(coded) == before  # refused before anything was recorded
+    own = plan_reconcile(coded, ["ana", "cal"], target="consensus-ana-cal")
+    assert own.carry and plan_reconcile(coded, ["ben", "ana"]).carry == ()  # the same pair, either order
+    both = plan_reconcile(coded, ["ana", "cal"], add_pair=True)  # cal codes as ben: all there already
+    assert both.carry == () and both.already == len(both.comparison.agreed) > 0

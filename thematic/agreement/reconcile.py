@@ -20,6 +20,7 @@ given with ``--as``):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -170,15 +171,38 @@ def _code_decisions(project: Project, coder: str) -> tuple[dict[str, Decision], 
     return current, every
 
 
+_PAIR_NOTES = (re.compile(r"agreed by (\S+), (\S+)$"), re.compile(r"(\S+) and (\S+) disagreed \("))
+
+
+def reconciled_pairs(project: Project, target: str) -> set[frozenset[str]]:
+    """The pairs of coders whose reconciliation ``target`` already holds, read from the notes reconcile
+    writes on every carried and adjudicated decision (so they travel with merged copies of the log)."""
+    pairs = set()
+    for d in store.decisions(project, coder=target):
+        for pattern in _PAIR_NOTES:
+            found = pattern.match(d.note or "")
+            if found:
+                pairs.add(frozenset(found.groups()))
+                break
+    return pairs
+
+
 def _carry_uuid(target: str, unit_id: str, uuid_a: str, uuid_b: str) -> str:
     return log.derived_uuid("reconcile", target, unit_id, uuid_a, uuid_b)
 
 
 def plan_reconcile(
-    project: Project, coders: Sequence[str], *, target: str = CONSENSUS, codebook=None, question=None
+    project: Project,
+    coders: Sequence[str],
+    *,
+    target: str = CONSENSUS,
+    codebook=None,
+    question=None,
+    add_pair: bool = False,
 ) -> ReconcilePlan:
     """Compare two human coders and work out what to carry to ``target`` and what to walk (``question``:
-    only that question's units)."""
+    only that question's units). A target that already holds another pair's reconciliation is refused
+    unless ``add_pair``: two pairs in one consensus is a choice to make out loud."""
     if codebook is None:
         from thematic.store.codebooks import require_current
 
@@ -196,6 +220,13 @@ def plan_reconcile(
             "(choose another name with --as, or other --coders)"
         )
     check_pair(project, names, command="reconcile")
+    others = sorted(" and ".join(sorted(p)) for p in reconciled_pairs(project, target) - {frozenset(names)})
+    if others and not add_pair:
+        raise ThematicError(
+            f"'{target}' already holds the reconciliation of {'; '.join(others)} (record {names[0]} and "
+            f"{names[1]} as another coder with --as, e.g. --as {target}-{names[0]}-{names[1]}; or pass "
+            f"--add-pair to put both pairs into '{target}')"
+        )
     comparison = compare(project, names, question=question)
     a, b = comparison.coders
     current = {c: _code_decisions(project, c) for c in (a, b)}

@@ -247,12 +247,15 @@ def _agree_csv(table) -> None:
     import csv
     import sys
 
+    from thematic.export.safety import guard_csv_value
+
     rows = table.to_rows()
     fields = list(rows[0]) if rows else []
     writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()})
+    writer.writerow({f: guard_csv_value(f) for f in fields})
+    for row in rows:  # theme names come from the codebook: a name like "=cmd" must not become a formula
+        cells = {k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        writer.writerow({k: guard_csv_value(v) for k, v in cells.items()})
 
 
 @app.command()
@@ -331,6 +334,9 @@ def disagreements(
 def reconcile(
     coders: str = typer.Option(..., "--coders", help="The two coders to reconcile: a,b."),
     as_: str = typer.Option("consensus", "--as", help="Record the reconciled codings as this coder."),
+    add_pair: bool = typer.Option(
+        False, "--add-pair", help="Record into a coder that already holds another pair's reconciliation."
+    ),
     question: str | None = typer.Option(
         None, "--question", help="Only this question's units, with the codebook bound to it."
     ),
@@ -352,7 +358,9 @@ def reconcile(
     check_coder(as_, allow_consensus=True)
     with open_current() as project:
         version = require_current(project, question=question)
-        plan = plan_reconcile(project, _split_coders(coders), target=as_, codebook=version, question=question)
+        plan = plan_reconcile(
+            project, _split_coders(coders), target=as_, codebook=version, question=question, add_pair=add_pair
+        )
         apply_plan(project, plan)
         comparison = plan.comparison
         a, b = comparison.coders
