@@ -112,7 +112,7 @@ def test_binding_rules_and_refusals(cli, two_questions, tmp_path):
     assert "codebooks: answer: ai-therapy (version 3); other: other-book (version 2)" in status
 
 
-def test_agreement_and_disagreements_per_question(cli, two_questions):
+def test_agreement_and_disagreements_per_question(cli, two_questions, project_location):
     from tests.conftest import ben_changes
 
     other = two_questions
@@ -124,7 +124,7 @@ def test_agreement_and_disagreements_per_question(cli, two_questions):
     from thematic.store import decisions as store
     from thematic.store.project import open_project
 
-    with open_project(two_questions.parent / "thematic.db") as project:
+    with open_project(project_location) as project:
         units = corpus.list_units(project)
         store.record_many(project, [Decision.new("ana", u.id, key[u.respondent_id]) for u in units])
         store.record_many(

@@ -852,20 +852,29 @@ class _Import:
             summary.codebook_version = current.number
             return current.codebook
 
+        # Another tool may not keep what it has no place for: colours move onto its palette, and a file
+        # with no structure at all (QualCoder drops REFI Sets) says nothing about exclusive groups or
+        # residual themes, rather than that they were removed.
         def colourless(book):
             return replace(book, themes=tuple(replace(t, colour=None) for t in book.themes))
 
-        if (
-            current is not None
-            and not summary.from_thematic
-            and colourless(current.codebook) == colourless(codebook)
-        ):
-            summary.codebook_version = current.number
-            self.notes.append(
-                f"the file's codebook differs from version {current.number} only in its colours; the "
-                "project keeps its own colours and codebook version"
-            )
-            return current.codebook
+        def structureless(book):
+            themes = tuple(replace(t, residual=False) for t in book.themes)
+            return replace(book, themes=themes, exclusive=False, required=False, declared_groups=())
+
+        if current is not None and not summary.from_thematic:
+            mine, theirs = colourless(current.codebook), colourless(codebook)
+            plain = theirs == structureless(theirs)
+            if mine == theirs or (plain and structureless(mine) == theirs):
+                summary.codebook_version = current.number
+                lost = "its colours" if mine == theirs else (
+                    "its colours and structure (exclusive groups, residual themes: the file has none)"
+                )
+                self.notes.append(
+                    f"the file's codebook differs from version {current.number} only in {lost}; the project "
+                    "keeps its own codebook version"
+                )
+                return current.codebook
         existed = version_by_hash(self.project, codebook.content_hash()) is not None
         version = use_codebook(self.project, codebook)
         summary.codebook_version = version.number
