@@ -39,15 +39,20 @@ def progress_bar() -> Iterator:
         yield update
 
 
-def model_choice(model: str | None, device: str | None):
-    """None for the default model on the automatic device, else a ModelChoice (checked, not loaded)."""
-    if model is None and device is None:
+BACKEND_HELP = ("auto, onnx or torch (default auto: ONNX Runtime on the CPU, exported once from the model's "
+                "own weights; PyTorch on a GPU or where the export is not possible).")
+
+
+def model_choice(model: str | None, device: str | None, backend: str | None = None):
+    """None for the default model on the automatic device and backend, else a ModelChoice (checked, not
+    loaded)."""
+    if model is None and device is None and backend in (None, "auto"):
         return None
     from thematic.ml.embed import ModelChoice, choose_device
 
     if device is not None:
         choose_device(device)
-    return ModelChoice(model, device)
+    return ModelChoice(model, device, backend)
 
 
 def parse_thresholds(values: list[str]) -> float | dict | None:
@@ -77,6 +82,7 @@ def _short(text: str | None, width: int = 90) -> str:
 def embed(
     model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
+    backend: str | None = typer.Option(None, "--backend", help=BACKEND_HELP),
     batch_size: int | None = typer.Option(
         None, "--batch-size", help="Texts per model batch (default: 64 on the CPU, 256 on a GPU)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -84,13 +90,15 @@ def embed(
     """Embed every unit not embedded yet (vectors are cached in the project)."""
     from thematic.ml.embed import embed_project
 
-    choice = model_choice(model, device)
+    choice = model_choice(model, device, backend)
     with open_current() as project, progress_bar() as progress:
         summary = embed_project(project, model=choice, batch_size=batch_size, progress=progress)
     if as_json:
         print_json(summary.to_dict())
         return
     where = f" on {summary.device}" if summary.device else ""
+    if summary.backend:
+        where += " (ONNX Runtime)" if summary.backend == "onnx" else " (PyTorch)"
     console.print(f"{summary.units} units ({summary.unique_texts} distinct texts): {summary.embedded} "
                   f"embedded, {summary.cached} already cached; model {safe(summary.model)} "
                   f"({summary.fingerprint}){where}, {summary.seconds:.1f} s")
@@ -116,6 +124,7 @@ def render_suggest_run(run) -> None:
 def suggest_(
     model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
+    backend: str | None = typer.Option(None, "--backend", help=BACKEND_HELP),
     threshold: list[str] = typer.Option(
         [], "--threshold", help="A score threshold for every theme (0.3), or THEME=0.3; repeat for several. "
         "Default: each theme's mean score plus half a standard deviation."),
@@ -129,7 +138,7 @@ def suggest_(
     """Score every unit against every theme of the current codebook and store the run (coder `machine`)."""
     from thematic.ml.suggest import suggest
 
-    choice = model_choice(model, device)
+    choice = model_choice(model, device, backend)
     thresholds = parse_thresholds(threshold)
     from thematic.cli.evaluate import check_learn_options, learned_note
     check_learn_options(learn, from_coder, thresholds)
@@ -279,6 +288,7 @@ def run_(
     out: Path | None = typer.Option(None, "--out", "-o", help="Folder for coded-units.csv (made if absent)."),
     model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
+    backend: str | None = typer.Option(None, "--backend", help=BACKEND_HELP),
     threshold: list[str] = typer.Option([], "--threshold", help="As for `thematic suggest`."),
     seed: int = typer.Option(0, "--seed", help="Seed stored with the runs."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -289,7 +299,7 @@ def run_(
 
     options = ImportOptions(id_column=id, text_columns=list(text), attr_columns=list(attr) if attr else None,
                             unit=unit, dedupe=dedupe, sheet=sheet, format=format, encoding=encoding)
-    choice = model_choice(model, device)
+    choice = model_choice(model, device, backend)
     thresholds = parse_thresholds(threshold)
     with progress_bar() as progress:
         summary = run_job(project_path(), file, options, codebook, out_dir=out, model=choice, seed=seed,
