@@ -105,6 +105,8 @@ def main() -> None:
                         help="with --backends: Counsel Chat questions per speed round (0: all 815)")
     parser.add_argument("--speed-texts", type=int, default=1000,
                         help="with --backends: answers per speed round (0: all)")
+    parser.add_argument("--sections", default="speed,agreement,command,cold",
+                        help="with --backends: which measurements to make (comma-separated)")
     parser.add_argument("--limit", type=int, default=0, help="with --backends: only this many NHS answers "
                         "(a quick check of the script; the targets are stated on all of them)")
     args = parser.parse_args()
@@ -247,12 +249,13 @@ def compare_backends(args) -> None:
     def ours(texts, size):
         return lambda: onnx.encode(texts, batch_size=size, normalize_embeddings=True)
 
+    sections = set(args.sections.split(","))
     # 1. speed, in this process
     short = answers[: args.speed_texts] if args.speed_texts else answers
     ours(short[:256], 32)()
     bare(short[:256], 32)()
-    for name, texts, sizes in (("short", short, [int(x) for x in args.batch_sizes.split(",")]),
-                               ("long", questions, [32])):
+    speed = [("short", short, [int(x) for x in args.batch_sizes.split(",")]), ("long", questions, [32])]
+    for name, texts, sizes in speed if "speed" in sections else []:
         for size in sizes:
             t_bare, t_onnx = interleaved(args.rounds, bare(texts, size), ours(texts, size))
             key = f"{name}_batch{size}"
@@ -264,8 +267,18 @@ def compare_backends(args) -> None:
 
     # 2. agreement on every NHS FFT answer
     size = embed.DEFAULT_BATCH_SIZE
-    a_torch, a_onnx = bare(answers, size)(), ours(answers, size)()
-    c_torch, c_onnx = bare(categories, size)(), ours(categories, size)()
+    if "agreement" in sections:
+        agreement(result, answers, categories, bare(answers, size), bare(categories, size),
+                  ours(answers, size), ours(categories, size))
+    if sections & {"command", "cold"}:
+        whole_command(result, args, sections, answers, folder, size, env)
+    result["load_average_end"] = os.getloadavg()[0]
+    print(json.dumps(result))
+
+
+def agreement(result, answers, categories, bare_answers, bare_categories, onnx_answers, onnx_categories):
+    a_torch, a_onnx = bare_answers(), onnx_answers()
+    c_torch, c_onnx = bare_categories(), onnx_categories()
     cos = (a_torch * a_onnx).sum(axis=1)
     top_torch, top_onnx = (a_torch @ c_torch.T).argmax(axis=1), (a_onnx @ c_onnx.T).argmax(axis=1)
     same = float((top_torch == top_onnx).mean())
@@ -276,7 +289,9 @@ def compare_backends(args) -> None:
           f"(target >= 0.9999); top-1 of {len(categories)} categories unchanged on {100 * same:.2f}% "
           f"(target >= 99.9%)", flush=True)
 
-    # 3. the whole command and 4. cold start, each in fresh processes
+
+def whole_command(result, args, sections, answers, folder, size, env):
+    """3. the whole command and 4. cold start, each in fresh processes."""
     from thematic.store.project import create_project
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -308,18 +323,19 @@ def compare_backends(args) -> None:
             subprocess.run([sys.executable, "-c", BARE_CHILD, str(folder), str(texts_file), str(size)],
                            env=env, check=True, capture_output=True)
 
-        t_bare, t_cmd = interleaved(args.rounds, bare_process, command("all"))
-        result["whole_command"] = {"texts": len(answers), "bare_process_s": round(t_bare, 2),
-                                   "thematic_embed_s": round(t_cmd, 2), "speedup": round(t_bare / t_cmd, 2)}
-        print(f"whole command on {len(answers)} answers: bare encode process {t_bare:.1f} s, thematic embed "
-              f"{t_cmd:.1f} s -> {t_bare / t_cmd:.2f}x (target >= 1.8x)", flush=True)
-        t_torch, t_onnx = interleaved(args.rounds, command("ten", "--backend", "torch"), command("ten"))
-        result["cold_10"] = {"torch_s": round(t_torch, 2), "onnx_s": round(t_onnx, 2),
-                             "speedup": round(t_torch / t_onnx, 2)}
-        print(f"cold thematic embed of 10 answers: PyTorch {t_torch:.2f} s, ONNX Runtime {t_onnx:.2f} s -> "
-              f"{t_torch / t_onnx:.1f}x (target >= 5x)", flush=True)
-    result["load_average_end"] = os.getloadavg()[0]
-    print(json.dumps(result))
+        if "command" in sections:
+            t_bare, t_cmd = interleaved(args.rounds, bare_process, command("all"))
+            result["whole_command"] = {"texts": len(answers), "bare_process_s": round(t_bare, 2),
+                                       "thematic_embed_s": round(t_cmd, 2),
+                                       "speedup": round(t_bare / t_cmd, 2)}
+            print(f"whole command on {len(answers)} answers: bare encode process {t_bare:.1f} s, thematic "
+                  f"embed {t_cmd:.1f} s -> {t_bare / t_cmd:.2f}x (target >= 1.8x)", flush=True)
+        if "cold" in sections:
+            t_torch, t_onnx = interleaved(args.rounds, command("ten", "--backend", "torch"), command("ten"))
+            result["cold_10"] = {"torch_s": round(t_torch, 2), "onnx_s": round(t_onnx, 2),
+                                 "speedup": round(t_torch / t_onnx, 2)}
+            print(f"cold thematic embed of 10 answers: PyTorch {t_torch:.2f} s, ONNX Runtime {t_onnx:.2f} s "
+                  f"-> {t_torch / t_onnx:.1f}x (target >= 5x)", flush=True)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,11 @@ def model_choice(model: str | None, device: str | None, backend: str | None = No
     return ModelChoice(model, device, backend)
 
 
+def backend_label(backend: str | None) -> str:
+    """" (ONNX Runtime)" or " (PyTorch)" after the device in a summary; nothing when nothing was embedded."""
+    return {"onnx": " (ONNX Runtime)", "torch": " (PyTorch)"}.get(backend or "", "")
+
+
 def parse_thresholds(values: list[str]) -> float | dict | None:
     """``--threshold 0.3`` (every theme) and/or ``--threshold THEME=0.3`` (one theme)."""
     if not values:
@@ -96,9 +101,7 @@ def embed(
     if as_json:
         print_json(summary.to_dict())
         return
-    where = f" on {summary.device}" if summary.device else ""
-    if summary.backend:
-        where += " (ONNX Runtime)" if summary.backend == "onnx" else " (PyTorch)"
+    where = (f" on {summary.device}" if summary.device else "") + backend_label(summary.backend)
     console.print(f"{summary.units} units ({summary.unique_texts} distinct texts): {summary.embedded} "
                   f"embedded, {summary.cached} already cached; model {safe(summary.model)} "
                   f"({summary.fingerprint}){where}, {summary.seconds:.1f} s")
@@ -249,7 +252,7 @@ def render_run(summary) -> None:
     render_import_summary(summary.imported)
     embedded = summary.embedded
     note(f"embedded {embedded.embedded} texts ({embedded.cached} cached) with {embedded.model}"
-         + (f" on {embedded.device}" if embedded.device else ""))
+         + (f" on {embedded.device}" if embedded.device else "") + backend_label(embedded.backend))
     console.print(f"\n{summary.units} units from {summary.respondents} respondents, coded against "
                   f"{safe(summary.codebook)} (version {summary.codebook_version}); suggest run "
                   f"{summary.suggested.id}")

@@ -16,8 +16,8 @@ made and in tests/ml/test_embed.py):
 - every export is compared with ``SentenceTransformer.encode`` on probe texts (padding, truncation, an
   empty text) before it is kept.
 
-Texts are encoded in batches of similar token length (sorted, so padding costs almost nothing), on as many
-threads as the process may use.
+Texts are encoded in batches of similar token length (sorted, so padding costs almost nothing) of at most
+``batch_size`` texts and :data:`TOKENS_PER_CALL` tokens, on as many threads as the process may use.
 
 Where the export lives: ``$THEMATIC_CACHE_DIR``, else ``$XDG_CACHE_HOME/thematic``, else
 ``~/.cache/thematic``, in ``onnx/<fingerprint>-<recipe>.onnx``. The name carries the fingerprint of the
@@ -45,6 +45,10 @@ RECIPE = "fp32-v1"
 BACKEND = "onnx"
 PRECISION = "fp32"
 OPSET = 17
+# Tokens (texts x padded length) per ONNX Runtime call at most: a batch of long texts is split into
+# smaller calls. On the 2-core development machine, batches of 24-token texts ran at about 210 texts/s in
+# calls of 16 or 32 texts, 150 in calls of 64 and 138 in calls of 128 (activations that fit the cache).
+TOKENS_PER_CALL = 1024
 # Cosine to SentenceTransformer.encode that an export must reach on every probe text to be kept.
 MIN_COSINE = 0.9999
 PROBES = [
@@ -170,7 +174,8 @@ def open_session(path: Path, threads: int | None = None):
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     # Threads that wait for work sleep rather than spin: on a machine shared with other work, spinning
-    # threads steal the cores the model needs (measured in benchmarks/bench_embed.py).
+    # threads steal the cores the model needs (on the shared 2-core development machine, one check:
+    # 8.0 s against 8.8 s for the demo corpus's answers).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
@@ -209,7 +214,8 @@ class OnnxEncoder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, *, normalize_embeddings: bool = False,
                **_ignored) -> np.ndarray:
-        """Vectors of ``texts`` in order, float32; batches of ``batch_size`` texts of similar length."""
+        """Vectors of ``texts`` in order, float32; batches of at most ``batch_size`` texts of similar length
+        and at most :data:`TOKENS_PER_CALL` tokens (a long text is always embedded, alone if need be)."""
         texts = [str(t).strip() for t in texts]
         if self.lower_case:
             texts = [t.lower() for t in texts]
@@ -218,8 +224,12 @@ class OnnxEncoder:
         encodings = self.tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         out: np.ndarray | None = None
-        for start in range(0, len(texts), max(1, batch_size)):
-            rows = order[start: start + batch_size]
+        start = 0
+        while start < len(order):
+            # Longest first, so the first text of a batch sets its width.
+            width = len(encodings[order[start]].ids)
+            rows = order[start: start + max(1, min(batch_size, TOKENS_PER_CALL // width))]
+            start += len(rows)
             vectors = self._run([encodings[i] for i in rows])
             if out is None:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
