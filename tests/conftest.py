@@ -143,6 +143,20 @@ class Result:
     stderr: str
 
 
+@pytest.fixture(scope="session", autouse=True)
+def thematic_cache_dir(tmp_path_factory):
+    """thematic's per-user cache (the ONNX export of the model) in a folder of this test session, not in
+    the user's home: made once per session, by the first test that embeds through ONNX Runtime."""
+    folder = tmp_path_factory.mktemp("thematic-cache")
+    before = os.environ.get("THEMATIC_CACHE_DIR")
+    os.environ["THEMATIC_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("THEMATIC_CACHE_DIR", None)
+    else:
+        os.environ["THEMATIC_CACHE_DIR"] = before
+
+
 @pytest.fixture
 def cli(capsys, project_location):
     """Run `thematic ARGS...` in-process against the test's project (tmp_path/thematic.db on SQLite);

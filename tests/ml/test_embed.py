@@ -81,7 +81,7 @@ def test_cached_run_does_not_load_the_model(project, st_model):
         def load(self):
             raise AssertionError("the model was loaded although every text was cached")
 
-    np.testing.assert_array_equal(embed.embed_texts(project, texts, model=Unloadable()), first)
+    np.testing.assert_array_equal(embed.embed_texts(project, texts, model=Unloadable(backend="torch")), first)
 
 
 # -- the real model -------------------------------------------------------------------------------------
@@ -95,7 +95,8 @@ def test_default_model_embeds_similar_texts_close(project, st_model):
 
 
 def test_fingerprint_comes_from_the_files(st_model):
-    assert embed.model_fingerprint(st_model) == embed.ModelChoice().fingerprint
+    assert embed.model_fingerprint(st_model) == embed.ModelChoice(backend="torch").fingerprint
+    assert embed.model_fingerprint(st_model) == embed.ModelChoice().files_fingerprint
     assert embed.model_fingerprint(None) == embed.model_fingerprint(embed.DEFAULT_MODEL)
     assert re.fullmatch(r"st:[0-9a-f]{20}", embed.model_fingerprint(st_model))
 
@@ -119,7 +120,8 @@ def test_a_copied_model_folder_shares_the_cache(tmp_path, st_model):
     copy = tmp_path / "my-model"
     shutil.copytree(folder, copy)
     (copy / "README.md").write_text("my notes", encoding="utf-8")
-    assert embed.ModelChoice(str(copy)).fingerprint == embed.model_fingerprint(st_model)
+    assert embed.ModelChoice(str(copy), backend="torch").fingerprint == embed.model_fingerprint(st_model)
+    assert embed.ModelChoice(str(copy)).fingerprint == embed.ModelChoice().fingerprint
     assert embed.ModelChoice(str(copy)).name == "my-model"
 
 

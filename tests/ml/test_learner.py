@@ -278,7 +278,7 @@ def keyed_cli(keyed, bow, monkeypatch):
     """`thematic` against the keyed project, with the bag-of-words model standing in for the default."""
     from thematic.cli import ml as cli_ml
 
-    monkeypatch.setattr(cli_ml, "model_choice", lambda model, device: bow)
+    monkeypatch.setattr(cli_ml, "model_choice", lambda model, device, backend=None: bow)
     return keyed
 
 

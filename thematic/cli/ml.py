@@ -41,15 +41,25 @@ def progress_bar() -> Iterator:
         yield update
 
 
-def model_choice(model: str | None, device: str | None):
-    """None for the default model on the automatic device, else a ModelChoice (checked, not loaded)."""
-    if model is None and device is None:
+BACKEND_HELP = ("auto, onnx or torch (default auto: ONNX Runtime on the CPU, exported once from the model's "
+                "own weights; PyTorch on a GPU or where the export is not possible).")
+
+
+def model_choice(model: str | None, device: str | None, backend: str | None = None):
+    """None for the default model on the automatic device and backend, else a ModelChoice (checked, not
+    loaded)."""
+    if model is None and device is None and backend in (None, "auto"):
         return None
     from thematic.ml.embed import ModelChoice, choose_device
 
     if device is not None:
         choose_device(device)
-    return ModelChoice(model, device)
+    return ModelChoice(model, device, backend)
+
+
+def backend_label(backend: str | None) -> str:
+    """" (ONNX Runtime)" or " (PyTorch)" after the device in a summary; nothing when nothing was embedded."""
+    return {"onnx": " (ONNX Runtime)", "torch": " (PyTorch)"}.get(backend or "", "")
 
 
 def parse_thresholds(values: list[str]) -> float | dict | None:
@@ -83,6 +93,7 @@ def short_text(text: str | None, width: int = 90) -> str:
 def embed(
     model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
+    backend: str | None = typer.Option(None, "--backend", help=BACKEND_HELP),
     batch_size: int | None = typer.Option(
         None, "--batch-size", help="Texts per model batch (default: 64 on the CPU, 256 on a GPU)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -90,13 +101,13 @@ def embed(
     """Embed every unit not embedded yet (vectors are cached in the project)."""
     from thematic.ml.embed import embed_project
 
-    choice = model_choice(model, device)
+    choice = model_choice(model, device, backend)
     with open_current() as project, progress_bar() as progress:
         summary = embed_project(project, model=choice, batch_size=batch_size, progress=progress)
     if as_json:
         print_json(summary.to_dict())
         return
-    where = f" on {summary.device}" if summary.device else ""
+    where = (f" on {summary.device}" if summary.device else "") + backend_label(summary.backend)
     console.print(f"{summary.units} units ({summary.unique_texts} distinct texts): {summary.embedded} "
                   f"embedded, {summary.cached} already cached; model {safe(summary.model)} "
                   f"({summary.fingerprint}){where}, {summary.seconds:.1f} s")
@@ -122,6 +133,7 @@ def render_suggest_run(run) -> None:
 def suggest_(
     model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
+    backend: str | None = typer.Option(None, "--backend", help=BACKEND_HELP),
     threshold: list[str] = typer.Option(
         [], "--threshold", help="A score threshold for every theme (0.3), or THEME=0.3; repeat for several. "
         "Default: each theme's mean score plus half a standard deviation."),
@@ -135,7 +147,7 @@ def suggest_(
     """Score every unit against every theme of the current codebook and store the run (coder `machine`)."""
     from thematic.ml.suggest import suggest
 
-    choice = model_choice(model, device)
+    choice = model_choice(model, device, backend)
     thresholds = parse_thresholds(threshold)
     from thematic.cli.evaluate import check_learn_options, learned_note
     check_learn_options(learn, from_coder, thresholds)
@@ -214,7 +226,7 @@ def render_run(summary) -> None:
     render_import_summary(summary.imported)
     embedded = summary.embedded
     note(f"embedded {embedded.embedded} texts ({embedded.cached} cached) with {embedded.model}"
-         + (f" on {embedded.device}" if embedded.device else ""))
+         + (f" on {embedded.device}" if embedded.device else "") + backend_label(embedded.backend))
     console.print(f"\n{summary.units} units from {summary.respondents} respondents, coded against "
                   f"{safe(summary.codebook)} (version {summary.codebook_version}); suggest run "
                   f"{summary.suggested.id}")
@@ -255,6 +267,7 @@ def run_(
     out: Path | None = typer.Option(None, "--out", "-o", help="Folder for coded-units.csv (made if absent)."),
     model: str | None = typer.Option(None, "--model", help=MODEL_HELP),
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
+    backend: str | None = typer.Option(None, "--backend", help=BACKEND_HELP),
     threshold: list[str] = typer.Option([], "--threshold", help="As for `thematic suggest`."),
     seed: int = typer.Option(0, "--seed", help="Seed stored with the runs."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -265,7 +278,7 @@ def run_(
     options = opt.import_options(
         id=id, text=text, attr=attr, unit=unit, dedupe=dedupe, item=item, question_column=question_column,
         sheet=sheet, format=format, encoding=encoding)
-    choice = model_choice(model, device)
+    choice = model_choice(model, device, backend)
     thresholds = parse_thresholds(threshold)
     with progress_bar() as progress:
         summary = run_job(project_path(), file, options, codebook, out_dir=out, model=choice, seed=seed,
