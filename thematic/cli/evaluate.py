@@ -77,6 +77,12 @@ def render(result) -> None:
     console.print(table)
     console.print(f"mean kappa over themes: {_number(result.macro_kappa)} learned, "
                   f"{_number(result.zero_shot_macro_kappa)} zero-shot")
+    from thematic.ml import evaluate as E
+
+    console.print(f"  on the {result.unseen_units} held-out units whose text no training fold had: "
+                  f"{_number(result.unseen_macro_kappa)}; over the {result.themes_with_enough_positives} "
+                  f"themes with at least {E.MIN_THEME_POSITIVES} positives: "
+                  f"{_number(result.macro_kappa_enough_positives)}")
     if result.curve:
         console.print("\nlearning curve (coded units each fold's model learned from):")
         curve = Table(show_edge=False)
