@@ -213,8 +213,9 @@ def thematic_zero_shot_before(data, U, names):
 
 
 def _zero_shot_before_scores(data, U):
-    from thematic.ml import suggest as S
     from vector_cache import vectors_for
+
+    from thematic.ml import suggest as S
 
     themes = themes_of(data)
     pos = [S.positive_texts(t) for t in themes]
@@ -280,7 +281,8 @@ METHODS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    parser.add_argument("--only", nargs="*", default=None, help="run only rows whose name contains one of these")
+    parser.add_argument("--only", nargs="*", default=None, 
+                        help="run only rows whose name contains one of these")
     parser.add_argument("--cv", action="store_true", help="only the train split's cross-validation figures")
     args = parser.parse_args()
     data = Data()
@@ -294,7 +296,7 @@ def main() -> None:
     print(f"{out['test']} test answers ({out['unseen_test']} unseen), {out['scored_themes']} themes with "
           f">= {MIN_TEST_POSITIVES} test positives; coders give {out['coders_themes_per_answer']} themes "
           "per answer", flush=True)
-    print(f"| method | all test | unseen | themes per answer | seconds |\n| --- | ---: | ---: | ---: | ---: |")
+    print("| method | all test | unseen | themes per answer | seconds |\n| --- | ---: | ---: | ---: | ---: |")
     if args.cv:
         variants = {"learned": {}, "learned, embedding only": {"words": False},
                     "learned, ridge only": {"candidates": ("ridge",)},

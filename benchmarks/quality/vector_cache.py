@@ -1,8 +1,8 @@
 """Sentence vectors for the quality benchmarks, cached on disk so a rerun embeds nothing.
 
 The cache is one ``.npz`` per model fingerprint under ``benchmarks/quality/.cache/`` (gitignored): the
-sha256 of each text and its L2-normalised float32 vector. Texts missing from it are embedded with thematic's own
-model loader (:func:`thematic.ml.embed.load_model`, CPU unless a GPU is there) and appended.
+sha256 of each text and its L2-normalised float32 vector. Texts missing from it are embedded with
+thematic's own model loader (:func:`thematic.ml.embed.load_model`, CPU unless a GPU is there) and appended.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import json
 import pytest
 import xmlschema
 
-from tests.conftest import DEMO_CODEBOOK, REPO, REFI
+from tests.conftest import DEMO_CODEBOOK, REFI, REPO
 from thematic.codebook.load import load_codebook
 
 FIXTURES = REPO / "tests" / "fixtures" / "codebooks"
