@@ -281,7 +281,7 @@ METHODS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    parser.add_argument("--only", nargs="*", default=None, 
+    parser.add_argument("--only", nargs="*", default=None,
                         help="run only rows whose name contains one of these")
     parser.add_argument("--cv", action="store_true", help="only the train split's cross-validation figures")
     args = parser.parse_args()
