@@ -272,6 +272,80 @@ def learned_cv(data, U, **kwargs) -> dict:
             "cv_themes_per_answer": round(float(A.sum(axis=1).mean()), 3), "cv_themes": len(themes)}
 
 
+CURVE_SIZES = (50, 100, 200, 400, 800, 1600)
+
+
+def learning_curve(data, U, draws: int = 3, sizes=CURVE_SIZES) -> dict:
+    """Macro kappa on all test answers after coding n train answers, in random order or in the order
+    `suggest --learn` recommends (:func:`thematic.ml.learner.review_order`: uncertainty, then diversity
+    within each batch). Both start from the same random first 50; per draw the random order is one
+    seeded permutation of train, so its sizes are nested as a coder's would be."""
+    from thematic.ml import learner as L
+
+    F = features(data, U)
+    P, limits, Z = _zero_shot_before_scores(data, U)
+    ids = [f"t{t:02d}" for t in range(len(data.theme_names))]
+    test_keys = [F.keys[i] for i in data.test]
+
+    def fitted(rows):
+        model = L.fit(F.matrix[rows], P[rows], data.Y[rows], ids, keys=[F.keys[i] for i in rows])
+        return model
+
+    def score(model):
+        _, _, assigned = model.predict(F.matrix[data.test], P[data.test], limits, Z[data.test],
+                                       keys=test_keys)
+        return figures(data, assigned)["macro_kappa"]
+
+    out: dict = {"random": {n: [] for n in sizes}, "active": {n: [] for n in sizes}}
+    for draw in range(draws):
+        order = np.random.default_rng([16, draw]).permutation(data.train)
+        for n in sizes:
+            out["random"][n].append(score(fitted(order[:n])))
+        coded = list(order[: sizes[0]])
+        for n in sizes:
+            if len(coded) < n:
+                model = fitted(np.array(coded))
+                pool = np.array(sorted(set(data.train.tolist()) - set(coded)))
+                s, t, _ = model.predict(F.matrix[pool], P[pool], limits, Z[pool],
+                                        keys=[F.keys[i] for i in pool])
+                picked = L.review_order(s, t, U[pool], learned=model.learned, limit=n - len(coded))
+                coded += pool[picked].tolist()
+            out["active"][n].append(score(fitted(np.array(coded))))
+        print(f"draw {draw}: random {[out['random'][n][-1] for n in sizes]}, "
+              f"active {[out['active'][n][-1] for n in sizes]}", flush=True)
+    return {kind: {str(n): round(float(np.mean(v)), 4) for n, v in rows.items()}
+            for kind, rows in out.items()}
+
+
+def cost(data, U) -> dict:
+    """Seconds to learn from 4,000 decisions and score 10,000 units whose vectors are cached: the 6,205
+    answers plus the first 3,795 of ``phase1_items.csv`` (real answers of the same survey; vectors from
+    the cache, so no model runs). Timed: features of the 10,000 (character n-grams and SVD), the fit
+    on the first 4,000 train answers, the scores of all 10,000. Storing the run is not included."""
+    import pandas as pd
+    from vector_cache import vectors_for
+
+    from thematic.ml import learner as L
+
+    extra = pd.read_csv(DATA / "phase1_items.csv", keep_default_na=False)["text"].tolist()[:3795]
+    texts = data.texts + extra
+    questions = data.questions + ["phase 1"] * len(extra)
+    vectors = np.vstack([U, vectors_for(extra)]).astype(np.float64)
+    P = np.zeros((len(texts), len(data.theme_names)))
+    rows = data.train[:4000]
+    ids = [f"t{t:02d}" for t in range(len(data.theme_names))]
+    started = time.perf_counter()
+    F = L.unit_features(texts, vectors, questions)
+    featured = time.perf_counter()
+    model = L.fit(F.matrix[rows], P[rows], data.Y[rows], ids, keys=[F.keys[i] for i in rows])
+    fitted = time.perf_counter()
+    model.predict(F.matrix, P, np.zeros(len(ids)), np.zeros(P.shape, dtype=bool), keys=F.keys)
+    done = time.perf_counter()
+    return {"units": len(texts), "decisions": len(rows), "themes": len(ids),
+            "features_s": round(featured - started, 1), "fit_s": round(fitted - featured, 1),
+            "score_s": round(done - fitted, 1), "total_s": round(done - started, 1)}
+
+
 METHODS = {
     "thematic suggest before issue 16 (names only)": thematic_zero_shot_before,
     "thematic suggest --learn (train coding)": thematic_learned,
@@ -284,6 +358,10 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None,
                         help="run only rows whose name contains one of these")
     parser.add_argument("--cv", action="store_true", help="only the train split's cross-validation figures")
+    parser.add_argument("--curve", action="store_true",
+                        help="only the learning curve, random vs active order")
+    parser.add_argument("--draws", type=int, default=3)
+    parser.add_argument("--cost", action="store_true", help="only the time to learn and score 10,000 units")
     args = parser.parse_args()
     data = Data()
     started = time.perf_counter()
@@ -297,6 +375,22 @@ def main() -> None:
           f">= {MIN_TEST_POSITIVES} test positives; coders give {out['coders_themes_per_answer']} themes "
           "per answer", flush=True)
     print("| method | all test | unseen | themes per answer | seconds |\n| --- | ---: | ---: | ---: | ---: |")
+    if args.cost:
+        result = cost(data, U)
+        print(json.dumps(result))
+        if args.json:
+            args.json.write_text(json.dumps({**out, "cost": result}, indent=2))
+        return
+    if args.curve:
+        curve = learning_curve(data, U.astype(np.float64), draws=args.draws)
+        print("| coded train answers | " + " | ".join(curve["random"]) + " |")
+        for kind in ("random", "active"):
+            print(f"| {kind} order | " + " | ".join(f"{v:.3f}" for v in curve[kind].values()) + " |")
+        print("| active minus random | " + " | ".join(
+            f"{curve['active'][n] - curve['random'][n]:+.3f}" for n in curve["random"]) + " |")
+        if args.json:
+            args.json.write_text(json.dumps({**out, "curve": curve}, indent=2))
+        return
     if args.cv:
         variants = {"learned": {}, "learned, embedding only": {"words": False},
                     "learned, ridge only": {"candidates": ("ridge",)},

@@ -317,18 +317,32 @@ def test_suggest_learned_is_repeatable_and_follows_the_chosen_coder(keyed, bow):
     assert ana.parameters["learner"] in L.CANDIDATES
 
 
-def test_review_order_uncertain_serves_units_nearest_the_learned_thresholds(keyed, bow):
+def test_review_order_uncertain_serves_the_runs_ranking_first(make_project, bow):
     from thematic.review.session import plan_walk
-    from thematic.store import ml as store
+    from thematic.store import corpus
     from thematic.store.codebooks import require_current
 
-    run = L.suggest_learned(keyed, model=bow)
-    walk = plan_walk(keyed, require_current(keyed), order="uncertain")
+    project = make_project()
+    units = corpus.list_units(project)
+    code_units(project, "consensus", by_key, units=units[:70])
+    run = L.suggest_learned(project, model=bow)
+    walk = plan_walk(project, require_current(project), order="uncertain")
     assert walk.run_id == run.id
-    scores = store.run_scores(keyed, run.id)
-    cut = run.parameters["thresholds"]
-    margins = [min(abs(scores[u.id][t][0] - cut[t]) for t in THEMES) for u in walk.units]
-    assert margins == sorted(margins)
+    ranked = run.parameters["review_order"]
+    assert sorted(ranked) == sorted(u.id for u in units[70:])  # every unit nobody coded yet
+    assert [u.id for u in walk.units[: len(ranked)]] == ranked
+
+
+def test_review_order_takes_uncertain_units_and_spreads_each_batch():
+    # units 0-3 sit on the threshold but are one answer four times; unit 4 is nearly as uncertain and
+    # different; units 5-9 are sure
+    scores = np.array([[0.5], [0.5], [0.5], [0.5], [0.45], [0.99], [0.98], [0.01], [0.02], [0.97]])
+    vectors = np.array([[1.0, 0.0]] * 4 + [[0.0, 1.0]] + [[0.7, 0.7]] * 5)
+    order = L.review_order(scores, np.array([0.5]), vectors, batch=2)
+    assert sorted(order[:2].tolist()) == [0, 4]  # not two copies of the same answer
+    assert sorted(order.tolist()) == list(range(10))  # every unit, once
+    # batches of one: nothing to spread, most uncertain first
+    assert L.review_order(scores, np.array([0.5]), vectors, batch=1).tolist()[:5] == [0, 1, 2, 3, 4]
 
 
 # -- the CLI ---------------------------------------------------------------------------------------------
@@ -345,8 +359,9 @@ def test_cli_suggest_learn(cli, keyed_cli):
     result = cli("suggest", "--learn", "--from", "ana", project=keyed_cli.path)
     assert result.exit_code == 0, result.stderr
     assert "suggest run 1:" in result.stdout
-    assert ("learned from ana's 112 coded units: 3 of 4 themes learned; mixed-support kept zero-shot scores "
-            "(fewer than 5 units coded with, or 5 without, the theme); check the figures with "
+    assert ("learned from ana's 112 coded units: 3 of 4 themes learned by ridge + prototype (held-out kappa "
+            "on the decisions 0.44); mixed-support scored zero-shot, calibrated on the learned themes (fewer "
+            "than 5 units coded with, or 5 without, the theme); check the figures with "
             "`thematic evaluate`") in " ".join(result.stderr.split())
     result = cli("suggest", "--learn", "--json", project=keyed_cli.path)
     assert result.exit_code == 0

@@ -112,7 +112,11 @@ def learned_note(run) -> str:
     kept = [tid for tid, info in themes.items() if info.get("method") != "learned"]
     line = (f"learned from {params.get('from_coder')}'s {params.get('coded_units')} coded units: "
             f"{len(themes) - len(kept)} of {len(themes)} themes learned")
+    figures = params.get("candidates_loo_kappa") or {}
+    if params.get("learner") in figures:
+        line += f" by {params['learner']} (held-out kappa on the decisions {figures[params['learner']]:.2f})"
     if kept:
-        line += (f"; {', '.join(kept)} kept zero-shot scores (fewer than {params.get('min_positives')} units "
-                 f"coded with, or {params.get('min_negatives')} without, the theme)")
+        line += (f"; {', '.join(kept)} scored zero-shot, calibrated on the learned themes (fewer than "
+                 f"{params.get('min_positives')} units coded with, or {params.get('min_negatives')} without, "
+                 "the theme)")
     return line + "; check the figures with `thematic evaluate`"

@@ -656,6 +656,14 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
         project, units, zero_shot.scores, theme_ids, from_coder=from_coder, seed=seed, vectors=vectors,
         model=model, zero_shot_thresholds=zero_shot.thresholds, zero_shot_assigned=zero_shot.assigned)
     assigned = info.pop("assigned")
+    coded = set(training_labels(project, theme_ids, from_coder=from_coder).unit_ids)
+    uncoded = np.array([i for i, u in enumerate(units) if u.id not in coded], dtype=int)
+    learned = np.array([info["themes"][t]["method"] == LEARNED for t in theme_ids], dtype=bool)
+    review = []
+    if len(uncoded):
+        picked = review_order(scores[uncoded], thresholds, vectors[uncoded], learned=learned,
+                              limit=REVIEW_ORDER_LIMIT)
+        review = [units[i].id for i in uncoded[picked]]
     if progress:
         progress("learning", len(theme_ids), len(theme_ids))
     fingerprint = model_fingerprint(model)
@@ -678,6 +686,8 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
         "codebook_version": version.number,
         "codebook_hash": version.content_hash,
         "units": len(units),
+        # `review --order uncertain` serves these first: uncertain, spread out (review_order)
+        "review_order": review,
     }
     created_at = utc_now()
     with project.transaction():
@@ -689,3 +699,56 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
             for i, unit in enumerate(units) for t in range(len(theme_ids))
         ))
     return summarise(project, run_id)
+
+
+# -- active learning: which units to code next -----------------------------------------------------------
+#: The review order looks at this many times the batch among the most uncertain units, then spreads the
+#: batch over them (farthest first).
+DIVERSITY_POOL = 5
+#: How many uncoded units a `suggest --learn` run ranks for `review --order uncertain`.
+REVIEW_ORDER_LIMIT = 1000
+
+
+def uncertainty(scores: np.ndarray, thresholds: np.ndarray, learned: np.ndarray | None = None) -> np.ndarray:
+    """Per unit: how near its scores sit to a threshold, as minus the smallest distance in log-odds
+    between a probability and its theme's threshold (higher = less sure). Only ``learned`` themes count
+    (default all).
+
+    >>> uncertainty(np.array([[0.5, 0.9], [0.99, 0.01]]), np.array([0.5, 0.5])).round(3).tolist()
+    [-0.0, -4.595]
+    """
+    p = np.clip(np.asarray(scores, dtype=np.float64), 1e-6, 1 - 1e-6)
+    cut = np.clip(np.asarray(thresholds, dtype=np.float64), 1e-6, 1 - 1e-6)
+    if learned is not None and np.asarray(learned).any():
+        p, cut = p[:, learned], cut[learned]
+    distance = np.abs(np.log(p / (1 - p)) - np.log(cut / (1 - cut))[None, :])
+    return -distance.min(axis=1)
+
+
+def review_order(scores: np.ndarray, thresholds: np.ndarray, vectors: np.ndarray, *, batch: int = 50,
+                 learned: np.ndarray | None = None, limit: int | None = None) -> np.ndarray:
+    """Row indices in the order to code them: batches of ``batch`` units; each batch is taken from the
+    ``DIVERSITY_POOL * batch`` most uncertain units left (:func:`uncertainty`), farthest first (each
+    next unit the one least similar, by cosine of ``vectors``, to the batch so far), so one batch does not
+    spend a coder's time on near-identical answers. ``limit``: stop after that many units."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = vectors / np.where(norms > 0, norms, 1.0)
+    left = list(np.argsort(-uncertainty(scores, thresholds, learned), kind="stable"))
+    total = len(left) if limit is None else min(limit, len(left))
+    order: list[int] = []
+    while len(order) < total:
+        size = min(batch, total - len(order))
+        pool = np.array(left[: DIVERSITY_POOL * size])
+        picked = [0]
+        nearest = unit[pool] @ unit[pool[0]]
+        while len(picked) < min(size, len(pool)):
+            nearest[picked] = np.inf
+            k = int(np.argmin(nearest))
+            picked.append(k)
+            nearest = np.maximum(nearest, unit[pool] @ unit[pool[k]])
+        chosen = [int(pool[k]) for k in sorted(picked)]
+        order.extend(chosen)
+        taken = set(chosen)
+        left = [i for i in left if i not in taken]
+    return np.array(order, dtype=int)
