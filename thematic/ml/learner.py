@@ -1,30 +1,32 @@
-"""Suggestions that learn from coders: per-theme classifiers on the unit embeddings, trained on a coder's
-decisions and combined with the codebook's prototype scores.
+"""Suggestions that learn from coders: per-theme classifiers on features of the units, trained on a coder's
+decisions, calibrated, and chosen per project by held-out kappa.
 
-What is learned, per theme (``docs/learning.md`` gives the reasons and the figures behind them):
+What is learned (``docs/learning.md`` gives the reasons and the figures behind them):
 
-1. A ridge regression of the 0/1 decision on the unit's embedding, with an unpenalised intercept; its
-   penalty (from :data:`ALPHAS`) is the one with the smallest leave-one-out squared error. Ridge has
+1. Features (:func:`unit_features`): the sentence embedding; character n-gram TF-IDF reduced by
+   truncated SVD (fitted on the project's texts, no decisions); the question, one-hot, when there are
+   several.
+2. Per theme, a ridge regression of the 0/1 decision on the features, with an unpenalised intercept;
+   its penalty (from :data:`ALPHAS`) is the one with the smallest leave-one-out squared error. Ridge has
    exact leave-one-out predictions in closed form (``e_i / (1 - h_ii)``: one SVD serves every theme and
    every penalty), so what follows is fitted on held-out ridge outputs of the training decisions.
-2. Combination and calibration: a logistic regression (scikit-learn, ``C=1``) of the decision on four
-   numbers: the held-out ridge output ``r_t``; the prototype score ``p_t`` (z-scored over the training
-   units); and how far each stands above the unit's best other theme (``p_t - max p_t'`` over every
-   theme, ``r_t - max r_t'`` over the learned ones). Its output is the stored score, a probability.
-   Fitting it on held-out ridge outputs is Platt scaling as scikit-learn's
-   ``CalibratedClassifierCV(method="sigmoid")`` does it, with leave-one-out in place of k refits and
-   the prototype as a second input: with few decisions it leans on the prototype, with many on the
-   ridge, and the "above the best other theme" inputs learn whether the coder gives one theme per unit
-   or several (the zero-shot rule's fixed margin, learned).
-3. Threshold: the probability that maximises Cohen's kappa against the training decisions (midpoints
+3. Calibration: a logistic regression (scikit-learn, ``C=COMBINE_C``) of the decision on the held-out
+   ridge output (candidate ``ridge``), or on it, the prototype score (z-scored over the training
+   units) and how far each stands above the unit's best other theme (candidate ``ridge + prototype``).
+   Its output is the stored score, a probability. The candidate with the better mean held-out kappa
+   over the learned themes is kept (the second's calibration is itself cross-validated for that).
+4. Threshold: the probability that maximises Cohen's kappa against the training decisions (midpoints
    between distinct values; ties: the middle one).
-
-A theme needs at least :data:`MIN_POSITIVES` positive and :data:`MIN_NEGATIVES` negative decisions to
-be learned; below that it keeps its zero-shot prototype score, threshold and assignment unchanged.
+5. Identical answers (:func:`sharing_keys`: same question, same normalised text) share the coders'
+   decisions: a unit whose key a coded unit has gets the share of decisions per theme as its score.
+6. A theme with fewer than :data:`MIN_POSITIVES` positive or :data:`MIN_NEGATIVES` negative decisions
+   is scored by one logistic regression of the decisions on the prototype inputs, pooled over the
+   learned themes, and assigned at :data:`ZERO_SHOT_CUT`.
 
 Nothing is random: the same decisions and vectors give the same scores (the seed is stored anyway).
 :func:`learned_scores` scores every unit of the project, the training units among them (in-sample);
-:mod:`thematic.ml.evaluate` gives the held-out figures.
+:mod:`thematic.ml.evaluate` gives the held-out figures. :func:`review_order` ranks the uncoded units for
+``review --order uncertain``.
 """
 
 from __future__ import annotations
