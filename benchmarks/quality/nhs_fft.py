@@ -277,9 +277,9 @@ CURVE_SIZES = (50, 100, 200, 400, 800, 1600)
 
 def learning_curve(data, U, draws: int = 3, sizes=CURVE_SIZES) -> dict:
     """Macro kappa on all test answers after coding n train answers, in random order or in the order
-    `suggest --learn` recommends (:func:`thematic.ml.learner.review_order`: uncertainty, then diversity
-    within each batch). Both start from the same random first 50; per draw the random order is one
-    seeded permutation of train, so its sizes are nested as a coder's would be."""
+    `suggest --learn` recommends (:func:`thematic.ml.learner.review_order`), refitting after every batch
+    (50 answers up to 200, 100 up to 800, then 200). Both start from the same random first 50; per draw
+    the random order is one seeded permutation of train, so its sizes are nested as a coder's would be."""
     from thematic.ml import learner as L
 
     F = features(data, U)
@@ -303,12 +303,13 @@ def learning_curve(data, U, draws: int = 3, sizes=CURVE_SIZES) -> dict:
             out["random"][n].append(score(fitted(order[:n])))
         coded = list(order[: sizes[0]])
         for n in sizes:
-            if len(coded) < n:
+            while len(coded) < n:  # refit after every batch, as a coder would run suggest --learn
+                step = min(n - len(coded), 50 if len(coded) < 200 else 100 if len(coded) < 800 else 200)
                 model = fitted(np.array(coded))
                 pool = np.array(sorted(set(data.train.tolist()) - set(coded)))
                 s, t, _ = model.predict(F.matrix[pool], P[pool], limits, Z[pool],
                                         keys=[F.keys[i] for i in pool])
-                picked = L.review_order(s, t, U[pool], learned=model.learned, limit=n - len(coded))
+                picked = L.review_order(s, t, U[pool], learned=model.learned, limit=step)
                 coded += pool[picked].tolist()
             out["active"][n].append(score(fitted(np.array(coded))))
         print(f"draw {draw}: random {[out['random'][n][-1] for n in sizes]}, "

@@ -343,6 +343,10 @@ def test_review_order_takes_uncertain_units_and_spreads_each_batch():
     assert sorted(order.tolist()) == list(range(10))  # every unit, once
     # batches of one: nothing to spread, most uncertain first
     assert L.review_order(scores, np.array([0.5]), vectors, batch=1).tolist()[:5] == [0, 1, 2, 3, 4]
+    # themes take turns: theme b's most uncertain unit (3) comes second, before theme a's next ones
+    two = np.array([[0.5, 0.01], [0.49, 0.02], [0.48, 0.03], [0.01, 0.2], [0.01, 0.9]])
+    assert L.review_order(two, np.array([0.5, 0.5]), np.eye(5)).tolist() == [0, 3, 1, 4, 2]
+    assert L.review_order(two, np.array([0.5, 0.5]), np.eye(5), limit=2).tolist() == [0, 3]
 
 
 # -- the CLI ---------------------------------------------------------------------------------------------

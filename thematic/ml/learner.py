@@ -704,53 +704,58 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
 
 
 # -- active learning: which units to code next -----------------------------------------------------------
-#: The review order looks at this many times the batch among the most uncertain units, then spreads the
-#: batch over them (farthest first).
-DIVERSITY_POOL = 5
+#: Within one batch of the review order, a unit this similar (cosine) to one already taken waits.
+NEAR_DUPLICATE = 0.95
+#: How far down a theme's queue a turn looks past near-duplicates before giving the turn away.
+SCAN = 200
 #: How many uncoded units a `suggest --learn` run ranks for `review --order uncertain`.
 REVIEW_ORDER_LIMIT = 1000
 
 
-def uncertainty(scores: np.ndarray, thresholds: np.ndarray, learned: np.ndarray | None = None) -> np.ndarray:
-    """Per unit: how near its scores sit to a threshold, as minus the smallest distance in log-odds
-    between a probability and its theme's threshold (higher = less sure). Only ``learned`` themes count
-    (default all).
-
-    >>> uncertainty(np.array([[0.5, 0.9], [0.99, 0.01]]), np.array([0.5, 0.5])).round(3).tolist()
-    [-0.0, -4.595]
-    """
-    p = np.clip(np.asarray(scores, dtype=np.float64), 1e-6, 1 - 1e-6)
-    cut = np.clip(np.asarray(thresholds, dtype=np.float64), 1e-6, 1 - 1e-6)
-    if learned is not None and np.asarray(learned).any():
-        p, cut = p[:, learned], cut[learned]
-    distance = np.abs(np.log(p / (1 - p)) - np.log(cut / (1 - cut))[None, :])
-    return -distance.min(axis=1)
-
-
 def review_order(scores: np.ndarray, thresholds: np.ndarray, vectors: np.ndarray, *, batch: int = 50,
                  learned: np.ndarray | None = None, limit: int | None = None) -> np.ndarray:
-    """Row indices in the order to code them: batches of ``batch`` units; each batch is taken from the
-    ``DIVERSITY_POOL * batch`` most uncertain units left (:func:`uncertainty`), farthest first (each
-    next unit the one least similar, by cosine of ``vectors``, to the batch so far), so one batch does not
-    spend a coder's time on near-identical answers. ``limit``: stop after that many units."""
+    """Row indices in the order to code them. Themes take turns (learned themes first): each turn adds
+    the unit whose probability sits nearest that theme's threshold in log-odds, among the units not yet
+    taken, so rare themes get their uncertain units as often as common ones (macro kappa weighs every
+    theme alike). Diversity: a unit whose embedding (``vectors``) has cosine at least
+    :data:`NEAR_DUPLICATE` with one already taken in the current batch of ``batch`` is passed over
+    (one batch should not spend a coder's time on ten copies of "Nothing."). ``limit``: stop there."""
+    scores = np.clip(np.asarray(scores, dtype=np.float64), 1e-6, 1 - 1e-6)
+    cut = np.clip(np.asarray(thresholds, dtype=np.float64), 1e-6, 1 - 1e-6)
+    n, n_themes = scores.shape
+    total = n if limit is None else min(limit, n)
     vectors = np.asarray(vectors, dtype=np.float64)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = vectors / np.where(norms > 0, norms, 1.0)
-    left = list(np.argsort(-uncertainty(scores, thresholds, learned), kind="stable"))
-    total = len(left) if limit is None else min(limit, len(left))
+    distance = np.abs(np.log(scores / (1 - scores)) - np.log(cut / (1 - cut))[None, :])
+    learned = np.ones(n_themes, dtype=bool) if learned is None else np.asarray(learned, dtype=bool)
+    turns = [*np.flatnonzero(learned), *np.flatnonzero(~learned)]
+    queues = {t: list(np.argsort(distance[:, t], kind="stable")) for t in turns}
+    position = dict.fromkeys(turns, 0)
+    taken = np.zeros(n, dtype=bool)
     order: list[int] = []
+    batch_rows: list[int] = []
     while len(order) < total:
-        size = min(batch, total - len(order))
-        pool = np.array(left[: DIVERSITY_POOL * size])
-        picked = [0]
-        nearest = unit[pool] @ unit[pool[0]]
-        while len(picked) < min(size, len(pool)):
-            nearest[picked] = np.inf
-            k = int(np.argmin(nearest))
-            picked.append(k)
-            nearest = np.maximum(nearest, unit[pool] @ unit[pool[k]])
-        chosen = [int(pool[k]) for k in sorted(picked)]
-        order.extend(chosen)
-        taken = set(chosen)
-        left = [i for i in left if i not in taken]
+        progressed = False
+        for t in turns:
+            if len(order) >= total:
+                break
+            queue = queues[t]
+            while position[t] < len(queue) and taken[queue[position[t]]]:
+                position[t] += 1  # skip what is taken for good; near-duplicates stay in the queue
+            for k in range(position[t], min(len(queue), position[t] + SCAN)):
+                i = queue[k]
+                if taken[i] or (batch_rows and (unit[batch_rows] @ unit[i]).max() >= NEAR_DUPLICATE):
+                    continue
+                taken[i] = True
+                order.append(int(i))
+                batch_rows.append(int(i))
+                progressed = True
+                break
+            if len(batch_rows) >= batch:
+                batch_rows = []
+        if not progressed:  # only near-duplicates left: start a new batch, so they can be taken
+            if not batch_rows:
+                break
+            batch_rows = []
     return np.array(order, dtype=int)
