@@ -383,3 +383,15 @@ def test_cli_suggest_learn_errors(cli, keyed_cli, args, message):
     result = cli("suggest", *args, project=keyed_cli.path)
     assert result.exit_code == 2
     assert " ".join(result.stderr.split()) == message
+
+
+def test_the_calibrating_regression_is_scikit_learns():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 4))
+    y = rng.random(300) < 1 / (1 + np.exp(-(X @ [1.5, -1.0, 0.5, 0.0] - 1.0)))
+    probabilities, coefficients = L._logistic(X, y)
+    reference = LogisticRegression(C=L.COMBINE_C, tol=1e-10, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(coefficients, [*reference.coef_[0], reference.intercept_[0]], atol=1e-5)
+    np.testing.assert_allclose(probabilities, reference.predict_proba(X)[:, 1], atol=1e-6)
