@@ -68,9 +68,10 @@ CANDIDATES = (RIDGE, RIDGE_PROTOTYPE)
 CALIBRATION_FOLDS = 5
 #: Character n-gram features (:func:`unit_features`): SVD dimensions, vocabulary cap, weight against the
 #: embedding, and the fewest units for which they are made. Chosen by 5-fold cross-validation on the
-#: NHS FFT train split (docs/learning.md): 400 dims at weight 0.5 gave 0.535 against 0.483 for the
-#: embedding alone; 256 dims cost half the time for about the same figure.
-WORD_DIMS = 256
+#: NHS FFT train split (`benchmarks/quality/nhs_fft.py --cv`; docs/learning.md): macro kappa 0.494 for
+#: the embedding alone; with the n-grams at weight 0.5, 0.543 at 256 dims, 0.550 at 400, 0.555 at 600,
+#: 0.550 at 800; at 256 dims, weight 0.35 gave 0.538 and 0.75 gave 0.534.
+WORD_DIMS = 600
 WORD_VOCABULARY = 50_000
 WORD_WEIGHT = 0.5
 MIN_UNITS_FOR_WORDS = 50
