@@ -21,9 +21,10 @@ Vectors: frozen all-MiniLM-L6-v2 (thematic's default model), cached under ``benc
 cores), later runs none.
 
 Rows: the baselines of issue 16 (plain cosine to the theme names; scikit-learn logistic regression;
-nearest neighbours), then thematic's own zero-shot (:mod:`thematic.ml.zero_shot`, names and the question
-text only) and thematic's learner (:mod:`thematic.ml.learner`, learning from the train coding), each
-called on arrays exactly as ``suggest`` / ``suggest --learn`` call them.
+nearest neighbours), then thematic's own zero-shot (:mod:`thematic.ml.suggest`, the theme names only)
+and thematic's learner (:mod:`thematic.ml.learner`, learning from the train coding), each called on
+arrays as ``suggest`` / ``suggest --learn`` call them (features of every answer, fit on the coded rows,
+identical-text keys with the question).
 """
 
 from __future__ import annotations
