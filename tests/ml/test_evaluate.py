@@ -23,12 +23,12 @@ class Memoriser:
     """A learner that remembers its training units: the labels of the nearest one (itself, if it was
     trained on it). Held out, on noise, it can only guess; with leakage it scores perfectly."""
 
-    def __init__(self, vectors, prototype_scores, labels, theme_ids, *, known=None):
+    def __init__(self, vectors, prototype_scores, labels, theme_ids, *, known=None, keys=None):
         self.vectors = np.asarray(vectors, dtype=float)
         self.labels = np.asarray(labels, dtype=bool)
         self.learned = np.ones(self.labels.shape[1], dtype=bool)
 
-    def predict(self, vectors, prototype_scores, zero_shot_thresholds, zero_shot_assigned):
+    def predict(self, vectors, prototype_scores, zero_shot_thresholds, zero_shot_assigned, keys=None):
         distance = ((np.asarray(vectors)[:, None, :] - self.vectors[None, :, :]) ** 2).sum(axis=2)
         assigned = self.labels[distance.argmin(axis=1)]
         return assigned.astype(float), np.full(assigned.shape[1], 0.5), assigned

@@ -82,6 +82,12 @@ def render(result) -> None:
     console.print(table)
     console.print(f"mean of per-theme kappa over all themes (not a coefficient of the coding): "
                   f"{_number(result.macro_kappa)} learned, {_number(result.zero_shot_macro_kappa)} zero-shot")
+    from thematic.ml import evaluate as E
+
+    console.print(f"  on the {result.unseen_units} held-out units whose text no training fold had: "
+                  f"{_number(result.unseen_macro_kappa)}; over the {result.themes_with_enough_positives} "
+                  f"themes with at least {E.MIN_THEME_POSITIVES} positives: "
+                  f"{_number(result.macro_kappa_enough_positives)}")
     if result.curve:
         console.print("\nlearning curve (coded units each fold's model learned from):")
         curve = Table(show_edge=False)
@@ -144,7 +150,11 @@ def learned_note(run) -> str:
     kept = [tid for tid, info in themes.items() if info.get("method") != "learned"]
     line = (f"learned from {params.get('from_coder')}'s {params.get('coded_units')} coded units: "
             f"{len(themes) - len(kept)} of {len(themes)} themes learned")
+    figures = params.get("candidates_loo_kappa") or {}
+    if params.get("learner") in figures:
+        line += f" by {params['learner']} (held-out kappa on the decisions {figures[params['learner']]:.2f})"
     if kept:
-        line += (f"; {', '.join(kept)} kept zero-shot scores (fewer than {params.get('min_positives')} units "
-                 f"coded with, or {params.get('min_negatives')} without, the theme)")
+        line += (f"; {', '.join(kept)} scored zero-shot, calibrated on the learned themes (fewer than "
+                 f"{params.get('min_positives')} units coded with, or {params.get('min_negatives')} without, "
+                 "the theme)")
     return line + "; check the figures with `thematic evaluate`"

@@ -29,6 +29,9 @@ import numpy as np
 from thematic.errors import ThematicError
 from thematic.ml import learner as L
 
+#: Themes with fewer coded positives than this are counted apart in ``macro_kappa_enough_positives``
+#: (a kappa on a handful of positives swings with one decision).
+MIN_THEME_POSITIVES = 10
 CURVE_SIZES = (20, 50, 100, 200, 400, 800, 1600, 3200)
 N_BOOT = 1000
 
@@ -77,12 +80,14 @@ def cross_validate(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np
                    theme_ids: Sequence[str], fold_of: np.ndarray, zero_shot_thresholds: np.ndarray,
                    zero_shot_assigned: np.ndarray, *, known: np.ndarray | None = None,
                    train_size: int | None = None, seed: int = 0,
-                   fit: Callable | None = None) -> CrossValidation:
+                   fit: Callable | None = None, keys: Sequence[str] | None = None) -> CrossValidation:
     """Code each fold's units with a learner fitted on the other folds' units (all of them, or a random
     ``train_size`` of them). Rows of every array are the coded units; pure. ``fit``: the learner
     (default :func:`thematic.ml.learner.fit`), called as ``fit(vectors, prototype_scores, labels,
     theme_ids, known=...)`` with training rows only, returning an object with ``predict`` and
-    ``learned``."""
+    ``learned``. ``keys``: the units' sharing keys (:func:`thematic.ml.learner.sharing_keys`), so that
+    a held-out unit whose text a training unit has gets the coders' decisions on it, as in
+    ``suggest --learn``."""
     import time
 
     started = time.perf_counter()
@@ -100,9 +105,12 @@ def cross_validate(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np
         if train_size is not None and train_size < len(train):
             rng = np.random.default_rng([seed, int(k), int(train_size)])
             train = np.sort(rng.choice(train, size=train_size, replace=False))
-        model = fit(vectors[train], prototype_scores[train], labels[train], theme_ids, known=known[train])
+        extra = {} if keys is None else {"keys": [keys[i] for i in train]}
+        model = fit(vectors[train], prototype_scores[train], labels[train], theme_ids, known=known[train],
+                    **extra)
+        extra = {} if keys is None else {"keys": [keys[i] for i in test]}
         s, _, a = model.predict(vectors[test], prototype_scores[test], zero_shot_thresholds,
-                                zero_shot_assigned[test])
+                                zero_shot_assigned[test], **extra)
         scores[test], assigned[test] = s, a
         learned += model.learned.astype(int)
         splits.append((train, test))
@@ -240,11 +248,18 @@ class Evaluation:
     seconds: float
     fold_of: dict[str, int] = field(default_factory=dict, repr=False)
     structure: object = None  # thematic.agreement.structured.StructuredFigures: the headline
+    # held-out units whose normalised text (under the same question) no training fold had
+    unseen_units: int = 0
+    unseen_macro_kappa: float = float("nan")
+    # macro kappa over the themes with at least MIN_THEME_POSITIVES coded positives, and how many
+    themes_with_enough_positives: int = 0
+    macro_kappa_enough_positives: float = float("nan")
 
     def to_dict(self) -> dict:
         out = {k: v for k, v in asdict(self).items() if k not in ("themes", "curve", "fold_of", "structure")}
         out["headline"] = None if self.structure is None else self.structure.to_dict()
-        for k in ("macro_kappa", "zero_shot_macro_kappa", "seconds"):
+        for k in ("macro_kappa", "zero_shot_macro_kappa", "seconds", "unseen_macro_kappa",
+                  "macro_kappa_enough_positives"):
             out[k] = None if out[k] != out[k] else round(out[k], 4)
         out["themes"] = [t.to_dict() for t in self.themes]
         out["curve"] = [p.to_dict() for p in self.curve]
@@ -298,11 +313,19 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
 
     vectors = unit_vectors(project, units, model=model, progress=progress)
     zero_shot = L.prototype_scores(project, units, themes, model=model, vectors=vectors)
-    V, P, Z = vectors[index], zero_shot.scores[index], zero_shot.assigned[index]
+    features = L.unit_features([u.text for u in units], vectors, [u.question_id for u in units])
+    V, P, Z = features.matrix[index], zero_shot.scores[index], zero_shot.assigned[index]
+    keys = [features.keys[i] for i in index]
     total_steps = 1 + len(sizes if sizes is not None else curve_sizes(len(index)))
     if progress:
         progress("cross-validating", 0, total_steps)
-    main = cross_validate(V, P, labels, theme_ids, fold_of, zero_shot.thresholds, Z, known=known, seed=seed)
+    main = cross_validate(V, P, labels, theme_ids, fold_of, zero_shot.thresholds, Z, known=known, seed=seed,
+                          keys=keys)
+    unseen = np.zeros(len(index), dtype=bool)
+    for train, test in main.splits:
+        seen = {keys[i] for i in train}
+        unseen[test] = [keys[i] not in seen for i in test]
+    enough = (labels & known).sum(axis=0) >= MIN_THEME_POSITIVES
     rows = []
     for t, theme_id in enumerate(theme_ids):
         k = known[:, t]
@@ -322,7 +345,7 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
             result = main
         else:
             result = cross_validate(V, P, labels, theme_ids, fold_of, zero_shot.thresholds, Z, known=known,
-                                    train_size=int(size), seed=seed)
+                                    train_size=int(size), seed=seed, keys=keys)
         curve.append(CurvePoint(int(min(size, max_train)), macro_kappa(labels, result.assigned, known),
                                 zero_macro, float(result.learned_folds.sum() / folds), result.seconds))
         if progress:
@@ -338,5 +361,10 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
         macro_kappa=macro_kappa(labels, main.assigned, known), zero_shot_macro_kappa=zero_macro, curve=curve,
         method=describe_method(from_coder, folds, len(index), respondents, seed, n_boot), n_boot=n_boot,
         seconds=time.perf_counter() - started,
+        unseen_units=int(unseen.sum()),
+        unseen_macro_kappa=macro_kappa(labels[unseen], main.assigned[unseen], known[unseen]),
+        themes_with_enough_positives=int(enough.sum()),
+        macro_kappa_enough_positives=macro_kappa(labels[:, enough], main.assigned[:, enough],
+                                                 known[:, enough]),
         fold_of={units[i].id: int(f) for i, f in zip(index, fold_of, strict=True)}, structure=headline,
     )

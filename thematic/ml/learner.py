@@ -1,30 +1,32 @@
-"""Suggestions that learn from coders: per-theme classifiers on the unit embeddings, trained on a coder's
-decisions and combined with the codebook's prototype scores.
+"""Suggestions that learn from coders: per-theme classifiers on features of the units, trained on a coder's
+decisions, calibrated, and chosen per project by held-out kappa.
 
-What is learned, per theme (``docs/learning.md`` gives the reasons and the figures behind them):
+What is learned (``docs/learning.md`` gives the reasons and the figures behind them):
 
-1. A ridge regression of the 0/1 decision on the unit's embedding, with an unpenalised intercept; its
-   penalty (from :data:`ALPHAS`) is the one with the smallest leave-one-out squared error. Ridge has
+1. Features (:func:`unit_features`): the sentence embedding; character n-gram TF-IDF reduced by
+   truncated SVD (fitted on the project's texts, no decisions); the question, one-hot, when there are
+   several.
+2. Per theme, a ridge regression of the 0/1 decision on the features, with an unpenalised intercept;
+   its penalty (from :data:`ALPHAS`) is the one with the smallest leave-one-out squared error. Ridge has
    exact leave-one-out predictions in closed form (``e_i / (1 - h_ii)``: one SVD serves every theme and
    every penalty), so what follows is fitted on held-out ridge outputs of the training decisions.
-2. Combination and calibration: a logistic regression (scikit-learn, ``C=1``) of the decision on four
-   numbers: the held-out ridge output ``r_t``; the prototype score ``p_t`` (z-scored over the training
-   units); and how far each stands above the unit's best other theme (``p_t - max p_t'`` over every
-   theme, ``r_t - max r_t'`` over the learned ones). Its output is the stored score, a probability.
-   Fitting it on held-out ridge outputs is Platt scaling as scikit-learn's
-   ``CalibratedClassifierCV(method="sigmoid")`` does it, with leave-one-out in place of k refits and
-   the prototype as a second input: with few decisions it leans on the prototype, with many on the
-   ridge, and the "above the best other theme" inputs learn whether the coder gives one theme per unit
-   or several (the zero-shot rule's fixed margin, learned).
-3. Threshold: the probability that maximises Cohen's kappa against the training decisions (midpoints
+3. Calibration: a logistic regression (scikit-learn, ``C=COMBINE_C``) of the decision on the held-out
+   ridge output (candidate ``ridge``), or on it, the prototype score (z-scored over the training
+   units) and how far each stands above the unit's best other theme (candidate ``ridge + prototype``).
+   Its output is the stored score, a probability. The candidate with the better mean held-out kappa
+   over the learned themes is kept (the second's calibration is itself cross-validated for that).
+4. Threshold: the probability that maximises Cohen's kappa against the training decisions (midpoints
    between distinct values; ties: the middle one).
-
-A theme needs at least :data:`MIN_POSITIVES` positive and :data:`MIN_NEGATIVES` negative decisions to
-be learned; below that it keeps its zero-shot prototype score, threshold and assignment unchanged.
+5. Identical answers (:func:`sharing_keys`: same question, same normalised text) share the coders'
+   decisions: a unit whose key a coded unit has gets the share of decisions per theme as its score.
+6. A theme with fewer than :data:`MIN_POSITIVES` positive or :data:`MIN_NEGATIVES` negative decisions
+   is scored by one logistic regression of the decisions on the prototype inputs, pooled over the
+   learned themes, and assigned at :data:`ZERO_SHOT_CUT`.
 
 Nothing is random: the same decisions and vectors give the same scores (the seed is stored anyway).
 :func:`learned_scores` scores every unit of the project, the training units among them (in-sample);
-:mod:`thematic.ml.evaluate` gives the held-out figures.
+:mod:`thematic.ml.evaluate` gives the held-out figures. :func:`review_order` ranks the uncoded units for
+``review --order uncertain``.
 """
 
 from __future__ import annotations
@@ -43,19 +45,39 @@ from thematic.errors import ThematicError
 MIN_POSITIVES = 5
 MIN_NEGATIVES = 5
 ALPHAS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
-#: Inverse penalty of the combining logistic regression (scikit-learn's default; on Counsel Chat train+val
-#: at 400 coded units, 0.3 did worse by 0.02 macro kappa and 10 better by 0.006, within repeat spread).
-COMBINE_C = 1.0
+#: Inverse penalty of the calibrating logistic regression. Platt scaling is unpenalised; scikit-learn's
+#: default (1.0) left held-out probabilities above 0.5 too low by 0.03 to 0.11 on synthetic data with a
+#: known logistic truth (tests/ml/test_learner.py), 100 by at most 0.06.
+COMBINE_C = 100.0
 #: The "above the best other theme" inputs are clipped to this, so one extreme unit cannot steer a fit.
 RELATIVE_CLIP = 5.0
 DECIMALS = 6
-METHOD = ("ridge regression on the unit embedding (penalty by leave-one-out error); a logistic regression "
-          "combines its leave-one-out output with the z-scored prototype score and how far each stands "
-          "above the unit's best other theme (calibrated probabilities); threshold maximises kappa on the "
-          "training decisions")
+METHOD = ("ridge regression on the unit features (sentence embedding, character n-gram TF-IDF reduced by "
+          "SVD, the question), penalty by leave-one-out error; a logistic regression calibrates its "
+          "leave-one-out output (alone, or with the prototype scores: the candidate with the better "
+          "leave-one-out kappa); threshold maximises kappa on the training decisions; identical answers "
+          "to the same question share the coders' decisions")
 
 LEARNED = "learned"
-TOO_FEW = "prototype (too few decisions)"
+TOO_FEW = "calibrated zero-shot (too few decisions)"
+#: The learners :func:`fit` chooses from, by mean leave-one-out kappa over the learned themes.
+RIDGE = "ridge"
+RIDGE_PROTOTYPE = "ridge + prototype"
+CANDIDATES = (RIDGE, RIDGE_PROTOTYPE)
+#: Folds for scoring a calibration with several inputs held out (rows dealt out in turn).
+CALIBRATION_FOLDS = 5
+#: Character n-gram features (:func:`unit_features`): SVD dimensions, vocabulary cap, weight against the
+#: embedding, and the fewest units for which they are made. Chosen by 5-fold cross-validation on the
+#: NHS FFT train split (`benchmarks/quality/nhs_fft.py --cv`; docs/learning.md): macro kappa 0.494 for
+#: the embedding alone; with the n-grams at weight 0.5, 0.543 at 256 dims, 0.550 at 400, 0.555 at 600,
+#: 0.550 at 800; at 256 dims, weight 0.35 gave 0.538 and 0.75 gave 0.534.
+WORD_DIMS = 600
+WORD_VOCABULARY = 50_000
+WORD_WEIGHT = 0.5
+MIN_UNITS_FOR_WORDS = 50
+#: A theme with too few decisions is assigned when its pooled-calibrated zero-shot probability reaches this.
+ZERO_SHOT_CUT = 0.5
+
 
 
 # -- training labels from the decision log ------------------------------------------------------------
@@ -222,19 +244,87 @@ def combine_inputs(ridge_outputs: np.ndarray, prototype_z: np.ndarray, learned: 
     return np.stack([R, Pz, above_p, above_r], axis=2)
 
 
+# -- features --------------------------------------------------------------------------------------------
+def normalised_text(text: str) -> str:
+    """Lower case, punctuation dropped, whitespace collapsed: the form in which two answers count as
+    identical for :func:`sharing_keys`.
+
+    >>> normalised_text("  Nothing.\\n") == normalised_text("nothing")
+    True
+    """
+    import re
+
+    return " ".join(re.sub(r"[^\w\s]", " ", str(text).lower()).split())
+
+
+def sharing_keys(texts: Sequence[str], question_ids: Sequence[str] | None = None) -> list[str]:
+    """One key per unit: its question and normalised text (answers mean different things under different
+    questions, so "Nothing." under two questions are two keys)."""
+    questions = question_ids if question_ids is not None else [""] * len(texts)
+    return [f"{q}\x1f{normalised_text(t)}" for q, t in zip(questions, texts, strict=True)]
+
+
+@dataclass
+class Features:
+    """What the learner reads for each unit: a feature matrix (rows = units) and the sharing keys."""
+
+    matrix: np.ndarray
+    keys: list[str]
+    description: dict
+
+
+def unit_features(texts: Sequence[str], vectors: np.ndarray, question_ids: Sequence[str] | None = None, *,
+                  words: bool = True) -> Features:
+    """Features of every unit of a project: the sentence embedding; with ``words``, character n-gram
+    TF-IDF reduced to :data:`WORD_DIMS` dimensions by truncated SVD, scaled to :data:`WORD_WEIGHT` of the
+    embedding's length; a one-hot column per question when there are several.
+
+    The TF-IDF vocabulary and the SVD are fitted on the units' texts alone (no decisions), so every
+    unit, coded or not, gets the same features. scikit-learn's TfidfVectorizer (``char_wb``, 2 to 5
+    characters, sublinear tf) and TruncatedSVD (``random_state=0``, so repeatable).
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    blocks = [vectors]
+    description: dict = {"embedding": int(vectors.shape[1]) if vectors.ndim == 2 else 0}
+    n = len(texts)
+    if words and n >= MIN_UNITS_FOR_WORDS:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
+                                max_features=WORD_VOCABULARY, dtype=np.float32)
+        try:
+            X = tfidf.fit_transform([str(t) for t in texts])
+        except ValueError:  # no n-gram occurs twice
+            X = None
+        if X is not None and X.shape[1] > 2:
+            dims = int(min(WORD_DIMS, X.shape[1] - 1, n - 1))
+            T = TruncatedSVD(dims, random_state=0, algorithm="randomized", n_iter=4).fit_transform(X)
+            norm = float(np.linalg.norm(T, axis=1).mean()) or 1.0
+            blocks.append(WORD_WEIGHT * T / norm)
+            description["character_ngrams"] = {"vocabulary": int(X.shape[1]), "svd_dims": dims,
+                                               "weight": WORD_WEIGHT}
+    if question_ids is not None:
+        questions = sorted(set(question_ids))
+        if len(questions) > 1:
+            blocks.append(np.array([[q == x for x in questions] for q in question_ids], dtype=np.float64))
+            description["questions"] = len(questions)
+    return Features(np.hstack(blocks), sharing_keys(texts, question_ids), description)
+
+
 # -- the learner -----------------------------------------------------------------------------------------
 @dataclass
 class ThemeFit:
-    """How one theme is scored: learned or left with its prototype, its decisions, threshold and fit."""
+    """How one theme is scored: learned or from calibrated zero-shot, its decisions, threshold and fit."""
 
     theme_id: str
     method: str
     positives: int
     negatives: int
     threshold: float | None = None
-    training_kappa: float | None = None  # at the threshold, ridge outputs held out (leave-one-out)
+    training_kappa: float | None = None  # at the threshold, on held-out (leave-one-out) outputs
     alpha: float | None = None
-    coefficients: tuple[float, ...] | None = None  # of the combining regression, then its intercept
+    coefficients: tuple[float, ...] | None = None  # of the calibrating regression, then its intercept
 
     def describe(self) -> dict:
         out = {"method": self.method, "positives": int(self.positives), "negatives": int(self.negatives)}
@@ -243,9 +333,11 @@ class ThemeFit:
             if value is not None:
                 out[name] = round(float(value), DECIMALS)
         if self.coefficients is not None:
-            names = ("ridge", "prototype", "prototype_above_others", "ridge_above_others", "intercept")
-            out["combination"] = {k: round(float(v), DECIMALS)
-                                  for k, v in zip(names, self.coefficients, strict=True)}
+            names = {1: ("ridge",), 2: ("prototype", "prototype_above_others"),
+                     4: ("ridge", "prototype", "prototype_above_others", "ridge_above_others")}
+            keys = names[len(self.coefficients) - 1] + ("intercept",)
+            out["calibration"] = {k: round(float(v), DECIMALS)
+                                  for k, v in zip(keys, self.coefficients, strict=True)}
         return out
 
 
@@ -260,57 +352,129 @@ class Learner:
     prototype_mean: np.ndarray = field(repr=False)
     prototype_scale: np.ndarray = field(repr=False)
     training_units: int = 0
+    candidate: str = RIDGE
+    candidates: dict = field(default_factory=dict)  # candidate -> mean leave-one-out kappa
+    zero_shot_coefficients: tuple[float, ...] | None = None  # pooled calibration of the prototype scores
+    shared: dict = field(default_factory=dict, repr=False)  # sharing key -> (theme shares, known counts)
 
     @property
     def learned(self) -> np.ndarray:
-        """Per theme: scored by this learner (True) or left with its zero-shot prototype (False)."""
+        """Per theme: scored by this learner (True) or by calibrated zero-shot scores (False)."""
         return np.array([f.method == LEARNED for f in self.fits], dtype=bool)
 
     def predict(self, vectors: np.ndarray, prototype_scores: np.ndarray, zero_shot_thresholds: np.ndarray,
-                zero_shot_assigned: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(scores, thresholds, assigned) for units with these vectors and prototype scores.
+                zero_shot_assigned: np.ndarray, keys: Sequence[str] | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(scores, thresholds, assigned) for units with these features (``vectors``) and prototype scores.
 
-        Learned themes: calibrated probabilities, assigned at or above the learned threshold. Other
-        themes: the prototype scores, zero-shot thresholds and zero-shot assignments as given.
+        Learned themes: calibrated probabilities, assigned at or above the learned threshold. Themes with
+        too few decisions: the probability that the pooled calibration of the prototype scores gives,
+        assigned at :data:`ZERO_SHOT_CUT` or more. Units whose sharing key (``keys``) a coded unit has:
+        the coders' share of decisions per theme, assigned at one half or more. ``zero_shot_thresholds``
+        and ``zero_shot_assigned`` are used only when nothing was learned at all.
         """
         prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
         scores = prototype_scores.copy()
         thresholds = np.asarray(zero_shot_thresholds, dtype=np.float64).copy()
         assigned = np.asarray(zero_shot_assigned, dtype=bool).copy()
         learned = self.learned
-        if learned.any() and len(scores):
-            R = np.asarray(vectors, dtype=np.float64) @ self.weights + self.intercepts
+        if not learned.any():
+            return np.round(scores, DECIMALS), thresholds, assigned
+        raw = np.array([f.coefficients is None and self.zero_shot_coefficients is None for f in self.fits])
+        thresholds = np.array([f.threshold if f.threshold is not None else ZERO_SHOT_CUT for f in self.fits])
+        thresholds[raw] = np.asarray(zero_shot_thresholds, dtype=np.float64)[raw]
+        if len(scores):
             Pz = (prototype_scores - self.prototype_mean) / self.prototype_scale
+            R = np.asarray(vectors, dtype=np.float64) @ self.weights + self.intercepts
             inputs = combine_inputs(R, Pz, learned)
-            for t in np.flatnonzero(learned):
-                fit = self.fits[t]
-                coef = np.asarray(fit.coefficients)
-                scores[:, t] = _sigmoid(inputs[:, t, :] @ coef[:-1] + coef[-1])
-                thresholds[t] = fit.threshold
+            for t, f in enumerate(self.fits):
+                coef = f.coefficients if f.coefficients is not None else self.zero_shot_coefficients
+                if coef is None:  # nothing to calibrate with: the prototype score as it is
+                    continue
+                coef = np.asarray(coef)
+                x = {5: inputs[:, t, :], 2: inputs[:, t, :1], 3: inputs[:, t, 1:3]}[len(coef)]
+                scores[:, t] = _sigmoid(x @ coef[:-1] + coef[-1])
             scores = np.round(scores, DECIMALS)
-            assigned[:, learned] = scores[:, learned] >= thresholds[learned][None, :]
-        elif learned.any():
-            thresholds[learned] = [self.fits[t].threshold for t in np.flatnonzero(learned)]
+            zero_assigned = assigned
+            assigned = scores >= thresholds[None, :]
+            assigned[:, raw] = zero_assigned[:, raw]
+            if keys is not None and self.shared:
+                for i, key in enumerate(keys):
+                    found = self.shared.get(key)
+                    if found is not None:
+                        share, counts = found
+                        seen = counts > 0
+                        scores[i, seen] = np.round(share[seen], DECIMALS)
+                        assigned[i, seen] = share[seen] >= 0.5
         return scores, thresholds, assigned
 
     def describe(self) -> dict:
         return {fit.theme_id: fit.describe() for fit in self.fits}
+
+    def settings(self) -> dict:
+        """What was chosen, JSON-ready: the candidate, every candidate's figure, the pooled calibration."""
+        return {
+            "learner": self.candidate,
+            "candidates_loo_kappa": {k: round(float(v), 4) for k, v in self.candidates.items()},
+            "zero_shot_calibration": (None if self.zero_shot_coefficients is None else
+                                      [round(float(c), DECIMALS) for c in self.zero_shot_coefficients]),
+            "shared_texts": len(self.shared),
+        }
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
 
+def _logistic(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, tuple[float, ...]]:
+    """(in-sample probabilities, coefficients then intercept) of a logistic regression of y on X.
+
+    The objective is scikit-learn's ``LogisticRegression(C=COMBINE_C)`` (log loss summed over units plus
+    ``|w|^2 / (2 C)``, intercept unpenalised), solved by Newton's method: the calibrations have one to
+    four inputs, where scikit-learn's general solver costs a hundred times more per fit
+    (tests/ml/test_learner.py checks the coefficients against scikit-learn's).
+    """
+    X = np.column_stack([np.asarray(X, dtype=np.float64), np.ones(len(y))])
+    y = np.asarray(y, dtype=np.float64)
+    penalty = np.full(X.shape[1], 1.0 / COMBINE_C)
+    penalty[-1] = 0.0
+    beta = np.zeros(X.shape[1])
+    for _ in range(100):
+        p = _sigmoid(X @ beta)
+        gradient = X.T @ (p - y) + penalty * beta
+        hessian = (X * (p * (1 - p))[:, None]).T @ X + np.diag(penalty) + 1e-10 * np.eye(X.shape[1])
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return _sigmoid(X @ beta), tuple(float(b) for b in beta)
+
+
+def _held_out_kappa(X: np.ndarray, y: np.ndarray) -> float:
+    """Kappa at the best threshold of a calibration's probabilities, each from a fit without its fold."""
+    fold = np.arange(len(y)) % CALIBRATION_FOLDS
+    held = np.zeros(len(y))
+    for k in range(CALIBRATION_FOLDS):
+        train = fold != k
+        if y[train].all() or not y[train].any():
+            held[~train] = y[train].mean()
+            continue
+        coef = np.asarray(_logistic(X[train], y[train])[1])
+        held[~train] = _sigmoid(X[~train] @ coef[:-1] + coef[-1])
+    return best_threshold(y, np.round(held, DECIMALS))[1]
+
+
 def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, theme_ids: Sequence[str], *,
-        known: np.ndarray | None = None) -> Learner:
+        known: np.ndarray | None = None, keys: Sequence[str] | None = None,
+        candidates: Sequence[str] = CANDIDATES) -> Learner:
     """Learn every theme that has enough decisions, from these training units only (rows of the arrays).
 
-    ``vectors``: (n, d) unit embeddings; ``prototype_scores``: (n, themes); ``labels``: (n, themes)
-    bools; ``known``: (n, themes) bools, False where a decision says nothing about a theme (default:
-    all True). Pure: reads nothing but its arguments.
+    ``vectors``: (n, d) unit features (:func:`unit_features`, or plain embeddings); ``prototype_scores``:
+    (n, themes); ``labels``: (n, themes) bools; ``known``: (n, themes) bools, False where a decision says
+    nothing about a theme (default: all True); ``keys``: the units' sharing keys (:func:`sharing_keys`),
+    for identical-text sharing. ``candidates``: the learners to choose from by mean leave-one-out kappa
+    over the learned themes (:data:`CANDIDATES`). Pure: reads nothing but its arguments.
     """
-    from sklearn.linear_model import LogisticRegression
-
     vectors = np.asarray(vectors, dtype=np.float64)
     prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
     labels = np.asarray(labels, dtype=bool)
@@ -338,21 +502,50 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
         if (~rows).any():
             R[np.ix_(~rows, themes)] = vectors[~rows] @ W + b
     inputs = combine_inputs(R, (prototype_scores - mean) / scale, learned)
-    fits: list[ThemeFit] = []
-    for t, theme_id in enumerate(theme_ids):
-        if not learned[t]:
-            fits.append(ThemeFit(theme_id, TOO_FEW, int(positives[t]), int(negatives[t])))
-            continue
-        rows = known[:, t]
-        y = labels[rows, t]
-        combiner = LogisticRegression(C=COMBINE_C, max_iter=1000).fit(inputs[rows, t, :], y)
-        probabilities = combiner.predict_proba(inputs[rows, t, :])[:, 1]
-        threshold, kappa = best_threshold(y, probabilities)
-        threshold = round(threshold, DECIMALS)  # scores are rounded so; the stored run compares the two
-        coefficients = (*map(float, combiner.coef_[0]), float(combiner.intercept_[0]))
-        fits.append(ThemeFit(theme_id, LEARNED, int(positives[t]), int(negatives[t]), threshold, kappa,
-                             float(alphas[t]), coefficients))
-    return Learner(list(theme_ids), fits, weights, intercepts, mean, scale, n)
+    columns = {RIDGE: [0], RIDGE_PROTOTYPE: [0, 1, 2, 3]}
+    fitted: dict[str, list[ThemeFit]] = {}
+    figures: dict[str, float] = {}
+    for candidate in candidates:
+        fits: list[ThemeFit] = []
+        for t, theme_id in enumerate(theme_ids):
+            if not learned[t]:
+                fits.append(ThemeFit(theme_id, TOO_FEW, int(positives[t]), int(negatives[t])))
+                continue
+            rows = known[:, t]
+            y = labels[rows, t]
+            X = inputs[rows, t][:, columns[candidate]]
+            probabilities, coefficients = _logistic(X, y)
+            threshold, kappa = best_threshold(y, np.round(probabilities, DECIMALS))
+            threshold = round(threshold, DECIMALS)  # scores are rounded so; the stored run compares the two
+            if X.shape[1] > 1:  # several calibration inputs: score them held out too
+                kappa = _held_out_kappa(X, y)
+            fits.append(ThemeFit(theme_id, LEARNED, int(positives[t]), int(negatives[t]), threshold, kappa,
+                                 float(alphas[t]), coefficients))
+        fitted[candidate] = fits
+        kappas = [f.training_kappa for f in fits if f.method == LEARNED]
+        figures[candidate] = float(np.mean(kappas)) if kappas else float("nan")
+    best = max(candidates, key=lambda c: (np.nan_to_num(figures[c], nan=-1.0), -list(candidates).index(c)))
+    # Themes with too few decisions: one calibration of the prototype scores pooled over the learned themes.
+    pooled = None
+    if learned.any() and (~learned).any() and n:
+        rows, cols = np.nonzero(known[:, learned])
+        X = inputs[:, learned][rows, cols][:, 1:3]
+        y = labels[:, learned][rows, cols]
+        if y.any() and not y.all():
+            pooled = _logistic(X, y)[1]
+    shared: dict = {}
+    if keys is not None:
+        keys = list(keys)
+        groups: dict[str, list[int]] = {}
+        for i, key in enumerate(keys):
+            groups.setdefault(key, []).append(i)
+        for key, members in groups.items():
+            counts = known[members].sum(axis=0)
+            hits = (labels[members] & known[members]).sum(axis=0)
+            shared[key] = (hits / np.maximum(counts, 1), counts)
+    return Learner(list(theme_ids), fitted[best], weights, intercepts, mean, scale, n, best, figures, pooled,
+                   shared)
+
 
 
 # -- zero-shot prototype scores for a project ------------------------------------------------------------
@@ -431,14 +624,18 @@ def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequ
             "(code more units, e.g. `thematic review --order uncertain`)")
     if vectors is None:
         vectors = unit_vectors(project, units, model=model)
+    features = unit_features([u.text for u in units], vectors, [u.question_id for u in units])
     index = np.array([position[training.unit_ids[k]] for k in rows], dtype=int)
-    learner = fit(vectors[index], prototype_scores[index], labels, theme_ids, known=known)
+    learner = fit(features.matrix[index], prototype_scores[index], labels, theme_ids, known=known,
+                  keys=[features.keys[i] for i in index])
     if zero_shot_thresholds is None:
         zero_shot_thresholds, _ = S.theme_thresholds(prototype_scores)
     if zero_shot_assigned is None:
         zero_shot_assigned = S.assign(prototype_scores, np.asarray(zero_shot_thresholds))
-    scores, thresholds, assigned = learner.predict(vectors, prototype_scores, zero_shot_thresholds,
-                                                   zero_shot_assigned)
+    scores, thresholds, assigned = learner.predict(features.matrix, prototype_scores, zero_shot_thresholds,
+                                                   zero_shot_assigned, keys=features.keys)
+    coded = set(index.tolist())
+    shared = sum(1 for i, key in enumerate(features.keys) if key in learner.shared and i not in coded)
     info = {
         "from_coder": from_coder,
         "seed": seed,
@@ -446,6 +643,9 @@ def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequ
         "coded_units": len(rows),
         "min_positives": MIN_POSITIVES,
         "min_negatives": MIN_NEGATIVES,
+        **learner.settings(),
+        "features": features.description,
+        "uncoded_units_sharing_a_coded_text": shared,
         "themes": learner.describe(),
         "assigned": assigned,
     }
@@ -475,6 +675,14 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
         project, units, zero_shot.scores, theme_ids, from_coder=from_coder, seed=seed, vectors=vectors,
         model=model, zero_shot_thresholds=zero_shot.thresholds, zero_shot_assigned=zero_shot.assigned)
     assigned = info.pop("assigned")
+    coded = set(training_labels(project, theme_ids, from_coder=from_coder).unit_ids)
+    uncoded = np.array([i for i, u in enumerate(units) if u.id not in coded], dtype=int)
+    learned = np.array([info["themes"][t]["method"] == LEARNED for t in theme_ids], dtype=bool)
+    review = []
+    if len(uncoded):
+        picked = review_order(scores[uncoded], thresholds, vectors[uncoded], learned=learned,
+                              limit=REVIEW_ORDER_LIMIT)
+        review = [units[i].id for i in uncoded[picked]]
     if progress:
         progress("learning", len(theme_ids), len(theme_ids))
     fingerprint = model_fingerprint(model)
@@ -497,6 +705,8 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
         "codebook_version": version.number,
         "codebook_hash": version.content_hash,
         "units": len(units),
+        # `review --order uncertain` serves these first: uncertain, spread out (review_order)
+        "review_order": review,
     }
     created_at = utc_now()
     with project.transaction():
@@ -508,3 +718,61 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
             for i, unit in enumerate(units) for t in range(len(theme_ids))
         ))
     return summarise(project, run_id)
+
+
+# -- active learning: which units to code next -----------------------------------------------------------
+#: Within one batch of the review order, a unit this similar (cosine) to one already taken waits.
+NEAR_DUPLICATE = 0.95
+#: How far down a theme's queue a turn looks past near-duplicates before giving the turn away.
+SCAN = 200
+#: How many uncoded units a `suggest --learn` run ranks for `review --order uncertain`.
+REVIEW_ORDER_LIMIT = 1000
+
+
+def review_order(scores: np.ndarray, thresholds: np.ndarray, vectors: np.ndarray, *, batch: int = 50,
+                 learned: np.ndarray | None = None, limit: int | None = None) -> np.ndarray:
+    """Row indices in the order to code them. Themes take turns (learned themes first): each turn adds
+    the unit whose probability sits nearest that theme's threshold in log-odds, among the units not yet
+    taken, so rare themes get their uncertain units as often as common ones (macro kappa weighs every
+    theme alike). Diversity: a unit whose embedding (``vectors``) has cosine at least
+    :data:`NEAR_DUPLICATE` with one already taken in the current batch of ``batch`` is passed over
+    (one batch should not spend a coder's time on ten copies of "Nothing."). ``limit``: stop there."""
+    scores = np.clip(np.asarray(scores, dtype=np.float64), 1e-6, 1 - 1e-6)
+    cut = np.clip(np.asarray(thresholds, dtype=np.float64), 1e-6, 1 - 1e-6)
+    n, n_themes = scores.shape
+    total = n if limit is None else min(limit, n)
+    vectors = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = vectors / np.where(norms > 0, norms, 1.0)
+    distance = np.abs(np.log(scores / (1 - scores)) - np.log(cut / (1 - cut))[None, :])
+    learned = np.ones(n_themes, dtype=bool) if learned is None else np.asarray(learned, dtype=bool)
+    turns = [*np.flatnonzero(learned), *np.flatnonzero(~learned)]
+    queues = {t: list(np.argsort(distance[:, t], kind="stable")) for t in turns}
+    position = dict.fromkeys(turns, 0)
+    taken = np.zeros(n, dtype=bool)
+    order: list[int] = []
+    batch_rows: list[int] = []
+    while len(order) < total:
+        progressed = False
+        for t in turns:
+            if len(order) >= total:
+                break
+            queue = queues[t]
+            while position[t] < len(queue) and taken[queue[position[t]]]:
+                position[t] += 1  # skip what is taken for good; near-duplicates stay in the queue
+            for k in range(position[t], min(len(queue), position[t] + SCAN)):
+                i = queue[k]
+                if taken[i] or (batch_rows and (unit[batch_rows] @ unit[i]).max() >= NEAR_DUPLICATE):
+                    continue
+                taken[i] = True
+                order.append(int(i))
+                batch_rows.append(int(i))
+                progressed = True
+                break
+            if len(batch_rows) >= batch:
+                batch_rows = []
+        if not progressed:  # only near-duplicates left: start a new batch, so they can be taken
+            if not batch_rows:
+                break
+            batch_rows = []
+    return np.array(order, dtype=int)

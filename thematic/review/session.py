@@ -514,6 +514,12 @@ def plan_walk(
             return min(abs(per[t][0] - cut.get(t, 0.0)) for t in wanted if t in per)
 
         units.sort(key=margin)  # stable: ties keep document order
+        # A learned run ranks the uncoded units it is least sure of, spread out (learner.review_order):
+        # those come first, in that order.
+        ranked = run.parameters.get("review_order") if run is not None else None
+        if isinstance(ranked, list) and ranked and not theme:
+            rank = {unit_id: k for k, unit_id in enumerate(ranked)}
+            units.sort(key=lambda u: rank.get(u.id, len(rank)))
     return Walk(units, None if blind else scores, None if (blind or run is None) else run.id)
 
 
