@@ -274,3 +274,19 @@ def test_themes_a_coder_never_used_or_never_saw(make_project, bow, tmp_path):
     assert np.isnan(rows["mixed-support"].recall.estimate)
     assert rows["costs"].units == 0 and np.isnan(rows["costs"].kappa.estimate)
     assert json.loads(json.dumps(result.to_dict()))["themes"][-1]["kappa"]["estimate"] is None
+
+
+def test_cross_validated_codings_follow_the_codebook_structure():
+    """evaluate scores what suggest --learn would store: an exclusive group gives one theme or none, a
+    required one exactly one, and a residual theme only alone (thematic.ml.structure)."""
+    from thematic.codebook.model import ThemeGroup
+
+    vectors, prototype, labels, thresholds, zero = noise()
+    folds = E.assign_folds([str(i) for i in range(len(vectors))], 5, seed=0)
+    free = E.cross_validate(vectors, prototype, labels, ["a", "b", "c"], folds, thresholds, zero)
+    assert (free.assigned[:, :2].sum(axis=1) > 1).any()  # unstructured, the learner gives both at times
+    group = ThemeGroup("stance", ("a", "b", "c"), exclusive=True, required=True, residual=("c",))
+    held = E.cross_validate(vectors, prototype, labels, ["a", "b", "c"], folds, thresholds, zero,
+                            groups=(group,))
+    assert (held.assigned.sum(axis=1) == 1).all()
+    np.testing.assert_array_equal(held.scores, free.scores)  # structure changes codings, not scores

@@ -28,6 +28,7 @@ import numpy as np
 
 from thematic.errors import ThematicError
 from thematic.ml import learner as L
+from thematic.ml.structure import apply_structure
 
 #: Themes with fewer coded positives than this are counted apart in ``macro_kappa_enough_positives``
 #: (a kappa on a handful of positives swings with one decision).
@@ -80,14 +81,16 @@ def cross_validate(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np
                    theme_ids: Sequence[str], fold_of: np.ndarray, zero_shot_thresholds: np.ndarray,
                    zero_shot_assigned: np.ndarray, *, known: np.ndarray | None = None,
                    train_size: int | None = None, seed: int = 0,
-                   fit: Callable | None = None, keys: Sequence[str] | None = None) -> CrossValidation:
+                   fit: Callable | None = None, keys: Sequence[str] | None = None,
+                   groups: Sequence = ()) -> CrossValidation:
     """Code each fold's units with a learner fitted on the other folds' units (all of them, or a random
     ``train_size`` of them). Rows of every array are the coded units; pure. ``fit``: the learner
     (default :func:`thematic.ml.learner.fit`), called as ``fit(vectors, prototype_scores, labels,
     theme_ids, known=...)`` with training rows only, returning an object with ``predict`` and
     ``learned``. ``keys``: the units' sharing keys (:func:`thematic.ml.learner.sharing_keys`), so that
     a held-out unit whose text a training unit has gets the coders' decisions on it, as in
-    ``suggest --learn``."""
+    ``suggest --learn``. ``groups``: the codebook's groups, whose rules (exclusive, required, residual)
+    the assignments then follow, as ``suggest --learn``'s do (:mod:`thematic.ml.structure`)."""
     import time
 
     started = time.perf_counter()
@@ -109,8 +112,10 @@ def cross_validate(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np
         model = fit(vectors[train], prototype_scores[train], labels[train], theme_ids, known=known[train],
                     **extra)
         extra = {} if keys is None else {"keys": [keys[i] for i in test]}
-        s, _, a = model.predict(vectors[test], prototype_scores[test], zero_shot_thresholds,
+        s, t, a = model.predict(vectors[test], prototype_scores[test], zero_shot_thresholds,
                                 zero_shot_assigned[test], **extra)
+        if groups:
+            a = apply_structure(s, t, groups, theme_ids, assigned=a)
         scores[test], assigned[test] = s, a
         learned += model.learned.astype(int)
         splits.append((train, test))
@@ -320,6 +325,7 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
     if progress:
         progress("cross-validating", 0, total_steps)
     main = cross_validate(V, P, labels, theme_ids, fold_of, zero_shot.thresholds, Z, known=known, seed=seed,
+                          groups=version.codebook.groups,
                           keys=keys)
     unseen = np.zeros(len(index), dtype=bool)
     for train, test in main.splits:
@@ -345,6 +351,7 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
             result = main
         else:
             result = cross_validate(V, P, labels, theme_ids, fold_of, zero_shot.thresholds, Z, known=known,
+                                    groups=version.codebook.groups,
                                     train_size=int(size), seed=seed, keys=keys)
         curve.append(CurvePoint(int(min(size, max_train)), macro_kappa(labels, result.assigned, known),
                                 zero_macro, float(result.learned_folds.sum() / folds), result.seconds))

@@ -674,7 +674,10 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
     scores, thresholds, info = learned_scores(
         project, units, zero_shot.scores, theme_ids, from_coder=from_coder, seed=seed, vectors=vectors,
         model=model, zero_shot_thresholds=zero_shot.thresholds, zero_shot_assigned=zero_shot.assigned)
-    assigned = info.pop("assigned")
+    from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
+
+    assigned = apply_structure(scores, thresholds, version.codebook.groups, theme_ids,
+                               assigned=info.pop("assigned"))
     coded = set(training_labels(project, theme_ids, from_coder=from_coder).unit_ids)
     uncoded = np.array([i for i, u in enumerate(units) if u.id not in coded], dtype=int)
     learned = np.array([info["themes"][t]["method"] == LEARNED for t in theme_ids], dtype=bool)
