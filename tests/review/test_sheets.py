@@ -18,6 +18,15 @@ from thematic.store.corpus import list_units
 NOTHING = "(theme cells take 0 or 1; fix the sheet and import it again; nothing was recorded)"
 
 
+def ben_on_a_sheet(respondent_id: str, themes: frozenset[str]) -> frozenset[str]:
+    """ben's changes (tests/conftest.ben_changes), keeping the demo codebook's structure as a sheet import
+    must: where mixed-support is swapped in, it replaces the answer's other stance (one per unit)."""
+    changed = ben_changes(respondent_id, themes)
+    if "mixed-support" in changed and "mixed-support" not in themes:
+        changed -= {"negative-responses", "possibilities-of-ai"}
+    return changed
+
+
 def fill(path, *, coder_themes=lambda rid, themes: themes, rows=None, edit=None):
     """Fill a sheet as a coder would: 0/1 per theme column (rows: only these respondents)."""
     book = openpyxl.load_workbook(path)
@@ -106,12 +115,12 @@ def test_set_text_helper():
 
 
 def test_filled_sheet_imports_as_decisions_once(coded_project, sheet):
-    fill(sheet, coder_themes=ben_changes)
+    fill(sheet, coder_themes=ben_on_a_sheet)
     report = import_sheet(coded_project, sheet, coder="ben")
     assert (report.recorded, report.coded, report.uncoded, report.already) == (112, 112, 0, 0)
     units = {u.id: u.respondent_id for u in list_units(coded_project)}
     codings = store.current_codings(coded_project, "ben")
-    assert codings == {u: ben_changes(r, KEY[r]) for u, r in units.items()}
+    assert codings == {u: ben_on_a_sheet(r, KEY[r]) for u, r in units.items()}
     assert all(d.suggestions is None for d in store.decisions(coded_project))
     again = import_sheet(coded_project, sheet, coder="ben")
     assert (again.recorded, again.already) == (0, 112)
@@ -235,7 +244,7 @@ def test_a_sheet_for_another_codebook_version(coded_project, sheet):
 
 
 def test_a_csv_saved_from_the_sheet(coded_project, sheet, tmp_path):
-    fill(sheet, coder_themes=ben_changes)
+    fill(sheet, coder_themes=ben_on_a_sheet)
     rows = list(openpyxl.load_workbook(sheet)["coding"].iter_rows(values_only=True))
     out = tmp_path / "ben.csv"
     with out.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -315,3 +324,18 @@ def test_sheet_cli_shows_attributes_asked_for_and_round_trips(cli, coded_project
         "error: attribute 'note' has the name of a column the sheet needs (rename the column in the survey "
         "file, or leave it out)\n"))
     assert not (tmp_path / "n.xlsx").exists()
+
+
+def test_a_sheet_that_breaks_the_codebook_structure_imports_nothing(coded_project, sheet):
+    """Two stances on one row, where the demo codebook's stance group takes one: refused with its row,
+    as the review screen and `thematic code` refuse it."""
+    fill(sheet, coder_themes=ben_changes)  # ben_changes swaps mixed-support in beside another stance
+    before = store.count(coded_project)
+    with pytest.raises(ThematicError) as caught:
+        import_sheet(coded_project, sheet, coder="ben")
+    assert caught.value.message.startswith(
+        "ben.xlsx: 11 problems: row 8: negative-responses and mixed-support are in group stance, which takes "
+        "one theme at most (the codebook's structure; see docs/codebook.md); row 15:"
+    )
+    assert caught.value.message.endswith("(fix the sheet and import it again; nothing was recorded)")
+    assert store.count(coded_project) == before

@@ -190,6 +190,33 @@ class Codebook:
                 parts[-1] += f"; residual {', '.join(g.residual)}"
         return "; ".join(parts)
 
+    def structure_problem(self, themes) -> str | None:
+        """Why one unit's set of ``themes`` breaks this codebook's structure, or None when it keeps it:
+        two themes of an exclusive group, none of a required one, or a residual theme beside another
+        theme of its group.
+
+        >>> cb = Codebook("d", themes=(Theme("a", "A", "x."), Theme("b", "B", "y.")), exclusive=True)
+        >>> cb.structure_problem({"a", "b"})
+        'a and b are in group d, which takes one theme at most'
+        >>> cb.structure_problem({"a"}) is None
+        True
+        """
+        chosen = set(themes)
+        for group in self.groups:
+            inside = [t for t in group.themes if t in chosen]
+            if group.exclusive and len(inside) > 1:
+                return f"{' and '.join(inside)} are in group {group.id}, which takes one theme at most"
+            if group.required and not inside:
+                return f"group {group.id} needs one of its themes ({', '.join(group.themes)})"
+            others = [t for t in inside if t not in group.residual]
+            residual = [t for t in inside if t in group.residual]
+            if residual and others:
+                return (
+                    f"{residual[0]} applies only when no other theme of its group does, and {others[0]} is "
+                    "selected"
+                )
+        return None
+
     @property
     def structured(self) -> bool:
         """True when some group is exclusive (else every theme is independent, as before structure)."""

@@ -524,25 +524,13 @@ def plan_walk(
 
 
 def structure_message(codebook, themes) -> str | None:
-    """Why a set of themes breaks the codebook's structure (docs/codebook.md, "Structure"), or None."""
-    chosen = set(themes)
-    for group in codebook.groups:
-        inside = [t for t in group.themes if t in chosen]
-        if group.exclusive and len(inside) > 1:
-            return (
-                f"{' and '.join(inside)} are in group {group.id}, which takes one theme at most: press a "
-                "number to drop one"
-            )
-        if group.required and not inside:
-            return f"group {group.id} needs one of its themes ({', '.join(group.themes)}): press its number"
-        others = [t for t in inside if t not in group.residual]
-        residual = [t for t in inside if t in group.residual]
-        if residual and others:
-            return (
-                f"{residual[0]} applies only when no other theme of its group does, and {others[0]} is "
-                "selected: press a number to drop one"
-            )
-    return None
+    """Why a set of themes breaks the codebook's structure (docs/codebook.md, "Structure"), with the key
+    that mends it on the review screen, or None."""
+    problem = codebook.structure_problem(themes)
+    if problem is None:
+        return None
+    mend = ": press its number" if problem.startswith("group ") else ": press a number to drop one"
+    return problem + mend
 
 
 def resolve_themes(codebook, names: Sequence[str]) -> list[str]:
@@ -588,9 +576,9 @@ def code_one(
         raise ThematicError(f"unit '{unit_id}' not found (list unit ids with `thematic units`)")
     version = _sources.require_codebook(project, unit.question_id)  # the codebook of the unit's question
     ids = resolve_themes(version, themes)
-    broken = structure_message(version.codebook, ids)
+    broken = version.codebook.structure_problem(ids)
     if broken:
-        raise ThematicError(broken.split(": press")[0] + " (nothing was recorded)")
+        raise ThematicError(broken + " (nothing was recorded)")
     decision = Decision.new(coder, unit_id, ids, "code", note=note, codebook_hash=version.content_hash)
     validate(project, [decision], owned={log.CONSENSUS} if allow_consensus else ())
     store.record(project, decision)

@@ -96,6 +96,7 @@ class DecisionValidator:
         self.latest = _latest_allowed(now)
         self._units: set[str] | None = None
         self._themes: dict[str, set[str]] | None = None
+        self._codebooks: dict[str, object] = {}  # content hash -> Codebook, read when first needed
         self._coders: dict[str, str] | None = None
 
     # -- what the project holds, read once ----------------------------------------------------------
@@ -119,6 +120,14 @@ class DecisionValidator:
                     themes[content_hash].add(theme)
             self._themes = themes
         return self._themes
+
+    def _codebook(self, content_hash: str):
+        """The codebook of a stored version, for its structure (exclusive, required, residual)."""
+        if content_hash not in self._codebooks:
+            from thematic.store.codebooks import version_by_hash
+
+            self._codebooks[content_hash] = version_by_hash(self.project, content_hash).codebook
+        return self._codebooks[content_hash]
 
     @property
     def coders(self) -> dict[str, str]:
@@ -173,6 +182,10 @@ class DecisionValidator:
                         f"theme{'s' if len(unknown) > 1 else ''} {', '.join(repr(t) for t in unknown)} "
                         f"not in the decision's codebook version"
                     )
+                elif d.kind == "code":
+                    broken = self._codebook(d.codebook_hash).structure_problem(d.themes)
+                    if broken:
+                        problems.append(f"{broken} (the codebook's structure; see docs/codebook.md)")
         elif d.themes:
             every = set().union(*self.themes.values()) if self.themes else set()
             unknown = sorted(set(d.themes) - every)
