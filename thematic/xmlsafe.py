@@ -13,6 +13,27 @@ from contextlib import contextmanager
 from thematic.errors import ThematicError
 
 
+def parse_untrusted(data: bytes, target, source: str, *, forbid_dtd: bool, advice: str, malformed: str,
+                    unreadable: str):
+    """Parse ``data`` into the ElementTree parser ``target`` (whose ``expat`` attribute is set, so it can
+    read line numbers) with defusedxml, inside :func:`refusing_unsafe_xml`; returns ``target.close()``.
+
+    ``unreadable`` begins the message for bytes expat cannot decode (a bad encoding declaration).
+    """
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    try:
+        with refusing_unsafe_xml(source, advice=advice, malformed=malformed):
+            parser = DefusedXMLParser(
+                target=target, forbid_dtd=forbid_dtd, forbid_entities=True, forbid_external=True
+            )
+            target.expat = parser.parser
+            parser.feed(data)
+            return parser.close()
+    except (ValueError, LookupError) as exc:
+        raise ThematicError(f"{source}: {unreadable} ({exc}) ({advice})") from None
+
+
 @contextmanager
 def refusing_unsafe_xml(source: str, *, advice: str, malformed: str) -> Iterator[None]:
     """Translate defusedxml's refusals and expat's parse errors into ThematicErrors naming ``source``.

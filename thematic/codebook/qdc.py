@@ -352,27 +352,15 @@ class _Builder:
 
 
 def _parse_xml(data: bytes, source: str) -> _Node:
-    from defusedxml.ElementTree import DefusedXMLParser
-
-    from thematic.xmlsafe import refusing_unsafe_xml
+    from thematic.xmlsafe import parse_untrusted
 
     builder = _Builder(source)
     malformed = (
         f"not a REFI-QDA codebook: the file is not well-formed XML ({{reason}}) (a .qdc is the "
         f"XML codebook a QDA tool exports; {REEXPORT})"
     )
-    try:
-        with refusing_unsafe_xml(source, advice=REEXPORT, malformed=malformed):
-            parser = DefusedXMLParser(
-                target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True
-            )
-            builder.expat = parser.parser
-            parser.feed(data)
-            root = parser.close()
-    except (ValueError, LookupError) as exc:
-        raise ThematicError(
-            f"{source}: not a REFI-QDA codebook: the XML cannot be read ({exc}) ({REEXPORT})"
-        ) from None
+    root = parse_untrusted(data, builder, source, forbid_dtd=False, advice=REEXPORT, malformed=malformed,
+                           unreadable="not a REFI-QDA codebook: the XML cannot be read")
     if root is None:  # pragma: no cover - expat reports an empty document as a ParseError
         raise ThematicError(f"{source}: the file holds no XML ({REEXPORT})")
     return root

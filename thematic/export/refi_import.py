@@ -214,24 +214,12 @@ class _Builder:
 def _parse(data: bytes, source: str) -> tuple[ET.Element, dict[ET.Element, int]]:
     """(root, {element: line}); a DOCTYPE of any kind, entities, external references and nesting deeper
     than MAX_DEPTH are refused."""
-    from defusedxml.ElementTree import DefusedXMLParser
-
-    from thematic.xmlsafe import refusing_unsafe_xml
+    from thematic.xmlsafe import parse_untrusted
 
     malformed = f"not a REFI-QDA project: the XML is not well-formed ({{reason}}) ({REEXPORT})"
     builder = _Builder(source)
-    try:
-        with refusing_unsafe_xml(source, advice=REEXPORT, malformed=malformed):
-            parser = DefusedXMLParser(
-                target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
-            )
-            builder.expat = parser.parser
-            parser.feed(data)
-            root = parser.close()
-    except (ValueError, LookupError) as exc:
-        raise ThematicError(
-            f"{source}: not a REFI-QDA project: the XML cannot be read ({exc}) ({REEXPORT})"
-        ) from None
+    root = parse_untrusted(data, builder, source, forbid_dtd=True, advice=REEXPORT, malformed=malformed,
+                           unreadable="not a REFI-QDA project: the XML cannot be read")
     return root, builder.lines
 
 
