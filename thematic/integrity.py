@@ -14,8 +14,9 @@ is too slow to do on every command:
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
+
+from thematic.store.project import foreign_key_problems, integrity_check
 
 MAX_LISTED = 20
 
@@ -44,20 +45,11 @@ def check_project(project) -> CheckReport:
         # rules, which no database constraint states, are left to check.
         report.checks.append(("the decision log", _log_problems(project)))
         return report
-    try:
-        found = [r[0] for r in project.execute(f"PRAGMA integrity_check({MAX_LISTED})")]
-    except sqlite3.DatabaseError as exc:
-        found = [f"SQLite says: {exc}"]
+    found = integrity_check(project, MAX_LISTED)
     report.checks.append(("pages and records (PRAGMA integrity_check)", [] if found == ["ok"] else found))
     if found != ["ok"]:
         return report  # reading tables of a damaged file may give wrong answers or fail
-    try:
-        missing = [
-            f"table {r[0]}, row {r[1]}: refers to a missing row of {r[2]}"
-            for r in project.execute("PRAGMA foreign_key_check")
-        ]
-    except sqlite3.DatabaseError as exc:
-        missing = [f"SQLite says: {exc}"]
+    missing = foreign_key_problems(project)
     report.checks.append(("references between tables (PRAGMA foreign_key_check)", missing[:MAX_LISTED]))
     report.checks.append(("the decision log", _log_problems(project)))
     return report

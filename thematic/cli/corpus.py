@@ -175,7 +175,7 @@ def units(
     with open_current() as project:
         corpus.check_question(project, question)
         rows = corpus.list_units(project, question_id=question, limit=limit or None)
-        total = project.scalar("SELECT COUNT(*) FROM units")
+        total = corpus.unit_count(project)
     if as_json:
         print_json([asdict(u) for u in rows])
         return

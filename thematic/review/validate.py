@@ -103,22 +103,16 @@ class DecisionValidator:
     @property
     def units(self) -> set[str]:
         if self._units is None:
-            self._units = {r[0] for r in self.project.execute("SELECT id FROM units")}
+            self._units = store.unit_ids(self.project)
         return self._units
 
     @property
     def themes(self) -> dict[str, set[str]]:
         """Codebook content hash -> its theme ids."""
         if self._themes is None:
-            themes: dict[str, set[str]] = {}
-            for content_hash, theme in self.project.execute(
-                "SELECT v.content_hash, t.id FROM codebook_versions v "
-                "LEFT JOIN themes t ON t.version_id = v.id"
-            ):
-                themes.setdefault(content_hash, set())
-                if theme is not None:
-                    themes[content_hash].add(theme)
-            self._themes = themes
+            from thematic.store.codebooks import themes_by_hash
+
+            self._themes = themes_by_hash(self.project)
         return self._themes
 
     def _codebook(self, content_hash: str):

@@ -20,8 +20,8 @@ import json
 from dataclasses import dataclass, field
 
 from thematic.clock import utc_now
-from thematic.codebook.model import LIST_FIELDS, Codebook
 from thematic.errors import ThematicError
+from thematic.records.codebook import LIST_FIELDS, Codebook
 from thematic.store.project import Project
 
 NO_CODEBOOK = "no codebook in use (run `thematic codebook use FILE` first)"
@@ -91,7 +91,7 @@ def record_use(
     """:func:`use_codebook`, saying also whether the version is new and which version was current."""
     content_hash = codebook.content_hash()
     if yaml_text is not None:
-        from thematic.codebook.load import parse_codebook
+        from thematic.records.codebook_yaml import parse_codebook
 
         if parse_codebook(yaml_text, "<stored text>").content_hash() != content_hash:
             raise ValueError("yaml_text does not hold the codebook passed with it")
@@ -246,7 +246,7 @@ def _version(row) -> CodebookVersion:
 @functools.lru_cache(maxsize=64)
 def _parse_stored(yaml_text: str, number: int) -> Codebook:
     """Stored versions never change, so each text is parsed once per process (a Codebook is immutable)."""
-    from thematic.codebook.load import parse_codebook
+    from thematic.records.codebook_yaml import parse_codebook
 
     return parse_codebook(yaml_text, f"codebook version {number}")
 
@@ -318,6 +318,18 @@ def get_version(project: Project, number: int) -> CodebookVersion:
 def version_by_hash(project: Project, content_hash: str) -> CodebookVersion | None:
     row = project.conn.execute(f"{_SELECT} WHERE content_hash = ?", (content_hash,)).fetchone()
     return None if row is None else _version(row)
+
+
+def themes_by_hash(project: Project) -> dict[str, set[str]]:
+    """Every stored version's content hash -> its theme ids (a version without themes maps to none)."""
+    themes: dict[str, set[str]] = {}
+    for content_hash, theme in project.execute(
+        "SELECT v.content_hash, t.id FROM codebook_versions v LEFT JOIN themes t ON t.version_id = v.id"
+    ):
+        themes.setdefault(content_hash, set())
+        if theme is not None:
+            themes[content_hash].add(theme)
+    return themes
 
 
 def list_versions(project: Project) -> list[CodebookVersion]:

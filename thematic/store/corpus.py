@@ -206,6 +206,11 @@ def counts(project: Project) -> dict:
     }
 
 
+def unit_count(project: Project) -> int:
+    """How many units the project holds (every question)."""
+    return int(project.scalar("SELECT COUNT(*) FROM units"))
+
+
 def list_sources(project: Project) -> list[dict]:
     return [
         {"id": sid, "name": name, "imported_at": at, "summary": json.loads(summary)}

@@ -12,8 +12,8 @@ import time
 from collections.abc import Iterable
 
 from thematic.errors import ExitCode, ThematicError
-from thematic.review import decisions as log
-from thematic.review.decisions import Decision
+from thematic.records import decision as log
+from thematic.records.decision import Decision
 from thematic.store.project import Project
 
 _COLUMNS = "uuid, coder, unit_id, themes, kind, target_uuid, note, codebook_hash, suggestions, at"

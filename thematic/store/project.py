@@ -328,6 +328,26 @@ def quick_check(path: Path, conn: sqlite3.Connection) -> None:
         raise damaged(path, f"PRAGMA quick_check: {'; '.join(result)}")
 
 
+def integrity_check(project: Project, limit: int) -> list[str]:
+    """``PRAGMA integrity_check`` (every page, record and index) on an SQLite project: ``["ok"]``, or at
+    most ``limit`` problems, or SQLite's words when it cannot read the file at all."""
+    try:
+        return [r[0] for r in project.execute(f"PRAGMA integrity_check({int(limit)})")]
+    except sqlite3.DatabaseError as exc:
+        return [f"SQLite says: {exc}"]
+
+
+def foreign_key_problems(project: Project) -> list[str]:
+    """``PRAGMA foreign_key_check`` on an SQLite project: one line per row that refers to a missing row."""
+    try:
+        return [
+            f"table {r[0]}, row {r[1]}: refers to a missing row of {r[2]}"
+            for r in project.execute("PRAGMA foreign_key_check")
+        ]
+    except sqlite3.DatabaseError as exc:
+        return [f"SQLite says: {exc}"]
+
+
 def _writable(path: Path) -> tuple[bool, bool]:
     """(the file can be written, its folder can be written)."""
     return os.access(path, os.W_OK), os.access(path.parent if str(path.parent) else Path("."), os.W_OK)
