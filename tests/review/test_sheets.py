@@ -76,8 +76,53 @@ def test_export_layout_validation_and_hidden_metadata(coded_project, sheet):
     letters = [get_column_letter(first + i) for i in range(4)]
     assert str(validation.sqref) == " ".join(f"{x}2:{x}113" for x in letters)
     assert all(ws.cell(row=r, column=c).value is None for r in range(2, 114) for c in range(first, first + 5))
-    definitions = [row[2] for row in book["codebook"].iter_rows(values_only=True) if row[0] in THEMES]
+    rows = list(book["codebook"].iter_rows(values_only=True))
+    at = next(rows.index(r) for r in rows if r[0] == "id")
+    definitions = [r[rows[at].index("definition")] for r in rows[at + 1 :] if r[0] in THEMES]
     assert len(definitions) == 4 and definitions[0].startswith("The respondent rejects")
+
+
+def test_the_codebook_sheet_shows_the_structure(sheet):
+    """Issue 15: a second coder on a spreadsheet sees which themes exclude each other, in the
+    instructions and beside each theme (the demo codebook: one stance at most, risks independent)."""
+    rows = list(openpyxl.load_workbook(sheet)["codebook"].iter_rows(values_only=True))
+    lines = [r[0] for r in rows[: next(i for i, r in enumerate(rows) if r[0] == "id")] if r[0]]
+    assert lines[2] == (
+        "Group Overall stance (negative-responses, possibilities-of-ai, mixed-support): one theme of group "
+        "Overall stance at most per answer."
+    )
+    header = next(r for r in rows if r[0] == "id")
+    assert header[:6] == ("id", "name", "group", "per answer", "residual", "definition")
+    table = {r[0]: r[2:5] for r in rows if r[0] in THEMES}
+    assert table == {
+        "negative-responses": ("Overall stance", "one of the group at most", None),
+        "possibilities-of-ai": ("Overall stance", "one of the group at most", None),
+        "mixed-support": ("Overall stance", "one of the group at most", None),
+        "therapeutic-risks": (None, "any number", None),
+    }
+
+
+def test_a_required_group_and_a_residual_theme_on_the_codebook_sheet(coded_project, tmp_path):
+    from thematic.codebook.load import parse_codebook
+    from thematic.store.codebooks import use_codebook
+
+    use_codebook(coded_project, parse_codebook(
+        "codebook: tone\nrequired: true\nexclusive: true\nthemes:\n"
+        "  - {id: warm, name: Warm, definition: Friendly words.}\n"
+        "  - {id: cold, name: Cold, definition: Distant words.}\n"
+        "  - {id: none, name: No tone, definition: Neither., residual: true}\n"
+    ))
+    export_sheet(coded_project, tmp_path / "t.xlsx", coder="ben")
+    rows = list(openpyxl.load_workbook(tmp_path / "t.xlsx")["codebook"].iter_rows(values_only=True))
+    assert [r[0] for r in rows[2:4]] == [
+        "Group tone (warm, cold, none): exactly one theme of group tone per answer.",
+        "Residual theme none: 1 only when no other theme of group tone applies.",
+    ]
+    assert {r[0]: r[2:5] for r in rows if r[0] in ("warm", "cold", "none")} == {
+        "warm": ("tone", "exactly one of the group", None),
+        "cold": ("tone", "exactly one of the group", None),
+        "none": ("tone", "exactly one of the group", "yes"),
+    }
 
 
 def test_attributes_only_when_asked_for(coded_project, tmp_path):
@@ -339,3 +384,80 @@ def test_a_sheet_that_breaks_the_codebook_structure_imports_nothing(coded_projec
     )
     assert caught.value.message.endswith("(fix the sheet and import it again; nothing was recorded)")
     assert store.count(coded_project) == before
+
+
+# -- the steps of an import, one by one ----------------------------------------------------------------
+
+
+def test_step_read_sheet_and_check_meta(coded_project, sheet, tmp_path):
+    from thematic.review.sheets import check_meta, read_sheet
+
+    read = read_sheet(sheet)
+    assert read.columns[:4] == ["unit_id", "respondent_id", "question", "text"] and len(read.rows) == 112
+    assert read.meta["coder"] == "ben" and read.layout_of_thematic
+    check_meta(read, "ben.xlsx", "ben")
+    with pytest.raises(ThematicError, match=r"^ben.xlsx was exported for coder 'ben', not 'ana' "):
+        check_meta(read, "ben.xlsx", "ana")
+    read.meta["format"] = "something else"
+    with pytest.raises(ThematicError, match=r"^ben.xlsx is not a thematic coding sheet"):
+        check_meta(read, "ben.xlsx", "ben")
+    (tmp_path / "s.ods").write_text("x")
+    with pytest.raises(ThematicError, match=r"^s.ods: a coding sheet is an .xlsx workbook"):
+        read_sheet(tmp_path / "s.ods")
+
+
+def test_step_sheet_version(coded_project, sheet):
+    from thematic.review.sheets import read_sheet, sheet_version
+    from thematic.store.codebooks import require_current
+
+    current = require_current(coded_project)
+    read = read_sheet(sheet)
+    made_for = sheet_version(coded_project, read, "ben.xlsx", current, allow_version_mismatch=False)
+    assert (made_for.version.number, made_for.codebook_hash, made_for.notes) == (1, current.content_hash, [])
+    read.meta.clear()
+    made_for = sheet_version(coded_project, read, "ben.csv", current, allow_version_mismatch=False)
+    assert made_for.codebook_hash == current.content_hash and made_for.notes[0].startswith(
+        "ben.csv carries no codebook version")
+
+
+def test_step_layout_and_theme_columns(coded_project):
+    from thematic.review.sheets import MadeFor, sheet_layout, theme_column_problems
+    from thematic.store.codebooks import require_current
+
+    made_for = MadeFor(require_current(coded_project), "h")
+    layout = sheet_layout(["unit_id", "text", THEMES[0], THEMES[0], "nope", "note", "suggested"], "s.csv")
+    assert (layout.id_at, layout.text_at, layout.note_at, layout.suggested_at) == (0, 1, 5, 6)
+    assert theme_column_problems(layout, made_for) == [
+        f"row 1, column '{THEMES[0]}': the theme has two columns",
+        f"row 1, column 'nope': not a theme of the codebook (themes are: {', '.join(THEMES)})",
+        *(f"row 1: no column for theme '{t}'" for t in THEMES[1:]),
+    ]
+    with pytest.raises(ThematicError, match=r"^s.csv has no theme columns after 'text'"):
+        sheet_layout(["unit_id", "text", "note"], "s.csv")
+
+
+def test_step_read_rows_and_decisions(coded_project, sheet):
+    from thematic.review.sheets import read_rows, read_sheet, sheet_decisions, sheet_layout
+
+    fill(sheet, rows={"R001", "R002"})
+    read = read_sheet(sheet)
+    layout = sheet_layout(read.columns, "ben.xlsx")
+    rows = read_rows(coded_project, read, layout)
+    assert (len(rows.decided), rows.units, rows.uncoded, rows.problems) == (2, 112, 110, [])
+    assert [r.themes for r in rows.decided] == [KEY["R001"], KEY["R002"]]
+    first = sheet_decisions(rows.decided, "ben", "h", sheet, None)
+    again = sheet_decisions(rows.decided, "ben", "h", sheet, None)
+    assert [d.uuid for d in first] == [d.uuid for d in again]   # the file's bytes name the decisions
+    assert {(d.kind, d.codebook_hash, d.coder) for d in first} == {("code", "h", "ben")}
+
+
+def test_step_raise_problems():
+    from thematic.review.sheets import raise_problems
+
+    raise_problems("s.xlsx", [])
+    with pytest.raises(ThematicError) as caught:
+        raise_problems("s.xlsx", [f"row {n}: x" for n in range(2, 12)])
+    assert caught.value.message == (
+        "s.xlsx: 10 problems: row 2: x; row 3: x; row 4: x; row 5: x; row 6: x; row 7: x; row 8: x; "
+        f"row 9: x; and 2 more {NOTHING}"
+    )
