@@ -228,3 +228,68 @@ def test_import_wide_cli(cli, coded_project, tmp_path):
         "recorded 112 decisions for nvivo from codes.csv (code columns: Code 1, Code 2, "
         "Code 3); 12 with no theme, 8 rows without an answer left out\n"
     )
+
+
+# -- the steps of an import, one by one ----------------------------------------------------------------
+
+
+def _table(path):
+    from thematic.ingest.readers import read_table
+
+    return read_table(path)
+
+
+def test_step_code_columns_and_codes(tmp_path):
+    from thematic.review.wide import codes_in, find_code_columns, id_index
+
+    table = _table(code_columns_file(tmp_path))
+    at_id = id_index(table.columns, "ID", "codes.csv")
+    found = find_code_columns(table, at_id, None, "codes.csv")
+    assert found == ("code columns", ["Code 1", "Code 2", "Code 3"])
+    codes = codes_in(table, "code columns", [2, 3, 4], "codes.csv")
+    assert sorted(codes) == sorted(NAMES.values())
+    binary = _table(binary_file(tmp_path))
+    layout, chosen = find_code_columns(binary, 0, None, "binary.csv")
+    assert (layout, chosen) == ("0/1 columns", [NAMES[t] for t in THEMES])   # "note" holds x and y
+    assert codes_in(binary, layout, [2, 3, 4, 5], "binary.csv") == chosen
+    named = [NAMES[THEMES[0]]]
+    assert find_code_columns(binary, 0, named, "binary.csv") == ("0/1 columns", named)
+    assert find_code_columns(table, 0, ["Code 2"], "codes.csv") == ("code columns", ["Code 2"])
+    with pytest.raises(ThematicError, match=r"^column 'Code 9' \(from --code-column\) not found in b.csv"):
+        find_code_columns(binary, 0, ["Code 9"], "b.csv")
+    with pytest.raises(ThematicError, match=r"^binary.csv: row 2, column 'note': 'x' is not 0 or 1; row 3"):
+        codes_in(binary, "0/1 columns", [1], "binary.csv")
+
+
+def test_step_codes_to_themes(coded_project):
+    from thematic.review.wide import theme_lookup, unknown_codes, with_added_themes
+
+    version = current_version(coded_project)
+    lookup = theme_lookup(version)
+    assert {lookup[n.lower()] for n in NAMES.values()} == set(THEMES)
+    assert unknown_codes(list(NAMES.values()) + ["New one"], lookup, version, "f.csv", add_codes=True) == [
+        "New one"]
+    with pytest.raises(ThematicError, match=r"^codes not in the codebook: 'New one' \(pass --add-codes"):
+        unknown_codes(["New one"], lookup, version, "f.csv", add_codes=False)
+    assert with_added_themes({"x": "y"}, version)["x"] == "y"
+    assert theme_lookup(None) == {}
+
+
+def test_step_rows_to_units_and_decisions(coded_project, tmp_path):
+    from thematic.review.wide import raise_problems, rows_to_units, theme_lookup, wide_decisions
+
+    rows = [["R001", "mixed-support"], ["R999", ""], ["R001", ""]]
+    path = write(tmp_path / "r.csv", ["ID", "Code 1"], rows)
+    rows = rows_to_units(coded_project, _table(path), "answer", 0, "code columns", [1])
+    unit = next(u.id for u in list_units(coded_project) if u.respondent_id == "R001")
+    assert rows.coded == [(unit, ["mixed-support"])] and rows.row_of == {unit: 2}
+    assert rows.problems == [
+        "row 3, column 'ID': respondent 'R999' is not in this project",
+        "row 4, column 'ID': respondent 'R001' is also on row 2",
+    ]
+    with pytest.raises(ThematicError, match=r"^r.csv: 2 problems: row 3, column 'ID'"):
+        raise_problems("r.csv", rows.problems)
+    version = current_version(coded_project)
+    (decision,) = wide_decisions(rows.coded, theme_lookup(version), "nvivo", version.content_hash, "d")
+    assert (decision.unit_id, decision.themes, decision.kind) == (unit, {"mixed-support"}, "code")
+    assert wide_decisions(rows.coded, theme_lookup(version), "nvivo", "h", "d")[0].uuid == decision.uuid

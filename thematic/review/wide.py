@@ -78,20 +78,66 @@ def import_wide(
     fmt: str | None = None,
     encoding: str | None = None,
 ) -> WideImport:
+    """Record one decision per row of a wide file for ``coder``: every step checks before one
+    transaction writes (new themes with ``add_codes``, then the decisions)."""
     from thematic.ingest.readers import read_table
 
     check_new_coder(project, coder)
     corpus.check_question(project, question)
     table = read_table(path, fmt=fmt, sheet=sheet, encoding=encoding)
     name = table.path.name
-    columns = table.columns
+    id_at = id_index(table.columns, id_column, name)
+    layout, chosen = find_code_columns(table, id_at, code_columns, name)
+    at = [table.columns.index(c) for c in chosen]
+    codes = codes_in(table, layout, at, name)
+    version = _sources.current_codebook(project, question)
+    lookup = theme_lookup(version)
+    unknown = unknown_codes(codes, lookup, version, name, add_codes=add_codes)
+    rows = rows_to_units(project, table, question, id_at, layout, at)
+    raise_problems(name, rows.problems)
+    digest = hashlib.sha256(table.path.read_bytes()).hexdigest()
+    with project.transaction():
+        added_themes: list[str] = []
+        if unknown:
+            version, added_themes = _add_codes(project, version, unknown, name, question)
+            lookup = with_added_themes(lookup, version)
+        new = wide_decisions(rows.coded, lookup, coder, version.content_hash, digest)
+        DecisionValidator(project).require(
+            [(rows.row_of[d.unit_id], d) for d in new],
+            source=name,
+            hint="fix the file and import it again; nothing was recorded",
+            label="row",
+        )
+        added = store.record_many(project, new)
+    return WideImport(
+        name,
+        layout,
+        chosen,
+        len(table.rows),
+        added,
+        len(new) - added,
+        sum(1 for d in new if not d.themes),
+        rows.no_answer,
+        added_themes,
+        version.number,
+        list(table.notes),
+    )
+
+
+def id_index(columns: list[str], id_column: str, name: str) -> int:
+    """Where the respondent id column is."""
     if id_column not in columns:
         raise ThematicError(
             f"column '{id_column}' (from --id) not found in {name} (columns are: {', '.join(columns)})"
         )
-    id_at = columns.index(id_column)
+    return columns.index(id_column)
 
-    # -- which columns hold the codes --------------------------------------------------------------------
+
+def find_code_columns(table, id_at: int, code_columns: list[str] | None, name: str) -> tuple[str, list[str]]:
+    """The layout (``code columns`` or ``0/1 columns``) and the columns that hold the codes: those named
+    (``--code-column``), else the numbered ``Code 1``... columns, else every column of 0, 1 and blanks
+    with at least one 1."""
+    columns = table.columns
     if code_columns:
         for col in code_columns:
             if col not in columns:
@@ -100,30 +146,29 @@ def import_wide(
                     f"(columns are: {', '.join(columns)})"
                 )
         numbered = [c for c in code_columns if CODE_COLUMN_RE.fullmatch(c)]
-        layout = "code columns" if len(numbered) == len(code_columns) else "0/1 columns"
-        chosen = list(code_columns)
-    else:
-        chosen = [c for c in columns if CODE_COLUMN_RE.fullmatch(c) and c != id_column]
-        layout = "code columns"
-        if not chosen:
-            layout = "0/1 columns"
-            chosen = [
-                c
-                for i, c in enumerate(columns)
-                if i != id_at
-                and c
-                and all(_zero_one(row[i]) is not None for row in table.rows)
-                and any(_zero_one(row[i]) == 1 for row in table.rows)
-            ]
-        if not chosen:
-            raise ThematicError(
-                f"found no code columns in {name} (name them 'Code 1', 'Code 2', ... holding code names, or "
-                "give one 0/1 column per code; or name them with --code-column)"
-            )
-    at = [columns.index(c) for c in chosen]
+        return ("code columns" if len(numbered) == len(code_columns) else "0/1 columns"), list(code_columns)
+    chosen = [c for c in columns if CODE_COLUMN_RE.fullmatch(c) and c != columns[id_at]]
+    if chosen:
+        return "code columns", chosen
+    chosen = [
+        c
+        for i, c in enumerate(columns)
+        if i != id_at
+        and c
+        and all(_zero_one(row[i]) is not None for row in table.rows)
+        and any(_zero_one(row[i]) == 1 for row in table.rows)
+    ]
+    if not chosen:
+        raise ThematicError(
+            f"found no code columns in {name} (name them 'Code 1', 'Code 2', ... holding code names, or "
+            "give one 0/1 column per code; or name them with --code-column)"
+        )
+    return "0/1 columns", chosen
 
-    # -- codes to themes ---------------------------------------------------------------------------------
-    problems: list[str] = []
+
+def codes_in(table, layout: str, at: list[int], name: str) -> list[str]:
+    """The codes the file uses, in the order first met: the cells of code columns, or the 0/1 columns'
+    names (whose cells must all be 0, 1 or blank)."""
     if layout == "code columns":
         codes: list[str] = []
         for row in table.rows:
@@ -131,26 +176,45 @@ def import_wide(
                 value = row[i].strip()
                 if value and value not in codes:
                     codes.append(value)
-    else:
-        codes = list(chosen)
-        for offset, row in enumerate(table.rows):
-            for i in at:
-                if _zero_one(row[i]) is None:
-                    problems.append(
-                        f"row {table.first_row_number + offset}, column '{columns[i]}': "
-                        f"'{row[i].strip()[:20]}' is not 0 or 1"
-                    )
-        if problems:
-            raise ThematicError(
-                f"{name}: {'; '.join(problems[:MAX_LISTED])} (code columns take 0 or 1; fix the "
-                "file and import it again; nothing was recorded)"
-            )
-    version = _sources.current_codebook(project, question)
+        return codes
+    problems = [
+        f"row {table.first_row_number + offset}, column '{table.columns[i]}': "
+        f"'{row[i].strip()[:20]}' is not 0 or 1"
+        for offset, row in enumerate(table.rows)
+        for i in at
+        if _zero_one(row[i]) is None
+    ]
+    if problems:
+        raise ThematicError(
+            f"{name}: {'; '.join(problems[:MAX_LISTED])} (code columns take 0 or 1; fix the "
+            "file and import it again; nothing was recorded)"
+        )
+    return [table.columns[i] for i in at]
+
+
+def theme_lookup(version) -> dict[str, str]:
+    """A code as written, lower-cased -> the theme id it names (by id or by name; a later theme wins);
+    empty without a codebook."""
     lookup: dict[str, str] = {}
     if version is not None:
         for theme in version.codebook.themes:
             lookup[theme.id.lower()] = theme.id
             lookup[theme.name.strip().lower()] = theme.id
+    return lookup
+
+
+def with_added_themes(lookup: dict[str, str], version) -> dict[str, str]:
+    """``lookup`` and the themes of ``version`` it does not name yet (the first theme wins)."""
+    lookup = dict(lookup)
+    for theme in version.codebook.themes:
+        lookup.setdefault(theme.id.lower(), theme.id)
+        lookup.setdefault(theme.name.strip().lower(), theme.id)
+    return lookup
+
+
+def unknown_codes(codes: list[str], lookup: dict[str, str], version, name: str, *,
+                  add_codes: bool) -> list[str]:
+    """The codes that name no theme: refused, unless ``add_codes`` (then they become themes)."""
     unknown = [c for c in codes if c.strip().lower() not in lookup]
     if unknown and not add_codes:
         if version is None:
@@ -163,43 +227,50 @@ def import_wide(
             f"codes not in the codebook: {_listing(unknown)} (pass --add-codes to add them to a new "
             f"codebook version, or rename them to theme ids or names: {', '.join(version.codebook.ids())})"
         )
+    return unknown
 
-    # -- rows to units -----------------------------------------------------------------------------------
+
+@dataclass
+class WideRows:
+    """The file's rows mapped to units: (unit id, codes) per coded row, each unit's row number, how many
+    rows were left out because the respondent did not answer, and the rows that could not be mapped."""
+
+    coded: list[tuple[str, list[str]]] = field(default_factory=list)
+    row_of: dict[str, int] = field(default_factory=dict)
+    no_answer: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def rows_to_units(project: Project, table, question: str, id_at: int, layout: str, at: list[int]) -> WideRows:
+    """Each row to the unit of its respondent's answer to ``question``; a problem named per row that
+    does not map (empty or repeated id, unknown respondent, codes without an answer)."""
     by_respondent: dict[str, list] = {}
     for unit in corpus.list_units(project, question_id=question):
         by_respondent.setdefault(unit.respondent_id, []).append(unit)
     known_respondents = set(corpus.respondent_attributes(project))
-    rows: list[tuple[str, list[str]]] = []
-    rid_of: dict[str, str] = {}  # unit id -> respondent id (for the row number of a refused decision)
+    id_column = table.columns[id_at]
     seen: dict[str, int] = {}
-    no_answer = 0
+    out = WideRows()
     for offset, row in enumerate(table.rows):
         number = table.first_row_number + offset
         rid = row[id_at].strip()
         if layout == "code columns":
             row_codes = [row[i].strip() for i in at if row[i].strip()]
         else:
-            row_codes = [columns[i] for i in at if _zero_one(row[i]) == 1]
-        if not rid:
-            problems.append(f"row {number}, column '{id_column}': empty")
-            continue
-        if rid in seen:
-            problems.append(
-                f"row {number}, column '{id_column}': respondent '{rid}' is also on row {seen[rid]}"
-            )
+            row_codes = [table.columns[i] for i in at if _zero_one(row[i]) == 1]
+        problem = _respondent_problem(rid, number, id_column, seen, known_respondents)
+        if problem:
+            out.problems.append(problem)
             continue
         seen[rid] = number
-        if rid not in known_respondents:
-            problems.append(f"row {number}, column '{id_column}': respondent '{rid}' is not in this project")
-            continue
         units = by_respondent.get(rid, [])
         if not units:
             if row_codes:
-                problems.append(
+                out.problems.append(
                     f"row {number}: respondent '{rid}' has no answer to '{question}', yet the row has codes"
                 )
             else:
-                no_answer += 1
+                out.no_answer += 1
             continue
         if len(units) > 1:
             raise ThematicError(
@@ -207,58 +278,51 @@ def import_wide(
                 f"'{question}' is split into {len(units)} units (import the survey with --unit response "
                 "to use import-wide)"
             )
-        rows.append((units[0].id, row_codes))
-        rid_of[units[0].id] = rid
-    if problems:
-        more = f"; and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
-        label = f"{len(problems)} problems: " if len(problems) > 1 else ""
-        raise ThematicError(
-            f"{name}: {label}{'; '.join(problems[:MAX_LISTED])}{more} (fix the file and import it "
-            "again; nothing was recorded)"
-        )
+        out.coded.append((units[0].id, row_codes))
+        out.row_of[units[0].id] = number
+    return out
 
-    digest = hashlib.sha256(table.path.read_bytes()).hexdigest()
-    with project.transaction():
-        added_themes: list[str] = []
-        if unknown:
-            version, added_themes = _add_codes(project, version, unknown, name, question)
-            for theme in version.codebook.themes:
-                lookup.setdefault(theme.id.lower(), theme.id)
-                lookup.setdefault(theme.name.strip().lower(), theme.id)
-        at_time = stamp()
-        new = [
-            Decision.new(
-                coder,
-                unit_id,
-                {lookup[c.lower()] for c in row_codes},
-                "code",
-                codebook_hash=version.content_hash,
-                uuid=derived_uuid("wide", digest, coder, unit_id),
-                at=at_time,
-            )
-            for unit_id, row_codes in rows
-        ]
-        DecisionValidator(project).require(
-            [(seen.get(rid_of[d.unit_id]), d) for d in new],
-            source=name,
-            hint="fix the file and import it again; nothing was recorded",
-            label="row",
-        )
-        added = store.record_many(project, new)
-    notes = list(table.notes)
-    return WideImport(
-        name,
-        layout,
-        chosen,
-        len(table.rows),
-        added,
-        len(new) - added,
-        sum(1 for d in new if not d.themes),
-        no_answer,
-        added_themes,
-        version.number,
-        notes,
+
+def _respondent_problem(rid: str, number: int, id_column: str, seen: dict[str, int],
+                        known: set[str]) -> str | None:
+    if not rid:
+        return f"row {number}, column '{id_column}': empty"
+    if rid in seen:
+        return f"row {number}, column '{id_column}': respondent '{rid}' is also on row {seen[rid]}"
+    if rid not in known:
+        seen[rid] = number  # a later row with the same id is named as a repeat
+        return f"row {number}, column '{id_column}': respondent '{rid}' is not in this project"
+    return None
+
+
+def raise_problems(name: str, problems: list[str]) -> None:
+    """One error naming the first problems and how many there are; nothing when none."""
+    if not problems:
+        return
+    more = f"; and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+    label = f"{len(problems)} problems: " if len(problems) > 1 else ""
+    raise ThematicError(
+        f"{name}: {label}{'; '.join(problems[:MAX_LISTED])}{more} (fix the file and import it "
+        "again; nothing was recorded)"
     )
+
+
+def wide_decisions(coded: list[tuple[str, list[str]]], lookup: dict[str, str], coder: str, codebook_hash: str,
+                   digest: str) -> list[Decision]:
+    """One ``code`` decision per coded row, at one time, ids derived from the file's bytes."""
+    at_time = stamp()
+    return [
+        Decision.new(
+            coder,
+            unit_id,
+            {lookup[c.lower()] for c in row_codes},
+            "code",
+            codebook_hash=codebook_hash,
+            uuid=derived_uuid("wide", digest, coder, unit_id),
+            at=at_time,
+        )
+        for unit_id, row_codes in coded
+    ]
 
 
 def _add_codes(project: Project, version, unknown: list[str], file_name: str, question: str):
