@@ -191,6 +191,30 @@ def test_bands_and_the_same_seed_gives_the_same_table(coded):
     ).band
 
 
+def test_labels_and_bands_come_from_the_coefficient_registry(coded):
+    """One source for each fact: every label and band the table shows is the registry's
+    (thematic.agreement.coefficients.FIGURES), which the coefficient modules own."""
+    from thematic.agreement.bands import gwet_benchmark, krippendorff_band, landis_koch_band
+    from thematic.agreement.coefficients import FIGURES
+
+    table = agreement_table(coded, n_boot=100, seed=5)
+    estimates = [e for row in table.rows for e in row.estimates]
+    assert {e.coefficient for e in estimates} == {
+        "percent_agreement", "cohen_kappa", "krippendorff_alpha", "gwet_ac1"}
+    for e in estimates:
+        assert e.label == FIGURES[e.coefficient].label
+        if e.coefficient != "gwet_ac1":  # its band needs the standard error, which Estimate does not keep
+            assert e.band == FIGURES[e.coefficient].reading(e.estimate)
+    assert FIGURES["krippendorff_alpha"].reading(0.7) == krippendorff_band(0.7) == "tentative"
+    assert FIGURES["masi_alpha"].reading(0.9) == krippendorff_band(0.9)
+    kappa = landis_koch_band(0.5)
+    assert FIGURES["cohen_kappa"].reading(0.5) == FIGURES["fleiss_kappa"].reading(0.5) == kappa
+    band, p = gwet_benchmark(0.7, 0.05)
+    assert FIGURES["gwet_ac1"].reading(0.7, 0.05) == f"{band} (Gwet benchmark, P={p:.2f})"
+    assert FIGURES["gwet_ac1"].reading(0.7) == gwet_benchmark(0.7, math.nan)[0] == "undefined"
+    assert FIGURES["percent_agreement"].reading(0.9) is None and FIGURES["exact_match"].reading(0.9) is None
+
+
 def test_three_coders_fleiss_when_complete_else_not_applicable(coded):
     code(coded, "cat", upto=100)
     complete = agreement_table(coded, coders=["ana", "ben", "cat"], n_boot=50)

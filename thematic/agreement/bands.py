@@ -140,6 +140,27 @@ def gwet_benchmark(estimate: float, standard_error: float, *, level: float = 0.9
     return "poor", 1.0
 
 
+def alpha_reading(value: float, standard_error: float = math.nan) -> str:
+    """Krippendorff's reading of an alpha (the standard error plays no part)."""
+    return krippendorff_band(value)
+
+
+def kappa_reading(value: float, standard_error: float = math.nan) -> str:
+    """Landis and Koch's reading of a kappa (the standard error plays no part)."""
+    return landis_koch_band(value)
+
+
+def ac1_reading(value: float, standard_error: float = math.nan) -> str:
+    """Gwet's benchmark of an AC1: the band, with the probability of lying in it or above when the
+    standard error is known.
+
+    >>> ac1_reading(0.9, 0.02)
+    'almost perfect (Gwet benchmark, P=1.00)'
+    """
+    band, probability = gwet_benchmark(value, standard_error)
+    return band if math.isnan(probability) else f"{band} (Gwet benchmark, P={probability:.2f})"
+
+
 def prevalence(matrix) -> dict[float, float]:
     """The share of all codes (missing ones left out) in each category, by category.
 

@@ -9,7 +9,8 @@ category so that the expected disagreement is zero.
 This module holds the simple ones, each in its source's notation: percent agreement; Cohen's (1960)
 kappa (``p_o``, ``p_e``); Fleiss' (1971) kappa (``P_i``, ``P-bar``, ``p_j``, ``P-bar_e``). Krippendorff's
 alpha lives in :mod:`.krippendorff` and Gwet's AC1 family in :mod:`.gwet`, one reference per module.
-:data:`COEFFICIENTS` names them all, with what each needs, for the CLI and for the property tests.
+:data:`COEFFICIENTS` names them all, with what each needs, for the CLI and for the property tests, and
+:data:`FIGURES` adds the figures on sets of themes: the labels and benchmark bands reports read.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import numpy as np
 from thematic.errors import ThematicError
 
 from ._matrix import UnitStatistics, as_matrix, count_categories_used, encode
+from .bands import ac1_reading, alpha_reading, kappa_reading
 from .gwet import (
+    AC1,
     ac1_statistics,
     agreement_terms,
     bp_statistics,
@@ -33,9 +36,13 @@ from .gwet import (
     fleiss_generalised_statistics,
     gwet_ac1,
 )
+from .krippendorff import LABEL as ALPHA
 from .krippendorff import alpha_statistics, krippendorff_alpha
+from .sets import EXACT_LABEL, MASI_LABEL
 
-__all__ = ["COEFFICIENTS", "Coefficient", "cohen_kappa", "fleiss_kappa", "percent_agreement"]
+__all__ = [
+    "COEFFICIENTS", "FIGURES", "Coefficient", "Figure", "cohen_kappa", "fleiss_kappa", "percent_agreement",
+]
 
 PERCENT = "Percent agreement"
 COHEN = "Cohen's kappa"
@@ -206,10 +213,11 @@ def fleiss_statistics(matrix, *, missing: str = "raise") -> UnitStatistics:
 class Coefficient:
     """One agreement coefficient and what it needs.
 
-    ``lower`` and ``upper`` bound its value under the default options (Krippendorff's alpha and
-    Fleiss' kappa stay above ``lower``; Conger's kappa with missing codes has no lower bound);
-    ``statistics`` builds the per-unit terms the bootstrap resamples, taking the same arguments as
-    ``func``.
+    ``label`` is its name as reports write it in running text; ``lower`` and ``upper`` bound its value
+    under the default options (Krippendorff's alpha and Fleiss' kappa stay above ``lower``; Conger's
+    kappa with missing codes has no lower bound); ``statistics`` builds the per-unit terms the bootstrap
+    resamples, taking the same arguments as ``func``; ``band`` reads a value (and its standard error)
+    against the coefficient's published benchmark, None where there is none.
     """
 
     name: str
@@ -222,9 +230,11 @@ class Coefficient:
     upper: float
     reference: str
     statistics: Callable[..., UnitStatistics | None] = field(repr=False)
+    band: Callable[[float, float], str] | None = field(default=None, repr=False)
 
 
-def _entry(func, label, statistics, *, max_coders=None, allows_missing=True, lower=-1.0, reference):
+def _entry(func, label, statistics, *, max_coders=None, allows_missing=True, lower=-1.0, reference,
+           band=None):
     return Coefficient(
         name=func.__name__,
         label=label,
@@ -236,6 +246,7 @@ def _entry(func, label, statistics, *, max_coders=None, allows_missing=True, low
         upper=1.0,
         reference=reference,
         statistics=statistics,
+        band=band,
     )
 
 
@@ -244,7 +255,7 @@ COEFFICIENTS: dict[str, Coefficient] = {
     for entry in (
         _entry(
             percent_agreement,
-            PERCENT,
+            "percent agreement",
             percent_statistics,
             lower=0.0,
             reference="Gwet (2014), Handbook of Inter-Rater Reliability, 4th ed., ch. 2",
@@ -253,6 +264,7 @@ COEFFICIENTS: dict[str, Coefficient] = {
             cohen_kappa,
             COHEN,
             cohen_statistics,
+            band=kappa_reading,
             max_coders=2,
             reference="Cohen (1960), doi:10.1177/001316446002000104",
         ),
@@ -260,19 +272,22 @@ COEFFICIENTS: dict[str, Coefficient] = {
             fleiss_kappa,
             FLEISS,
             fleiss_statistics,
+            band=kappa_reading,
             allows_missing=False,
             reference="Fleiss (1971), doi:10.1037/h0031619",
         ),
         _entry(
             krippendorff_alpha,
-            "Krippendorff's alpha",
+            ALPHA,
             alpha_statistics,
+            band=alpha_reading,
             reference="Krippendorff (2011); Hayes & Krippendorff (2007), doi:10.1080/19312450709336664",
         ),
         _entry(
             gwet_ac1,
-            "Gwet's AC1",
+            AC1,
             ac1_statistics,
+            band=ac1_reading,
             reference="Gwet (2008), doi:10.1348/000711006X126600",
         ),
         _entry(
@@ -292,3 +307,24 @@ COEFFICIENTS: dict[str, Coefficient] = {
 }
 """Every coefficient by name. ``min_coders``/``max_coders`` and ``allows_missing`` say what the
 matrix must look like; the property tests in ``tests/agreement`` run over this dict."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure the agreement table reports: its label in running text and its benchmark reading."""
+
+    name: str
+    label: str
+    band: Callable[[float, float], str] | None = None
+
+    def reading(self, value: float, standard_error: float = math.nan) -> str | None:
+        return None if self.band is None else self.band(value, standard_error)
+
+
+FIGURES: dict[str, Figure] = {
+    **{c.name: Figure(c.name, c.label, c.band) for c in COEFFICIENTS.values()},
+    "exact_match": Figure("exact_match", EXACT_LABEL),
+    "masi_alpha": Figure("masi_alpha", MASI_LABEL, alpha_reading),
+}
+"""Every figure the agreement table can report, by name: the coefficients of :data:`COEFFICIENTS` and
+the two on sets of themes (exact match, MASI alpha). The table reads labels and bands only from here."""

@@ -31,6 +31,9 @@ import numpy as np
 
 from ._matrix import UnitStatistics
 
+MASI_LABEL = "Krippendorff's alpha (MASI, theme sets)"
+EXACT_LABEL = "exact match of theme sets"
+
 __all__ = ["masi_alpha", "masi_alpha_statistics", "masi_distance"]
 
 

@@ -46,9 +46,9 @@ from thematic.errors import ThematicError
 from thematic.store.project import Project
 
 from ._matrix import UnitStatistics
-from .bands import gwet_benchmark, krippendorff_band, landis_koch_band, prevalence, prevalence_is_extreme
+from .bands import prevalence, prevalence_is_extreme
 from .bootstrap import _counts, _resamples
-from .coefficients import COEFFICIENTS
+from .coefficients import COEFFICIENTS, FIGURES
 from .sets import masi_alpha_statistics
 
 __all__ = [
@@ -83,15 +83,6 @@ MIN_POSITIVES = 10
 MEAN_PREFIX = "mean of per-theme "
 GROUP_EXACT = "exact match of the group's category"
 _AC1_CATEGORIES = (0.0, 1.0)
-_LABELS = {
-    "percent_agreement": "percent agreement",
-    "cohen_kappa": "Cohen's kappa",
-    "fleiss_kappa": "Fleiss' kappa",
-    "krippendorff_alpha": "Krippendorff's alpha",
-    "gwet_ac1": "Gwet's AC1",
-    EXACT_MATCH: "exact match of theme sets",
-    MASI_ALPHA: "Krippendorff's alpha (MASI, theme sets)",
-}
 
 
 @dataclass(frozen=True)
@@ -708,7 +699,7 @@ def agreement_table(
             means.append(
                 Estimate(
                     coefficient=f"mean_{name}",
-                    label=MEAN_PREFIX + _LABELS[name],
+                    label=MEAN_PREFIX + FIGURES[name].label,
                     estimate=value,
                     low=math.nan,
                     high=math.nan,
@@ -853,28 +844,17 @@ def _estimate(name: str, estimate: float, values: np.ndarray, ci: float, *, se: 
         low = high = math.nan
     return Estimate(
         coefficient=name,
-        label=_LABELS[name],
+        label=FIGURES[name].label,
         estimate=float(estimate),
         low=float(low),
         high=float(high),
         n_undefined=int(values.size - defined.size),
-        band=_band(name, estimate, se),
+        band=FIGURES[name].reading(estimate, se),
     )
 
 
 def _na(name: str, reason: str | None) -> Estimate:
-    return Estimate(name, _LABELS[name], math.nan, math.nan, math.nan, 0, None, reason)
-
-
-def _band(name: str, value: float, se: float = math.nan) -> str | None:
-    if name in ("krippendorff_alpha", MASI_ALPHA):
-        return krippendorff_band(value)
-    if name in ("cohen_kappa", "fleiss_kappa"):
-        return landis_koch_band(value)
-    if name == "gwet_ac1":
-        band, probability = gwet_benchmark(value, se)
-        return band if math.isnan(probability) else f"{band} (Gwet benchmark, P={probability:.2f})"
-    return None
+    return Estimate(name, FIGURES[name].label, math.nan, math.nan, math.nan, 0, None, reason)
 
 
 def _names(coders: Sequence[str]) -> str:
