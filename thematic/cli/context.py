@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from thematic.cli import clickshim as click
+
+def location(value: Path | str) -> Path | str:
+    """A --project value as the store opens it: a path, or a PostgreSQL connection string as written."""
+    from thematic.store.engine import is_url
+
+    return value if isinstance(value, Path) or is_url(value) else Path(value)
 
 
 def project_path() -> Path | str:
     """The --project value: a path, or a PostgreSQL connection string kept as written."""
-    from thematic.store.engine import is_url
+    from thematic.cli import clickshim as click
 
-    value = click.get_current_context().find_root().obj["project"]
-    return value if is_url(value) else Path(value)
+    return location(click.get_current_context().find_root().obj["project"])
 
 
 def open_current():

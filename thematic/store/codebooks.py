@@ -18,11 +18,14 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from thematic.clock import utc_now
 from thematic.errors import ThematicError
-from thematic.records.codebook import LIST_FIELDS, Codebook
 from thematic.store.project import Project
+
+if TYPE_CHECKING:  # the model is read when a version is stored or parsed, not to list bindings (`status`)
+    from thematic.records.codebook import Codebook
 
 NO_CODEBOOK = "no codebook in use (run `thematic codebook use FILE` first)"
 ALL = "all"
@@ -89,6 +92,8 @@ def record_use(
     project: Project, codebook: Codebook, *, yaml_text: str | None = None, questions=None
 ) -> CodebookUse:
     """:func:`use_codebook`, saying also whether the version is new and which version was current."""
+    from thematic.records.codebook import LIST_FIELDS
+
     content_hash = codebook.content_hash()
     if yaml_text is not None:
         from thematic.records.codebook_yaml import parse_codebook
