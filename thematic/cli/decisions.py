@@ -10,7 +10,7 @@ import typer
 from thematic.cli import options as opt
 from thematic.cli.app import app
 from thematic.cli.context import open_current
-from thematic.cli.output import check_limit, console, note, print_json, safe, warn
+from thematic.cli.output import check_limit, console, json_or_notes, note, print_json, safe, warn
 
 sheet_app = typer.Typer(help="Excel coding sheets for a coder who installs nothing.", no_args_is_help=True)
 decisions_app = typer.Typer(
@@ -67,11 +67,8 @@ def sheet_import(
 
     with open_current() as project:
         report = import_sheet(project, file, coder=coder, allow_version_mismatch=allow_version_mismatch)
-    if as_json:
-        print_json(report.to_dict())
+    if json_or_notes(report, as_json):
         return
-    for line in report.notes:
-        note(line)
     console.print(
         f"recorded {report.recorded} decision{'s' if report.recorded != 1 else ''} for {safe(coder)} "
         f"from {safe(report.file)}: {report.coded} coded, {report.flagged} flagged (a note, no codes), "
@@ -153,11 +150,8 @@ def decisions_import_wide(
             fmt=format,
             encoding=encoding,
         )
-    if as_json:
-        print_json(report.to_dict())
+    if json_or_notes(report, as_json):
         return
-    for line in report.notes:
-        note(line)
     if report.added_themes:
         note(
             f"added {len(report.added_themes)} theme{'s' if len(report.added_themes) != 1 else ''} to a new "

@@ -9,7 +9,7 @@ import typer
 
 from thematic.cli.app import app
 from thematic.cli.context import open_current
-from thematic.cli.output import console, note, print_json, safe
+from thematic.cli.output import console, json_or_notes, note, print_json, safe
 
 export_app = typer.Typer(help="Export coded units, quote banks and REFI-QDA projects.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
@@ -144,11 +144,8 @@ def report(
         summary = write_report(project, out, fmt=format, coder=coder, by=list(by) if by else None,
                                scales=scales, question=question, exemplars=exemplars, n_boot=n_boot,
                                seed=seed, force=force)
-    if as_json:
-        print_json(summary.to_dict())
+    if json_or_notes(summary, as_json):
         return
-    for line in summary.notes:
-        note(line)
     console.print(
         f"wrote {safe(summary.path)} ({summary.format}; coder {safe(summary.coder)}; "
         f"{len(summary.charts)} charts)"
@@ -175,11 +172,8 @@ def import_refi_(
 
     with open_current() as project:
         summary = import_refi(project, file, question=question, unit=unit, name=name, coder=coder)
-    if as_json:
-        print_json(summary.to_dict())
+    if json_or_notes(summary, as_json):
         return
-    for line in summary.notes:
-        note(line)
     if summary.already_imported:
         return
     console.print(

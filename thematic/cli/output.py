@@ -72,6 +72,17 @@ def print_json(value) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def json_or_notes(summary, as_json: bool) -> bool:
+    """``--json``: print ``summary.to_dict()`` as JSON and return True (the command prints nothing more);
+    otherwise print each of ``summary.notes`` on stderr and return False."""
+    if as_json:
+        print_json(summary.to_dict())
+        return True
+    for line in summary.notes:
+        note(line)
+    return False
+
+
 def safe(text: str) -> str:
     """Survey text as rich prints it exactly as typed (``[b]`` stays ``[b]``), control characters shown,
     never obeyed (:func:`strip_controls`)."""

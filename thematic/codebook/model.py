@@ -3,13 +3,5 @@
 This name stays so that code importing it from here keeps working.
 """
 
-from thematic.records.codebook import (  # noqa: F401
-    LIST_FIELDS,
-    SLUG_RE,
-    Codebook,
-    Theme,
-    ThemeGroup,
-    is_slug,
-    slugify,
-    structure_problem,
-)
+from thematic.records.codebook import *  # noqa: F403
+from thematic.records.codebook import __all__  # noqa: F401

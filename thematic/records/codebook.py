@@ -46,6 +46,17 @@ from dataclasses import dataclass, fields
 
 from thematic.errors import ThematicError
 
+__all__ = [
+    "SLUG_RE",
+    "LIST_FIELDS",
+    "Theme",
+    "ThemeGroup",
+    "Codebook",
+    "structure_problem",
+    "slugify",
+    "is_slug",
+]
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LIST_FIELDS = ("include", "exclude", "examples", "counterexamples", "keywords")
 

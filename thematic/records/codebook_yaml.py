@@ -39,6 +39,26 @@ from thematic.records.codebook import (
     structure_problem,
 )
 
+__all__ = [
+    "TOP_KEYS",
+    "THEME_KEYS",
+    "GROUP_KEYS",
+    "BOOL_TAG",
+    "COLOUR_RE",
+    "NULL_TAG",
+    "FORMAT_HINT",
+    "Problem",
+    "CodebookError",
+    "CheckResult",
+    "clean_text",
+    "bad_character",
+    "parse_codebook",
+    "load_codebook",
+    "check_codebook_file",
+    "read_codebook_text",
+    "check_codebook",
+]
+
 TOP_KEYS = ("codebook", "title", "description", "exclusive", "required", "groups", "themes")
 THEME_KEYS = ("id", "name", "definition", *LIST_FIELDS, "colour", "residual", "themes")
 GROUP_KEYS = ("id", "name", "exclusive", "required", "themes")

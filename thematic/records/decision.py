@@ -26,6 +26,26 @@ from datetime import datetime, timedelta
 from thematic.clock import new_uuid, utc_now
 from thematic.errors import ThematicError
 
+__all__ = [
+    "KINDS",
+    "MACHINE",
+    "CONSENSUS",
+    "RESERVED_CODERS",
+    "MAX_CODER_CHARS",
+    "check_coder",
+    "clean_text",
+    "stamp",
+    "derived_uuid",
+    "Decision",
+    "sort_log",
+    "undone",
+    "effective",
+    "current_codings",
+    "latest_acts",
+    "latest_notes",
+    "last_undoable",
+]
+
 KINDS = ("code", "skip", "flag", "undo")
 MACHINE = "machine"
 CONSENSUS = "consensus"

@@ -4,22 +4,5 @@ store reads too.
 This name stays so that code importing it from here keeps working.
 """
 
-from thematic.records.decision import (  # noqa: F401
-    CONSENSUS,
-    KINDS,
-    MACHINE,
-    MAX_CODER_CHARS,
-    RESERVED_CODERS,
-    Decision,
-    check_coder,
-    clean_text,
-    current_codings,
-    derived_uuid,
-    effective,
-    last_undoable,
-    latest_acts,
-    latest_notes,
-    sort_log,
-    stamp,
-    undone,
-)
+from thematic.records.decision import *  # noqa: F403
+from thematic.records.decision import __all__  # noqa: F401
