@@ -1,52 +1,94 @@
-"""The entry point: the one place where errors become exit codes, and the quick path of `status`.
-
-The typer app itself (the root command and its global options) is :mod:`thematic.cli.root`, imported
-when a command needs it; ``thematic.cli.app.app`` still names it. `thematic status` (with
-``--project``/``-p``, ``--debug`` and ``--json`` only) runs without typer and click: parsing them costs
-more than the rest of the command (docs/performance.md, "Start-up of light commands"). Any other
-arguments, or a spelling the quick path does not know, go to typer, which answers them as before.
-"""
+"""The typer app, its global options, and the one place where errors become exit codes."""
 
 from __future__ import annotations
 
 import os
 import sys
 
+import typer
+from typer.core import TyperGroup
+
+from thematic.cli import clickshim as click
+from thematic.cli.commands import COMMANDS, build
 from thematic.errors import ExitCode, ThematicError
 
-project_named = "thematic.db"  # the --project value of the command running (for storage errors)
+
+class LazyCommands(TyperGroup):
+    """The root command: each subcommand's module is imported, and its click command built, only when it
+    is asked for; `--help` lists them from :data:`thematic.cli.commands.COMMANDS`."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name: str):
+        if name not in self.commands and name in COMMANDS:
+            command = build(app, name)
+            if command is not None:
+                self.commands[name] = command
+        return self.commands.get(name)
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            from difflib import get_close_matches
+
+            matches = get_close_matches(args[0], list(COMMANDS)) if args else []
+            if matches and "Did you mean" not in exc.message:
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
+
+    def format_commands(self, ctx, formatter) -> None:
+        from click.utils import make_default_short_help
+
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, make_default_short_help(text, limit))
+                                for name, (_, text) in COMMANDS.items()])
 
 
-def __getattr__(name: str):
-    if name in ("app", "LazyCommands"):
-        from thematic.cli import root
+app = typer.Typer(
+    cls=LazyCommands,
+    name="thematic",
+    help="Code free-text survey answers into themes: import, embed, suggest, review, agree, export.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 
-        return getattr(root, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def _version(value: bool) -> None:
+    if value:
+        from thematic import __version__
+
+        typer.echo(f"thematic {__version__}")
+        raise typer.Exit()
 
 
-def quick_status(args: list[str]) -> tuple[str, bool] | None:
-    """(project, as_json) when ``args`` are global options, then ``status``, then at most ``--json``,
-    each spelled as typer accepts it; None for anything else (typer then parses the arguments).
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    project: str = typer.Option(
+        "thematic.db",
+        "--project",
+        "-p",
+        envvar="THEMATIC_PROJECT",
+        help="The project: an SQLite file (default ./thematic.db) or postgresql://USER@HOST/DB; or set "
+        "THEMATIC_PROJECT.",
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    ctx.obj = {"project": project, "debug": debug}
+    global _project_named
+    _project_named = project
 
-    >>> quick_status(["--project", "p.db", "--debug", "status", "--json"])
-    ('p.db', True)
-    >>> quick_status(["status", "--help"]) is None
-    True
-    """
-    project = os.environ.get("THEMATIC_PROJECT") or "thematic.db"
-    rest = list(args)
-    while rest and rest[0] != "status":
-        arg = rest.pop(0)
-        if arg in ("--project", "-p") and rest and rest[0] and not rest[0].startswith("-"):
-            project = rest.pop(0)
-        elif arg.startswith("--project=") and len(arg) > len("--project="):
-            project = arg.split("=", 1)[1]
-        elif arg != "--debug":
-            return None
-    if rest[:1] != ["status"] or rest[1:] not in ([], ["--json"]):
-        return None
-    return project, rest[1:] == ["--json"]
+
+_project_named = "thematic.db"
 
 
 def _storage_error(exc: BaseException) -> ThematicError | None:
@@ -58,7 +100,7 @@ def _storage_error(exc: BaseException) -> ThematicError | None:
 
     from thematic.store.project import damaged, read_only_error
 
-    path, text = Path(project_named), str(exc).lower()
+    path, text = Path(_project_named), str(exc).lower()
     if "readonly" in text or "read-only" in text:
         return read_only_error(path)
     if "locked" in text or "busy" in text:
@@ -73,20 +115,10 @@ def _storage_error(exc: BaseException) -> ThematicError | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code. Errors print one line on stderr, no traceback."""
-    global project_named
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get("THEMATIC_DEBUG"))
-    quick = quick_status(args)
     try:
-        if quick is not None:
-            from thematic.cli.status import show_status
-
-            project_named = quick[0]
-            returned = show_status(quick[0], as_json=quick[1])
-        else:
-            from thematic.cli.root import app
-
-            returned = app(args=args, prog_name="thematic", standalone_mode=False)
+        returned = app(args=args, prog_name="thematic", standalone_mode=False)
     except ThematicError as exc:
         if debug:
             raise
@@ -94,7 +126,12 @@ def main(argv: list[str] | None = None) -> int:
 
         error(exc.message)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except click.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.BAD_INPUT if isinstance(exc, click.UsageError) else ExitCode.ERROR
+    except (KeyboardInterrupt, click.Abort):
         _interrupted()
         return ExitCode.CTRL_C
     except SystemExit as exc:
@@ -120,17 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             "changed)"
         )
         return ExitCode.BAD_INPUT
-    except Exception as exc:
-        click = sys.modules.get("click")  # loaded whenever typer ran the command
-        if click is not None and isinstance(exc, click.exceptions.Exit):
-            return exc.exit_code
-        if click is not None and isinstance(exc, click.ClickException):
-            exc.show()
-            return ExitCode.BAD_INPUT if isinstance(exc, click.UsageError) else ExitCode.ERROR
-        if click is not None and isinstance(exc, click.exceptions.Abort):
-            _interrupted()
-            return ExitCode.CTRL_C
-        if debug:  # a bug, not a user mistake: still one line unless --debug
+    except Exception as exc:  # a bug, not a user mistake: still one line unless --debug
+        if debug:
             raise
         from thematic.cli.output import error
 

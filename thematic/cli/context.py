@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-def location(value: Path | str) -> Path | str:
-    """A --project value as the store opens it: a path, or a PostgreSQL connection string as written."""
-    from thematic.store.engine import is_url
-
-    return value if isinstance(value, Path) or is_url(value) else Path(value)
+from thematic.cli import clickshim as click
 
 
 def project_path() -> Path | str:
     """The --project value: a path, or a PostgreSQL connection string kept as written."""
-    from thematic.cli import clickshim as click
+    from thematic.store.engine import is_url
 
-    return location(click.get_current_context().find_root().obj["project"])
+    value = click.get_current_context().find_root().obj["project"]
+    return value if is_url(value) else Path(value)
 
 
 def open_current():

@@ -114,9 +114,51 @@ def render_import_summary(summary) -> None:
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """What the project holds: respondents, questions, units, codebook, runs, coding per coder."""
-    from thematic.cli.status import show_status
+    from thematic.store.status import project_status
 
-    show_status(project_path(), as_json=as_json)
+    with open_current() as project:
+        info = project_status(project)
+    if as_json:
+        print_json(info)
+        return
+    console.print(
+        f"project {safe(info['project'])} (schema {info['schema_version']}; units: {info['unit'] or '-'})"
+    )
+    console.print(
+        f"{info['sources']} files imported, {info['respondents']} respondents, "
+        f"{info['responses']} responses, {info['units']} units"
+    )
+    if info["questions"]:
+        from rich.table import Table
+
+        table = Table(show_edge=False)
+        table.add_column("question")
+        table.add_column("responses", justify="right")
+        table.add_column("units", justify="right")
+        for q in info["questions"]:
+            table.add_row(safe(q["question"]), str(q["responses"]), str(q["units"]))
+        console.print(table)
+    cb = info["codebook"]
+    if cb is None and info["codebooks"]:  # a codebook per question
+        console.print(
+            "codebooks: "
+            + "; ".join(
+                f"{safe(c['question'])}: {safe(c['name'])} (version {c['version']})"
+                for c in info["codebooks"]
+            )
+        )
+    else:
+        console.print(
+            f"codebook: {safe(cb['name']) + ' (version ' + str(cb['version']) + ')' if cb else 'none'}"
+        )
+    console.print(
+        f"embedded: {info['embedded_units']} of {info['units']} units; "
+        f"suggest runs: {info['suggest_runs']}; discover runs: {info['discover_runs']}"
+    )
+    if info["coded"]:
+        console.print("coded: " + ", ".join(f"{safe(c['coder'])} {c['units']}" for c in info["coded"]))
+    else:
+        console.print("coded: nobody yet")
 
 
 @app.command()
