@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import DEMO_CSV, REPO
+from thematic.cli.output import route_core_messages
 from thematic.errors import ThematicError
 from thematic.ml import embed
 from thematic.store import ml as store
@@ -44,6 +45,7 @@ def fresh_state(monkeypatch):
     monkeypatch.setattr(embed, "_LOADED", {k: v for k, v in embed._LOADED.items() if k[1] != "onnx"})
     monkeypatch.setattr(embed, "_ONNX_FAILED", {})
     monkeypatch.setattr(embed, "_WARNED", set())
+    route_core_messages()  # the core's warnings reach stderr as the CLI prints them
 
 
 def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:

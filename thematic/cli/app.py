@@ -84,6 +84,9 @@ def _global(
     ),
 ) -> None:
     ctx.obj = {"project": project, "debug": debug}
+    from thematic.cli.output import route_core_messages
+
+    route_core_messages()
     global _project_named
     _project_named = project
 

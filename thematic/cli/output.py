@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 from thematic.terminal import strip_controls  # also used by the commands
@@ -103,3 +104,21 @@ def check_limit(value: int | None) -> int | None:
             f"--limit must be 0 (all) or a count from 1 to {MAX_LIMIT:,}, not {value}"
         )
     return value
+
+
+class _UserLines(logging.Handler):
+    """The core's messages for the user (the ``thematic`` logger: warnings and notes) printed as the CLI
+    prints its own: ``warning: ...`` for WARNING and above, a note for INFO."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        (warn if record.levelno >= logging.WARNING else note)(record.getMessage())
+
+
+def route_core_messages() -> None:
+    """Print what the core logs to the ``thematic`` logger on stderr, once per process."""
+    logger = logging.getLogger("thematic")
+    if not any(isinstance(h, _UserLines) for h in logger.handlers):
+        logger.addHandler(_UserLines())
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -169,15 +170,13 @@ def _on_cpu(device: str | None) -> bool:
 
 
 def _warn(message: str) -> None:
-    from thematic.cli.output import warn
-
-    warn(message)
+    """A warning for the user, through the ``thematic`` logger (the CLI prints it as ``warning: ...``)."""
+    logging.getLogger(__name__).warning(message)
 
 
 def _note(message: str) -> None:
-    from thematic.cli.output import note
-
-    note(message)
+    """A progress note for the user, through the ``thematic`` logger (the CLI prints it on stderr)."""
+    logging.getLogger(__name__).info(message)
 
 
 _ONNX_FAILED: dict[str, str] = {}
