@@ -114,11 +114,18 @@ def embed(
 
 
 # -- suggest ---------------------------------------------------------------------------------------------
+def questions_label(questions) -> str:
+    """" of question q1" / " of questions q1, q2" after a unit count; nothing for every question."""
+    if not questions:
+        return ""
+    return f" of question{'s' if len(questions) > 1 else ''} {safe(', '.join(questions))}"
+
+
 def render_suggest_run(run) -> None:
     from rich.table import Table
 
-    console.print(f"suggest run {run.id}: {run.units} units against codebook {safe(run.codebook)} "
-                  f"(version {run.codebook_version}), model {safe(run.model)}")
+    console.print(f"suggest run {run.id}: {run.units} units{questions_label(run.questions)} against codebook "
+                  f"{safe(run.codebook)} (version {run.codebook_version}), model {safe(run.model)}")
     table = Table(show_edge=False)
     for col, justify in (("theme", "left"), ("threshold", "right"), ("units", "right"), ("% units", "right")):
         table.add_column(col, justify=justify)
@@ -142,28 +149,32 @@ def suggest_(
                                "with enough of them (docs/learning.md)."),
     from_coder: str | None = typer.Option(None, "--from", help="With --learn: whose decisions "
                                           "(default consensus)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    question: str | None = typer.Option(None, "--question", "-q", help="Only this question's units "
+                                        "(default: every question that has a codebook)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON (a list of runs when "
+                                 "the questions have different codebooks)."),
 ) -> None:
-    """Score every unit against every theme of the current codebook and store the run (coder `machine`)."""
-    from thematic.ml.suggest import suggest
+    """Score every unit against its question's codebook and store the runs (coder `machine`).
+
+    One run per codebook in use, over the units of the questions it codes; --question limits it."""
+    from thematic.ml.scopes import suggest_each
 
     choice = model_choice(model, device, backend)
     thresholds = parse_thresholds(threshold)
     from thematic.cli.evaluate import check_learn_options, learned_note
     check_learn_options(learn, from_coder, thresholds)
     with open_current() as project, progress_bar() as progress:
-        if learn:
-            from thematic.ml.learner import suggest_learned
-            run = suggest_learned(project, from_coder=from_coder or "consensus", model=choice, seed=seed,
-                                  progress=progress)
-        else:
-            run = suggest(project, model=choice, thresholds=thresholds, seed=seed, progress=progress)
+        runs = suggest_each(project, question=question, learn=learn, from_coder=from_coder or "consensus",
+                            model=choice, thresholds=thresholds, seed=seed, progress=progress)
     if as_json:
-        print_json(run.to_dict())
+        print_json(runs[0].to_dict() if len(runs) == 1 else [run.to_dict() for run in runs])
         return
-    render_suggest_run(run)
-    if learn:
-        note(learned_note(run))
+    for k, run in enumerate(runs):
+        if k:
+            console.print()
+        render_suggest_run(run)
+        if learn:
+            note(learned_note(run))
 
 
 # -- suggestions -----------------------------------------------------------------------------------------
