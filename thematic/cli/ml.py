@@ -184,11 +184,15 @@ def suggestions(
     min_score: float | None = typer.Option(
         None, "--min-score", help="Every unit x theme scoring at least this, assigned or not "
         "(default: the assigned ones)."),
-    run: int | None = typer.Option(None, "--run", help="A suggest run id (default: the latest)."),
-    limit: int = typer.Option(50, "--limit", "-n", help="How many to list (0: all).", callback=check_limit),
+    run: int | None = typer.Option(None, "--run", help="A suggest run id (default: for each question, the "
+                                   "latest run that covers it)."),
+    question: str | None = typer.Option(None, "--question", "-q", help="Only this question's units."),
+    limit: int = typer.Option(50, "--limit", "-n", help="How many to list per run (0: all).",
+                              callback=check_limit),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List a suggest run's suggestions, best first within each theme."""
+    from thematic.store import corpus
     from thematic.store import ml as store
     from thematic.store.codebooks import get_version
 
@@ -196,33 +200,55 @@ def suggestions(
         raise ThematicError(f"--min-score must be a score from -1 to 1 (scores are cosine similarities), "
                             f"not {min_score}")
     with open_current() as project:
-        found = store.latest_suggest_run(project) if run is None else store.get_suggest_run(project, run)
-        if found is None:
-            if run is None:
-                raise ThematicError("no suggest run yet (run `thematic suggest` first)")
-            raise ThematicError(f"suggest run {run} not found (leave out --run for the latest)")
-        theme_ids = get_version(project, found.codebook_version).codebook.ids()
-        if theme is not None and theme not in theme_ids:
-            raise ThematicError(f"theme '{theme}' is not in codebook version {found.codebook_version} "
+        corpus.check_question(project, question)
+        if run is not None:
+            found = store.get_suggest_run(project, run)
+            if found is None:
+                raise ThematicError(f"suggest run {run} not found (leave out --run for the latest)")
+            pairs = [(found.id, None if question is None else [question])]
+        else:
+            pairs = store.current_pairs(project, question)
+            if not pairs:
+                raise ThematicError("no suggest run yet (run `thematic suggest` first)" if question is None
+                                    else f"no suggest run covers question '{question}' (run `thematic "
+                                    f"suggest --question {question}` first)")
+        runs = [store.get_suggest_run(project, run_id) for run_id, _ in pairs]
+        if theme is not None and not any(theme in get_version(project, r.codebook_version).codebook.ids()
+                                         for r in runs):
+            theme_ids = get_version(project, runs[0].codebook_version).codebook.ids()
+            raise ThematicError(f"theme '{theme}' is not in codebook version {runs[0].codebook_version} "
                                 f"(themes are: {', '.join(theme_ids)})")
-        rows = store.list_suggestions(project, found.id, theme_id=theme, min_score=min_score,
-                                      limit=limit or None)
+        listed = [(r, store.list_suggestions(project, r.id, theme_id=theme, min_score=min_score,
+                                             limit=limit or None, questions=qs))
+                  for r, (_, qs) in zip(runs, pairs, strict=True)]
+        books = {r.id: get_version(project, r.codebook_version) for r in runs}
     if as_json:
-        print_json({"run": found.id, "suggestions": rows})
+        if len(listed) == 1:
+            print_json({"run": listed[0][0].id, "suggestions": listed[0][1]})
+        else:
+            print_json({"runs": [{"run": r.id, "codebook": books[r.id].name,
+                                  "codebook_version": r.codebook_version, "suggestions": rows}
+                                 for r, rows in listed]})
         return
     from rich.table import Table
 
-    table = Table(show_edge=False)
-    for col, justify in (("theme", "left"), ("score", "right"), ("", "left"), ("unit", "left"),
-                         ("respondent", "left"), ("text", "left")):
-        table.add_column(col, justify=justify, overflow="fold" if col == "text" else None)
-    for row in rows:
-        table.add_row(safe(row["theme"]), f"{row['score']:.3f}", "*" if row["assigned"] else "", row["unit"],
-                      safe(row["respondent"]), safe(short_text(row["text"])))
-    console.print(table)
     what = "assigned suggestions" if min_score is None else f"scores of at least {min_score}"
-    more = " shown (--limit 0 for all)" if limit and len(rows) == limit else ""
-    note(f"run {found.id}: {len(rows)} {what}{more}; * marks an assigned theme")
+    for k, (found, rows) in enumerate(listed):
+        table = Table(show_edge=False)
+        for col, justify in (("theme", "left"), ("score", "right"), ("", "left"), ("unit", "left"),
+                             ("respondent", "left"), ("text", "left")):
+            table.add_column(col, justify=justify, overflow="fold" if col == "text" else None)
+        for row in rows:
+            table.add_row(safe(row["theme"]), f"{row['score']:.3f}", "*" if row["assigned"] else "",
+                          row["unit"], safe(row["respondent"]), safe(short_text(row["text"])))
+        if len(listed) > 1:
+            if k:
+                console.print()
+            console.print(f"run {found.id}: codebook {safe(books[found.id].name)} (version "
+                          f"{found.codebook_version}){questions_label(pairs[k][1])}")
+        console.print(table)
+        more = " shown (--limit 0 for all)" if limit and len(rows) == limit else ""
+        note(f"run {found.id}: {len(rows)} {what}{more}; * marks an assigned theme")
 
 
 # -- run -------------------------------------------------------------------------------------------------

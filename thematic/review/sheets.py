@@ -130,7 +130,7 @@ def export_sheet(
         if sample < len(units):
             chosen = set(random.Random(seed).sample(range(len(units)), sample))
             units = [u for i, u in enumerate(units) if i in chosen]
-    run = _sources.suggest_run(project) if with_suggestions else None
+    run = _sources.suggest_run(project, question) if with_suggestions else None
     if with_suggestions and run is None:
         raise ThematicError("--with-suggestions needs machine suggestions (run `thematic suggest` first)")
     scores = _sources.scores(project, run) if run else {}

@@ -275,7 +275,7 @@ def run_scores(project: Project, run_id: int) -> dict[str, dict[str, tuple[float
     return out
 
 
-def _current_pairs(project: Project, question: str | None) -> list[tuple[int, list[str]]]:
+def current_pairs(project: Project, question: str | None = None) -> list[tuple[int, list[str]]]:
     """(run id, the questions it is current for), one per current run (of ``question`` only, when
     given), oldest run first."""
     per_run: dict[int, list[str]] = {}
@@ -316,7 +316,7 @@ def machine_codings(project: Project, run_id: int | None = None, *,
     empty dict.
     """
     pairs = [(run_id, None if question is None else [question])] if run_id is not None else \
-        _current_pairs(project, question)
+        current_pairs(project, question)
     codings: dict[str, set[str]] = {}
     for run, questions in pairs:
         if run_id is None and len(pairs) == 1 and question is None and _covers_all(project, run):
@@ -333,7 +333,7 @@ def machine_scores(project: Project, *, question: str | None = None
     """unit id -> theme id -> (score, assigned), each unit from the latest run that covers its question
     (of ``question``'s units only, when given)."""
     out: dict[str, dict[str, tuple[float, bool]]] = {}
-    for run, questions in _current_pairs(project, question):
+    for run, questions in current_pairs(project, question):
         for unit_id, theme_id, score, flag in _scored_rows(project, run, questions, assigned_only=False):
             out.setdefault(unit_id, {})[theme_id] = (score, bool(flag))
     return out
@@ -348,13 +348,17 @@ def _covers_all(project: Project, run_id: int) -> bool:
 
 
 def list_suggestions(project: Project, run_id: int, *, theme_id: str | None = None,
-                     min_score: float | None = None, limit: int | None = None) -> list[dict]:
+                     min_score: float | None = None, limit: int | None = None,
+                     questions: list[str] | None = None) -> list[dict]:
     """Scored pairs of a run, best first within each theme: the assigned ones, or with ``min_score``
-    every pair scoring at least that."""
+    every pair scoring at least that (of the units of ``questions`` only, when given)."""
     sql = """SELECT s.theme_id, s.unit_id, s.score, s.assigned, r.respondent_id, r.question_id, u.text
              FROM scores s JOIN units u ON u.id = s.unit_id JOIN responses r ON r.id = u.response_id
              WHERE s.run_id = ?"""
     params: list = [run_id]
+    if questions is not None:
+        sql += f" AND r.question_id IN ({', '.join('?' * len(questions))})"
+        params += questions
     if theme_id is not None:
         sql += " AND s.theme_id = ?"
         params.append(theme_id)
