@@ -195,3 +195,37 @@ def test_refi_export_steps_without_a_codebook(tmp_path):
     [book] = export_books(project, [])
     assert (book.codebook.codebook, book.version, book.questions) == ("bare", None, None)
     project.close()
+
+
+def test_report_per_codebook(bound, project_location, cli, tmp_path):
+    """The report on a project with a codebook per question: the themes of both codebooks, agreement
+    per question, the machine's runs per codebook in the audit; `report --question` keeps one."""
+    from thematic.export.report import build_report
+    from thematic.review.decisions import Decision
+    from thematic.store import corpus
+    from thematic.store import decisions as log
+    from thematic.store.project import open_project
+
+    key = bound
+    with open_project(project_location) as project:
+        units = corpus.list_units(project)
+        log.record_many(project, [Decision.new("ben", u.id, key[u.respondent_id]) for u in units
+                                  if u.question_id == "answer"])
+        report = build_report(project, coder="machine", charts=False, n_boot=20)
+        assert report.subtitle == "Codebooks ai-therapy version 1 on answer; other-book version 2 on other"
+        assert len(report.themes) == 8 and report.themes[4].id == "other-book/negative-responses"
+        assert [a.question for a in report.agreements] == ["answer"]
+        assert report.agreement_note == (
+            "no agreement computed on some questions: question other: no unit was coded by at least two of "
+            "ana and ben (agreement needs units that two coders coded; `thematic status` shows who coded how "
+            "many)")
+        assert [(m["id"], m["codebook"], m["questions"]) for m in report.audit["machine_runs"]] == [
+            (1, "ai-therapy", "answer"), (2, "other-book", "other")]
+        one = build_report(project, coder="ana", question="other", charts=False, n_boot=20)
+        assert one.subtitle == "Codebook other-book, version 2" and len(one.themes) == 4
+    out = tmp_path / "report.md"
+    result = cli("report", "--out", out, "--coder", "machine", "--n-boot", "20")
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "Machine suggestions, one suggest run per codebook: run 1" in text
+    assert "### Question answer" not in text  # one table: no per-question heading
