@@ -100,3 +100,36 @@ def test_a_codebook_on_some_questions_scores_those_only(cli, two_questions, proj
     with open_project(project_location) as project:
         assert len(store.machine_codings(project)) == 112
         assert store.current_runs(project).keys() == {"answer"}
+
+
+def test_discover_against_every_codebook_or_one_question(cli, two_questions, project_location):  # noqa: F811
+    from thematic.store.project import open_project
+
+    with open_project(project_location) as project:
+        prefill(project)
+    assert cli("codebook", "use", DEMO_CODEBOOK, "--question", "answer").exit_code == 0
+    assert cli("codebook", "use", two_questions, "--question", "other").exit_code == 0
+    result = cli("discover", "--clusters", "4", "--json")
+    assert result.exit_code == 0, result.stderr
+    run = json.loads(result.stdout)
+    assert run["codebook_version"] is None and run["parameters"]["units"] == 224
+    assert run["parameters"]["codebooks"] == [
+        {"name": "ai-therapy", "version": 1, "questions": ["answer"]},
+        {"name": "other-book", "version": 2, "questions": ["other"]}]
+    nearest = {c["nearest_theme"] for c in run["clusters"]}
+    assert nearest and all(t.split("/")[0] in ("ai-therapy", "other-book") for t in nearest)
+    assert len(run["parameters"]["theme_points"]) == 8
+    text = cli("discover", "--clusters", "4").stderr
+    assert ("codebooks ai-therapy version 1 on answer; other-book version 2 on other, themes named "
+            "codebook/theme") in " ".join(text.split())
+    result = cli("discover", "--clusters", "3", "--question", "other", "--json")
+    run = json.loads(result.stdout)
+    p = run["parameters"]
+    assert (run["codebook_version"], p["units"], p["question"]) == (2, 112, "other")
+    assert all("/" not in c["nearest_theme"] for c in run["clusters"])
+    result = cli("discover", "--question", "nope")
+    assert (result.exit_code, result.stderr) == (
+        2, "error: question 'nope' not found (questions are: answer, other)\n")
+    with open_project(project_location) as project:
+        harvest_path = project.path
+    harvest(harvest_path)
