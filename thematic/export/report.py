@@ -287,6 +287,8 @@ def _agreement(project: Project, n_boot: int, seed: int, question: str | None = 
     if not missing:
         return tables, None
     where = " on some questions" if tables else ""
+    if len(missing) > 1 and len({m.split(": ", 1)[1] for m in missing}) == 1:  # one reason for all
+        return tables, f"no agreement computed{where}: " + missing[0].split(": ", 1)[1]
     return tables, f"no agreement computed{where}: " + "; ".join(missing)
 
 
@@ -318,6 +320,8 @@ def _audit(project: Project, coded: Coded) -> dict:
         "suggest_run": None
         if run is None
         else {"id": run.id, "created_at": run.created_at[:16], "model": run.model},
+        "codebooks": [{"name": b.name, "version": b.version.number, "hash": b.version.content_hash[:12],
+                       "questions": ", ".join(b.questions)} for b in coded.books],
         # the runs the machine's codings and scores come from: one per codebook when they differ
         "machine_runs": [
             {"id": r.id, "created_at": r.created_at[:16], "model": r.model,
@@ -442,7 +446,8 @@ def build_report(
     )
     if coder == MACHINE:
         report.notes.append(
-            "These codings are the machine's suggestions (latest suggest run), not human decisions."
+            "These codings are the machine's suggestions (for each question, the latest suggest run that "
+            "covers it), not human decisions."
         )
     if charts:
         from thematic.export import charts as drawing
