@@ -229,3 +229,24 @@ def test_report_per_codebook(bound, project_location, cli, tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "Machine suggestions, one suggest run per codebook: run 1" in text
     assert "### Question answer" not in text  # one table: no per-question heading
+
+
+def test_refi_no_theme_code_only_where_a_codebook_needs_it(bound, project_location, cli, tmp_path):
+    from defusedxml.ElementTree import fromstring
+
+    from thematic.export.refi import no_theme_guid
+    from thematic.review.decisions import Decision
+    from thematic.store import corpus
+    from thematic.store import decisions as log
+    from thematic.store.project import open_project
+
+    with open_project(project_location) as project:
+        units = corpus.list_units(project)
+        log.record_many(project, [Decision.new("ben", u.id, {"mixed-support"} if u.question_id == "answer"
+                                               else set()) for u in units])
+    out = tmp_path / "ben.qdpx"
+    assert cli("export", "refi", "--out", out, "--coder", "ben").exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        root = fromstring(archive.read("project.qde"))
+    guids = {c.get("guid") for c in root.iter("{urn:QDA-XML:project:1.0}Code")}
+    assert no_theme_guid("other-book") in guids and no_theme_guid("ai-therapy") not in guids

@@ -245,7 +245,7 @@ def build_project(project: Project, *, coders: list[str] | None = None, machine:
     now = utc_now()
     root = _project_root(project, books, now)
     _users_part(root, users, kept_users)
-    _codebook_part(root, books, coded)
+    _codebook_part(root, project, books, coded)
     names, attributes = _cases_part(root, project, responses, kept_sources)
     files, counts, notes_el = _sources_part(root, project, responses, books, coded, attributes, kept_sources,
                                             kept_users, now)
@@ -290,13 +290,17 @@ def _users_part(root: ET.Element, users: list[str], kept_users: dict[str, str]) 
             ET.SubElement(users_el, "User", {"guid": _user_guid(kept_users, coder), "name": coder})
 
 
-def _codebook_part(root: ET.Element, books: list[_Book], coders: list[_Coder]) -> None:
+def _codebook_part(root: ET.Element, project: Project, books: list[_Book], coders: list[_Coder]) -> None:
     """``<CodeBook>``: one codebook's codes as they are; several codebooks' codes each under a code
     named for its codebook (not codable), since a REFI project holds one codebook. A "(no theme
-    applies)" code per codebook where some unit was coded with no theme."""
-    no_theme = any(not themes for c in coders for themes, _, _ in c.acts.values())
+    applies)" code in each codebook where some unit of its questions was coded with no theme."""
+    from thematic.store import corpus
+
+    question_of = {u.id: u.question_id for u in corpus.list_units(project)}
+    empty = {question_of.get(u) for c in coders for u, (themes, _, _) in c.acts.items() if not themes}
     codes_el = ET.Element("Codes")
     for book in books:
+        no_theme = any(_book_of_question(books, q) is book for q in empty)
         parts, _ = _codebook_parts(book.codebook, book.guid_of, book.not_codable)
         if len(books) == 1:
             holder = codes_el
