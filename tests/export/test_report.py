@@ -167,7 +167,8 @@ def test_write_report_html_and_md(study, tmp_path):
     summary = write_report(study, tmp_path / "r.md", coder="machine", by=["role"], n_boot=20)
     assert (
         summary.notes[0]
-        == "These codings are the machine's suggestions (latest suggest run), not human decisions."
+        == "These codings are the machine's suggestions (for each question, the latest suggest run that "
+        "covers it), not human decisions."
     )
     assert sorted(p.name for p in (tmp_path / "r_figures").iterdir()) == [
         "by-role.png",

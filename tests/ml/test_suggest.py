@@ -244,8 +244,8 @@ def test_theme_prototypes_for_discovery(make_project, bow):
 def test_suggest_and_suggestions_commands(demo_cli):
     result = demo_cli("suggest")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("suggest run 1: 112 units against codebook ai-therapy (version 1), model "
-                                    "all-MiniLM-L6-v2\n")
+    assert result.stdout.startswith("suggest run 1: 112 units of question answer against codebook ai-therapy "
+                                    "(version 1), model all-MiniLM-L6-v2\n")
     assert "therapeutic-risks" in result.stdout and "units with no theme" in result.stdout
     result = demo_cli("suggestions", "--theme", "therapeutic-risks", "--json")
     rows = json.loads(result.stdout)["suggestions"]

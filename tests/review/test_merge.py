@@ -75,11 +75,19 @@ def test_the_same_file_twice_adds_nothing(coded_project, two_coders):
     assert store.count(coded_project) == 114
 
 
-def test_export_round_trip_and_stdout(coded_project, two_coders, capsys):
+def test_export_round_trip_and_stdout(coded_project, two_coders, capsys, cli):
+    """The core returns the log's text and writes nothing to the terminal; `decisions export --out -`
+    prints it."""
+    from thematic.review.merge import log_text
+
     import_decisions(coded_project, two_coders["ben"])
     capsys.readouterr()
-    assert export_decisions(coded_project, "-", coder="ben") == 114
-    lines = capsys.readouterr().out.splitlines()
+    text, count = log_text(coded_project, coder="ben")
+    assert count == 114 and capsys.readouterr().out == ""
+    assert text.splitlines() == two_coders["ben"].read_text(encoding="utf-8").splitlines()
+    result = cli("decisions", "export", "--out", "-", "--coder", "ben")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
     assert lines == two_coders["ben"].read_text(encoding="utf-8").splitlines()
     assert [json.loads(x)["at"] for x in lines] == sorted(json.loads(x)["at"] for x in lines)
 

@@ -117,11 +117,12 @@ def test_coder_choice(mini_project):
     insert_codings(mini_project, "ana", {"A1": ["x"]})
     insert_codings(mini_project, "ben", {"A1": ["y"]})
     with pytest.raises(ThematicError, match=re.escape(
-            "several coders have coded: ana, ben (choose one with --coder NAME)")):
+            "several coders have coded: ana, ben (choose one with --coder NAME, or reconcile them into "
+            "consensus first)")):
         theme_by_attribute(mini_project, "group")
     assert theme_by_attribute(mini_project, "group", coder="ben").themes[0].id == "y"
     with pytest.raises(ThematicError, match=re.escape(
-            "coder 'zoe' has no decisions in this project (coders: ana, ben; or pass --coder machine for the "
+            "coder 'zoe' has no decisions in this project (coders: ana, ben; or --coder machine for the "
             "machine's suggestions)")):
         theme_by_attribute(mini_project, "group", coder="zoe")
     insert_codings(mini_project, "consensus", {"A1": ["z"], "B1": ["z"]})

@@ -72,7 +72,8 @@ class Comparison:
 
 
 def check_pair(project: Project, coders: Sequence[str], *, command: str = "disagreements") -> tuple[str, str]:
-    """Exactly two distinct coders, each with codings (``machine``: the latest suggest run)."""
+    """Exactly two distinct coders, each with codings (``machine``: per unit, the latest suggest run that
+    covers its question)."""
     from thematic.agreement.table import choose_coders
 
     names = [c.strip() for c in coders]

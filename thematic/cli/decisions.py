@@ -84,12 +84,20 @@ def decisions_export(
     force: bool = typer.Option(False, "--force", help="Replace --out if it exists."),
 ) -> None:
     """Write the decision log as JSON lines, to merge into another copy of the project."""
-    from thematic.review.merge import export_decisions
+    from thematic.review.merge import export_decisions, log_text
 
     with open_current() as project:
-        n = export_decisions(project, out, coder=coder, force=force)
-    if out != "-":
-        console.print(f"wrote {n} decision{'s' if n != 1 else ''} to {safe(out)}")
+        if out == "-":
+            text, _ = log_text(project, coder=coder)
+        else:
+            n = export_decisions(project, out, coder=coder, force=force)
+    if out == "-":
+        import sys
+
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    console.print(f"wrote {n} decision{'s' if n != 1 else ''} to {safe(out)}")
 
 
 @decisions_app.command("import")

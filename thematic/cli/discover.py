@@ -42,6 +42,9 @@ def discover(
     device: str | None = typer.Option(None, "--device", help=DEVICE_HELP),
     seed: int = typer.Option(0, "--seed",
                              help="random_state for k-means and for the sample auto may draw; stored."),
+    question: str | None = typer.Option(None, "--question", "-q", help="Only this question's units, set "
+                                        "against its codebook (default: every unit, against every codebook "
+                                        "in use)."),
     force: bool = typer.Option(False, "--force", help="Replace the --map file if it exists."),
     as_json: bool = typer.Option(False, "--json", help="Print the run as JSON."),
 ) -> None:
@@ -62,7 +65,7 @@ def discover(
                 check_output(path, project=project, force=force and option == "--map", option=option)
         with progress_bar() as progress:
             run = discover_project(project, clusters=parsed, method=method, model=choice, random_state=seed,
-                                   progress=progress)
+                                   progress=progress, question=question)
         written = []
         if draft_codebook is not None:
             from thematic.ml.draft import draft_codebook as draft
@@ -114,10 +117,13 @@ def render(run) -> None:
             console.print(f"{label:>4}  {safe(short_text(e.text, 100))}", overflow="fold")
     for line in run.notes:
         note(line)
-    if run.codebook_version is None:
+    books = p.get("codebooks") or []
+    if run.codebook_version is None and len(books) < 2:
         note("no codebook in use: every cluster is a candidate new theme "
              "(`thematic codebook use FILE` to compare them with one)")
     else:
-        note(f"nearest theme: cosine similarity of the cluster centroid to the theme prototype (codebook "
-             f"version {run.codebook_version}); below {p['candidate_below']:.2f} a cluster is a candidate "
-             "new theme")
+        used = (f"codebook version {run.codebook_version}" if len(books) < 2 else "codebooks " + "; ".join(
+            f"{b['name']} version {b['version']} on {', '.join(b['questions'])}" for b in books)
+            + ", themes named codebook/theme")
+        note(f"nearest theme: cosine similarity of the cluster centroid to the theme prototype ({used}); "
+             f"below {p['candidate_below']:.2f} a cluster is a candidate new theme")

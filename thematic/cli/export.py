@@ -14,7 +14,8 @@ from thematic.cli.output import console, json_or_notes, note, print_json, safe
 export_app = typer.Typer(help="Export coded units, quote banks and REFI-QDA projects.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
-CODER_HELP = "Whose codings: a coder's name, consensus, or machine (the latest suggest run)."
+CODER_HELP = ("Whose codings: a coder's name, consensus, or machine (for each question, the latest suggest "
+              "run that covers it).")
 
 
 def _guarded(count: int) -> None:

@@ -114,11 +114,18 @@ def embed(
 
 
 # -- suggest ---------------------------------------------------------------------------------------------
+def questions_label(questions) -> str:
+    """" of question q1" / " of questions q1, q2" after a unit count; nothing for every question."""
+    if not questions:
+        return ""
+    return f" of question{'s' if len(questions) > 1 else ''} {safe(', '.join(questions))}"
+
+
 def render_suggest_run(run) -> None:
     from rich.table import Table
 
-    console.print(f"suggest run {run.id}: {run.units} units against codebook {safe(run.codebook)} "
-                  f"(version {run.codebook_version}), model {safe(run.model)}")
+    console.print(f"suggest run {run.id}: {run.units} units{questions_label(run.questions)} against codebook "
+                  f"{safe(run.codebook)} (version {run.codebook_version}), model {safe(run.model)}")
     table = Table(show_edge=False)
     for col, justify in (("theme", "left"), ("threshold", "right"), ("units", "right"), ("% units", "right")):
         table.add_column(col, justify=justify)
@@ -142,28 +149,32 @@ def suggest_(
                                "with enough of them (docs/learning.md)."),
     from_coder: str | None = typer.Option(None, "--from", help="With --learn: whose decisions "
                                           "(default consensus)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    question: str | None = typer.Option(None, "--question", "-q", help="Only this question's units "
+                                        "(default: every question that has a codebook)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON (a list of runs when "
+                                 "the questions have different codebooks)."),
 ) -> None:
-    """Score every unit against every theme of the current codebook and store the run (coder `machine`)."""
-    from thematic.ml.suggest import suggest
+    """Score every unit against its question's codebook and store the runs (coder `machine`).
+
+    One run per codebook in use, over the units of the questions it codes; --question limits it."""
+    from thematic.ml.scopes import suggest_each
 
     choice = model_choice(model, device, backend)
     thresholds = parse_thresholds(threshold)
     from thematic.cli.evaluate import check_learn_options, learned_note
     check_learn_options(learn, from_coder, thresholds)
     with open_current() as project, progress_bar() as progress:
-        if learn:
-            from thematic.ml.learner import suggest_learned
-            run = suggest_learned(project, from_coder=from_coder or "consensus", model=choice, seed=seed,
-                                  progress=progress)
-        else:
-            run = suggest(project, model=choice, thresholds=thresholds, seed=seed, progress=progress)
+        runs = suggest_each(project, question=question, learn=learn, from_coder=from_coder or "consensus",
+                            model=choice, thresholds=thresholds, seed=seed, progress=progress)
     if as_json:
-        print_json(run.to_dict())
+        print_json(runs[0].to_dict() if len(runs) == 1 else [run.to_dict() for run in runs])
         return
-    render_suggest_run(run)
-    if learn:
-        note(learned_note(run))
+    for k, run in enumerate(runs):
+        if k:
+            console.print()
+        render_suggest_run(run)
+        if learn:
+            note(learned_note(run))
 
 
 # -- suggestions -----------------------------------------------------------------------------------------
@@ -173,11 +184,15 @@ def suggestions(
     min_score: float | None = typer.Option(
         None, "--min-score", help="Every unit x theme scoring at least this, assigned or not "
         "(default: the assigned ones)."),
-    run: int | None = typer.Option(None, "--run", help="A suggest run id (default: the latest)."),
-    limit: int = typer.Option(50, "--limit", "-n", help="How many to list (0: all).", callback=check_limit),
+    run: int | None = typer.Option(None, "--run", help="A suggest run id (default: for each question, the "
+                                   "latest run that covers it)."),
+    question: str | None = typer.Option(None, "--question", "-q", help="Only this question's units."),
+    limit: int = typer.Option(50, "--limit", "-n", help="How many to list per run (0: all).",
+                              callback=check_limit),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List a suggest run's suggestions, best first within each theme."""
+    from thematic.store import corpus
     from thematic.store import ml as store
     from thematic.store.codebooks import get_version
 
@@ -185,33 +200,55 @@ def suggestions(
         raise ThematicError(f"--min-score must be a score from -1 to 1 (scores are cosine similarities), "
                             f"not {min_score}")
     with open_current() as project:
-        found = store.latest_suggest_run(project) if run is None else store.get_suggest_run(project, run)
-        if found is None:
-            if run is None:
-                raise ThematicError("no suggest run yet (run `thematic suggest` first)")
-            raise ThematicError(f"suggest run {run} not found (leave out --run for the latest)")
-        theme_ids = get_version(project, found.codebook_version).codebook.ids()
-        if theme is not None and theme not in theme_ids:
-            raise ThematicError(f"theme '{theme}' is not in codebook version {found.codebook_version} "
+        corpus.check_question(project, question)
+        if run is not None:
+            found = store.get_suggest_run(project, run)
+            if found is None:
+                raise ThematicError(f"suggest run {run} not found (leave out --run for the latest)")
+            pairs = [(found.id, None if question is None else [question])]
+        else:
+            pairs = store.current_pairs(project, question)
+            if not pairs:
+                raise ThematicError("no suggest run yet (run `thematic suggest` first)" if question is None
+                                    else f"no suggest run covers question '{question}' (run `thematic "
+                                    f"suggest --question {question}` first)")
+        runs = [store.get_suggest_run(project, run_id) for run_id, _ in pairs]
+        if theme is not None and not any(theme in get_version(project, r.codebook_version).codebook.ids()
+                                         for r in runs):
+            theme_ids = get_version(project, runs[0].codebook_version).codebook.ids()
+            raise ThematicError(f"theme '{theme}' is not in codebook version {runs[0].codebook_version} "
                                 f"(themes are: {', '.join(theme_ids)})")
-        rows = store.list_suggestions(project, found.id, theme_id=theme, min_score=min_score,
-                                      limit=limit or None)
+        listed = [(r, store.list_suggestions(project, r.id, theme_id=theme, min_score=min_score,
+                                             limit=limit or None, questions=qs))
+                  for r, (_, qs) in zip(runs, pairs, strict=True)]
+        books = {r.id: get_version(project, r.codebook_version) for r in runs}
     if as_json:
-        print_json({"run": found.id, "suggestions": rows})
+        if len(listed) == 1:
+            print_json({"run": listed[0][0].id, "suggestions": listed[0][1]})
+        else:
+            print_json({"runs": [{"run": r.id, "codebook": books[r.id].name,
+                                  "codebook_version": r.codebook_version, "suggestions": rows}
+                                 for r, rows in listed]})
         return
     from rich.table import Table
 
-    table = Table(show_edge=False)
-    for col, justify in (("theme", "left"), ("score", "right"), ("", "left"), ("unit", "left"),
-                         ("respondent", "left"), ("text", "left")):
-        table.add_column(col, justify=justify, overflow="fold" if col == "text" else None)
-    for row in rows:
-        table.add_row(safe(row["theme"]), f"{row['score']:.3f}", "*" if row["assigned"] else "", row["unit"],
-                      safe(row["respondent"]), safe(short_text(row["text"])))
-    console.print(table)
     what = "assigned suggestions" if min_score is None else f"scores of at least {min_score}"
-    more = " shown (--limit 0 for all)" if limit and len(rows) == limit else ""
-    note(f"run {found.id}: {len(rows)} {what}{more}; * marks an assigned theme")
+    for k, (found, rows) in enumerate(listed):
+        table = Table(show_edge=False)
+        for col, justify in (("theme", "left"), ("score", "right"), ("", "left"), ("unit", "left"),
+                             ("respondent", "left"), ("text", "left")):
+            table.add_column(col, justify=justify, overflow="fold" if col == "text" else None)
+        for row in rows:
+            table.add_row(safe(row["theme"]), f"{row['score']:.3f}", "*" if row["assigned"] else "",
+                          row["unit"], safe(row["respondent"]), safe(short_text(row["text"])))
+        if len(listed) > 1:
+            if k:
+                console.print()
+            console.print(f"run {found.id}: codebook {safe(books[found.id].name)} (version "
+                          f"{found.codebook_version}){questions_label(pairs[k][1])}")
+        console.print(table)
+        more = " shown (--limit 0 for all)" if limit and len(rows) == limit else ""
+        note(f"run {found.id}: {len(rows)} {what}{more}; * marks an assigned theme")
 
 
 # -- run -------------------------------------------------------------------------------------------------

@@ -884,194 +884,121 @@ class _Import:
         sha: str,
         summary: RefiImportSummary,
     ) -> None:
-        from thematic.review.decisions import MACHINE, Decision, derived_uuid
+        """The file's codings as decisions, in steps: whose they are, what each selection and each
+        whole-source coding codes, one decision per coder x unit, then what was recorded and left out."""
         from thematic.store.decisions import by_uuid, record_many
         from thematic.store.decisions import coders as log_coders
 
-        cb_hash = codebook.content_hash() if codebook is not None else None
         self.coders_before = set(log_coders(self.project))
-        coder_names: dict[str, str] = {}
-        renamed: list[str] = []
-
-        owner_of: dict[str, str] = {}  # coder name -> the user (GUID, or --coder) it stands for
-        user_raw = {_key(g): g.strip() for g in self.user_guids}
-
-        def coder_of(element: ET.Element, *guids: str | None) -> str:
-            for guid in guids:
-                if guid and guid.strip() and _key(guid) in users:
-                    who, raw = _key(guid), users[_key(guid)]
-                    break
-            else:
-                if self.coder is None:
-                    raise ThematicError(
-                        f"{self._line(element)}: {self._where(element)} names no user (no creatingUser), so "
-                        f"nobody can tell whose coding it is (pass --coder NAME to record such codings as "
-                        f"NAME's, or {REEXPORT} with its users)"
-                    )
-                who, raw = "--coder", self.coder
-            if who not in coder_names:
-                name = _coder_name(raw) if raw.strip() else f"user-{who[:8]}"
-                if owner_of.setdefault(name, who) != who:
-                    raise ThematicError(
-                        f"{self._line(element)}: two different users would both be coder '{name}' "
-                        f"(user names '{raw}' and '{users.get(owner_of[name], self.coder)}'); their codings "
-                        f"must not be merged (give them distinct names, then {REEXPORT})"
-                    )
-                coder_names[who] = name
-                if who != "--coder":
-                    self.coder_guids[name] = user_raw.get(who, "")
-                if name != raw:
-                    renamed.append(f"'{raw}' -> {name}")
-            return coder_names[who]
-
-        # (coder, unit id) -> [(selection guid, themes, time, note, the selection is this one unit)]
-        acts: dict[tuple[str, str], list[tuple[str, set[str], str | None, str, bool]]] = {}
-        unknown_codes: set[str] = set()
-        misaligned = unplaced = case_codings = 0
-        machine_skipped = 0
+        who = _Coders(self, users)
+        tally = _Tally()
+        acts: dict[tuple[str, str], list[_Act]] = {}
         for s in sources:
-            source_units = units.get(s.guid, [])
-            whole = [_selection(c, s.element, coder_of) for c in _children(s.element, "Coding")]
-            items = [
-                (sel, self._offset(sel, "startPosition"), self._offset(sel, "endPosition"))
-                for sel in _children(s.element, "PlainTextSelection")
-            ]
-            for _, start, end in items:
-                if not 0 <= start <= end <= s.raw_length:
-                    raise ThematicError(
-                        f"{self.path.name}: a selection in source '{s.name}' runs from {start} to "
-                        f"{end}, outside its {s.raw_length} characters ({REEXPORT})"
-                    )
-            for sel, start, end in items:
-                a, b = s.mapping[start], s.mapping[end]
-                hit = [u for u in source_units if a < u.end and b > u.start]
-                exact = [(u.start, u.end) for u in hit] == [(a, b)]
-                if not exact:
-                    misaligned += 1
-                codings = _children(sel, "Coding")
-                themes: set[str] = set()
-                known = False
-                for coding in codings:
-                    ref = _child(coding, "CodeRef")
-                    target = _key(ref.get("targetGUID") if ref is not None else None)
-                    if target in theme_of:
-                        themes.add(theme_of[target])
-                        known = True
-                    elif target in self.no_theme:
-                        known = True
-                    elif target in self.case_codes:
-                        case_codings += 1
-                    else:
-                        unknown_codes.add(target)
-                if codings and not known:  # codes the codebook lacks: not "no theme applies"
-                    continue
-                first = codings[0].get("creatingUser") if codings else None
-                coder = coder_of(sel, sel.get("creatingUser"), sel.get("modifyingUser"), first)
-                if coder == MACHINE:
-                    machine_skipped += 1
-                    continue
-                if not hit:
-                    unplaced += 1
-                    continue
-                if len(hit) > 1:
-                    summary.selections_split += 1
-                    summary.overlaps += [
-                        {
-                            "selection": _key(sel.get("guid")),
-                            "coder": coder,
-                            "unit": u.id,
-                            "start": max(a, u.start),
-                            "end": min(b, u.end),
-                        }
-                        for u in hit
-                    ]
-                note = self._note(sel)
-                for u in hit:
-                    acts.setdefault((coder, u.id), []).append(
-                        (_key(sel.get("guid")), themes, _at(sel.get("creationDateTime")), note, exact)
-                    )
-            for guid, coder, target, at in whole:
-                if coder == MACHINE:
-                    machine_skipped += 1
-                    continue
-                if target in self.no_theme:
-                    found = set()
-                elif target in self.case_codes:
-                    case_codings += 1
-                    continue
-                elif target in theme_of:
-                    found = {theme_of[target]}
-                else:
-                    unknown_codes.add(target)
-                    continue
-                for u in source_units:
-                    acts.setdefault((coder, u.id), []).append((guid, found, at, "", len(source_units) == 1))
-        now = utc_now()
-        decisions = []
-        for (coder, unit), parts in sorted(acts.items()):
-            guids = sorted(g for g, *_ in parts)
-            if len(parts) == 1 and parts[0][4] and is_guid(guids[0]):
-                uuid = guids[0]
-            else:
-                uuid = derived_uuid("refi", sha, coder, unit, *guids)
-            times = [t for _, _, t, _, _ in parts if t]
-            themes = set().union(*(t for _, t, _, _, _ in parts))
-            note = "\n".join(dict.fromkeys(n for _, _, _, n, _ in parts if n)) or None
-            decisions.append(
-                Decision.new(
-                    coder,
-                    unit,
-                    themes,
-                    uuid=uuid,
-                    at=max(times) if times else now,
-                    codebook_hash=cb_hash,
-                    note=note,
-                )
-            )
+            whole = [_selection(c, s.element, who.coder_of) for c in _children(s.element, "Coding")]
+            self._check_selections(s)
+            self._selection_acts(s, units.get(s.guid, []), theme_of, who.coder_of, acts, tally, summary)
+            self._whole_source_acts(whole, units.get(s.guid, []), theme_of, acts, tally)
+        cb_hash = codebook.content_hash() if codebook is not None else None
+        decisions = decisions_from_acts(acts, sha=sha, codebook_hash=cb_hash, now=utc_now())
         summary.selections = sum(len(_children(s.element, "PlainTextSelection")) for s in sources)
         summary.coders = sorted({d.coder for d in decisions})
         present = by_uuid(self.project, [d.uuid for d in decisions])
         fresh = self._changes([d for d in decisions if d.uuid not in present], summary)
         summary.decisions_new = record_many(self.project, fresh)
         summary.decisions_present = len(present)
-        if renamed:
-            self.notes.append(f"user names became coder names: {', '.join(renamed)}")
-        if machine_skipped:
-            self.notes.append(
-                f"left out {_plural(machine_skipped, 'coding')} by 'machine' (machine suggestions "
-                "are not decisions; run `thematic suggest` to make them again)"
-            )
-        if unknown_codes:
-            self.notes.append(
-                f"left out the codings of {_plural(len(unknown_codes), 'code')} that the codebook "
-                "does not hold"
-            )
-        if case_codings:
-            self.notes.append(
-                f"left out {_plural(case_codings, 'coding')} of case nodes (a code that shares its GUID "
-                "with a case marks that case's text; thematic links respondents to answers itself)"
-            )
-        if unplaced:
-            self.notes.append(
-                f"left out {_plural(unplaced, 'selection')} that cover no unit's text (empty, or only "
-                "white space between units)"
-            )
-        if summary.selections_split:
-            self.notes.append(
-                f"{_plural(summary.selections_split, 'selection')} spanned several units; each coded every "
-                f"unit it overlaps ({len(summary.overlaps)} units; the exact overlaps are in the import's "
-                "summary, `--json`)"
-            )
-        if misaligned and not summary.from_thematic:
-            self.notes.append(
-                f"{_plural(misaligned, 'selection')} did not line up with unit boundaries; each "
-                "one coded every unit it overlaps"
-            )
-        if summary.decisions_same:
-            self.notes.append(
-                f"{_plural(summary.decisions_same, 'decision')} agreed with the coder's standing decision "
-                "on the unit, so nothing was added for them"
-            )
+        self.notes += tally.notes(who.renamed, summary)
+
+    def _check_selections(self, s: _Source) -> None:
+        """Every selection of the source lies within its text; a ThematicError names the first that
+        does not."""
+        for sel in _children(s.element, "PlainTextSelection"):
+            start, end = self._offset(sel, "startPosition"), self._offset(sel, "endPosition")
+            if not 0 <= start <= end <= s.raw_length:
+                raise ThematicError(
+                    f"{self.path.name}: a selection in source '{s.name}' runs from {start} to "
+                    f"{end}, outside its {s.raw_length} characters ({REEXPORT})"
+                )
+
+    def _selection_acts(self, s: _Source, source_units: list, theme_of: dict[str, str], coder_of,
+                        acts: dict, tally: _Tally, summary: RefiImportSummary) -> None:
+        """Each selection of the source: the units it overlaps, the themes its codings name (a selection
+        whose every code is unknown is left out: it does not say "no theme applies"), and whose it is."""
+        from thematic.review.decisions import MACHINE
+
+        for sel in _children(s.element, "PlainTextSelection"):
+            a = s.mapping[self._offset(sel, "startPosition")]
+            b = s.mapping[self._offset(sel, "endPosition")]
+            hit = [u for u in source_units if a < u.end and b > u.start]
+            exact = [(u.start, u.end) for u in hit] == [(a, b)]
+            if not exact:
+                tally.misaligned += 1
+            codings = _children(sel, "Coding")
+            themes, known = self._coded_themes(codings, theme_of, tally)
+            if codings and not known:  # codes the codebook lacks: not "no theme applies"
+                continue
+            first = codings[0].get("creatingUser") if codings else None
+            coder = coder_of(sel, sel.get("creatingUser"), sel.get("modifyingUser"), first)
+            if coder == MACHINE:
+                tally.machine_skipped += 1
+                continue
+            if not hit:
+                tally.unplaced += 1
+                continue
+            if len(hit) > 1:
+                summary.selections_split += 1
+                summary.overlaps += [
+                    {"selection": _key(sel.get("guid")), "coder": coder, "unit": u.id,
+                     "start": max(a, u.start), "end": min(b, u.end)}
+                    for u in hit
+                ]
+            note = self._note(sel)
+            for u in hit:
+                acts.setdefault((coder, u.id), []).append(
+                    _Act(_key(sel.get("guid")), themes, _at(sel.get("creationDateTime")), note, exact)
+                )
+
+    def _coded_themes(self, codings: list[ET.Element], theme_of: dict[str, str],
+                      tally: _Tally) -> tuple[set[str], bool]:
+        """(the themes a selection's codings name, whether any of its codes is known: a theme, or the
+        no-theme code); codes of case nodes and unknown codes are tallied."""
+        themes: set[str] = set()
+        known = False
+        for coding in codings:
+            ref = _child(coding, "CodeRef")
+            target = _key(ref.get("targetGUID") if ref is not None else None)
+            if target in theme_of:
+                themes.add(theme_of[target])
+                known = True
+            elif target in self.no_theme:
+                known = True
+            elif target in self.case_codes:
+                tally.case_codings += 1
+            else:
+                tally.unknown_codes.add(target)
+        return themes, known
+
+    def _whole_source_acts(self, whole: list[tuple[str, str, str, str | None]], source_units: list,
+                           theme_of: dict[str, str], acts: dict, tally: _Tally) -> None:
+        """Codings on the whole source (no selection; ``whole``: (GUID, coder, code GUID, time) each):
+        each codes every unit of the source."""
+        from thematic.review.decisions import MACHINE
+
+        for guid, coder, target, at in whole:
+            if coder == MACHINE:
+                tally.machine_skipped += 1
+                continue
+            if target in self.no_theme:
+                found: set[str] = set()
+            elif target in self.case_codes:
+                tally.case_codings += 1
+                continue
+            elif target in theme_of:
+                found = {theme_of[target]}
+            else:
+                tally.unknown_codes.add(target)
+                continue
+            for u in source_units:
+                acts.setdefault((coder, u.id), []).append(_Act(guid, found, at, "", len(source_units) == 1))
 
     def _changes(self, decisions: list, summary: RefiImportSummary) -> list:
         """The decisions that change something: one that repeats the coder's standing decision on the
@@ -1127,6 +1054,134 @@ _REFERENCES = {
     "MemberNote": (frozenset({"Note"}), "the note"),
     "VariableRef": (frozenset({"Variable"}), "the variable"),
 }
+
+
+@dataclass(frozen=True)
+class _Act:
+    """What one selection (or whole-source coding) says about one unit."""
+
+    guid: str  # the selection's (coding's) GUID
+    themes: set[str]
+    at: str | None
+    note: str
+    alone: bool  # the selection is exactly this one unit
+
+
+@dataclass
+class _Tally:
+    """What the import left out or bent, for its notes."""
+
+    misaligned: int = 0
+    unplaced: int = 0
+    case_codings: int = 0
+    machine_skipped: int = 0
+    unknown_codes: set[str] = field(default_factory=set)
+
+    def notes(self, renamed: list[str], summary: RefiImportSummary) -> list[str]:
+        notes = []
+        if renamed:
+            notes.append(f"user names became coder names: {', '.join(renamed)}")
+        if self.machine_skipped:
+            notes.append(
+                f"left out {_plural(self.machine_skipped, 'coding')} by 'machine' (machine suggestions "
+                "are not decisions; run `thematic suggest` to make them again)"
+            )
+        if self.unknown_codes:
+            notes.append(
+                f"left out the codings of {_plural(len(self.unknown_codes), 'code')} that the codebook "
+                "does not hold"
+            )
+        if self.case_codings:
+            notes.append(
+                f"left out {_plural(self.case_codings, 'coding')} of case nodes (a code that shares its GUID "
+                "with a case marks that case's text; thematic links respondents to answers itself)"
+            )
+        if self.unplaced:
+            notes.append(
+                f"left out {_plural(self.unplaced, 'selection')} that cover no unit's text (empty, or only "
+                "white space between units)"
+            )
+        if summary.selections_split:
+            notes.append(
+                f"{_plural(summary.selections_split, 'selection')} spanned several units; each coded every "
+                f"unit it overlaps ({len(summary.overlaps)} units; the exact overlaps are in the import's "
+                "summary, `--json`)"
+            )
+        if self.misaligned and not summary.from_thematic:
+            notes.append(
+                f"{_plural(self.misaligned, 'selection')} did not line up with unit boundaries; each "
+                "one coded every unit it overlaps"
+            )
+        if summary.decisions_same:
+            notes.append(
+                f"{_plural(summary.decisions_same, 'decision')} agreed with the coder's standing decision "
+                "on the unit, so nothing was added for them"
+            )
+        return notes
+
+
+class _Coders:
+    """Whose a coding is: the file's user (by GUID) as a coder name, or ``--coder``; two users that would
+    share a name, or a coding with no user and no ``--coder``, are refused."""
+
+    def __init__(self, job: _Import, users: dict[str, str]):
+        self.job = job
+        self.users = users
+        self.names: dict[str, str] = {}
+        self.owner_of: dict[str, str] = {}  # coder name -> the user (GUID, or --coder) it stands for
+        self.raw = {_key(g): g.strip() for g in job.user_guids}
+        self.renamed: list[str] = []
+
+    def coder_of(self, element: ET.Element, *guids: str | None) -> str:
+        job = self.job
+        for guid in guids:
+            if guid and guid.strip() and _key(guid) in self.users:
+                who, raw = _key(guid), self.users[_key(guid)]
+                break
+        else:
+            if job.coder is None:
+                raise ThematicError(
+                    f"{job._line(element)}: {job._where(element)} names no user (no creatingUser), so "
+                    f"nobody can tell whose coding it is (pass --coder NAME to record such codings as "
+                    f"NAME's, or {REEXPORT} with its users)"
+                )
+            who, raw = "--coder", job.coder
+        if who not in self.names:
+            name = _coder_name(raw) if raw.strip() else f"user-{who[:8]}"
+            if self.owner_of.setdefault(name, who) != who:
+                raise ThematicError(
+                    f"{job._line(element)}: two different users would both be coder '{name}' "
+                    f"(user names '{raw}' and '{self.users.get(self.owner_of[name], job.coder)}'); their "
+                    f"codings must not be merged (give them distinct names, then {REEXPORT})"
+                )
+            self.names[who] = name
+            if who != "--coder":
+                job.coder_guids[name] = self.raw.get(who, "")
+            if name != raw:
+                self.renamed.append(f"'{raw}' -> {name}")
+        return self.names[who]
+
+
+def decisions_from_acts(acts: dict[tuple[str, str], list[_Act]], *, sha: str, codebook_hash: str | None,
+                        now: str) -> list:
+    """One decision per (coder, unit): the union of what its selections code, their notes, the latest
+    time. Its uuid is the selection's GUID when one selection is exactly the unit (an export of a
+    thematic decision comes back as itself), else derived from the file and the selections."""
+    from thematic.review.decisions import Decision, derived_uuid
+
+    decisions = []
+    for (coder, unit), parts in sorted(acts.items()):
+        guids = sorted(p.guid for p in parts)
+        if len(parts) == 1 and parts[0].alone and is_guid(guids[0]):
+            uuid = guids[0]
+        else:
+            uuid = derived_uuid("refi", sha, coder, unit, *guids)
+        times = [p.at for p in parts if p.at]
+        themes = set().union(*(p.themes for p in parts))
+        note = "\n".join(dict.fromkeys(p.note for p in parts if p.note)) or None
+        decisions.append(Decision.new(coder, unit, themes, uuid=uuid, at=max(times) if times else now,
+                                      codebook_hash=codebook_hash, note=note))
+    return decisions
 
 
 def _selection(coding: ET.Element, source: ET.Element, coder_of) -> tuple[str, str, str, str | None]:

@@ -131,13 +131,14 @@ class Report:
     exemplars: list[tuple[ThemeEntry, list[Quote]]]
     discovery: Discovery | None
     discovery_note: str | None
-    agreement: object | None  # thematic.agreement.table.AgreementTable
+    agreement: object | None  # thematic.agreement.table.AgreementTable (the first of agreements)
     agreement_note: str | None
     closed: object | None  # thematic.scales.report.ClosedItems
     closed_note: str | None
     audit: dict
     charts: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    agreements: list = field(default_factory=list)  # one table, or one per question of several codebooks
 
     def chart_uri(self, name: str) -> str | None:
         data = self.charts.get(name)
@@ -270,13 +271,25 @@ def _discovery(project: Project, theme_names: dict[str, str]) -> tuple[Discovery
     return Discovery(run.id, run.created_at, str(p.get("method", "")), p.get("k"), rows), None, run
 
 
-def _agreement(project: Project, n_boot: int, seed: int, question: str | None = None):
+def _agreement(project: Project, n_boot: int, seed: int, question: str | None = None, books=()):
+    """([agreement tables], a note or None): one table, or with several codebooks in view one per
+    question (agreement is computed within one codebook); the note says where none could be computed."""
     from thematic.agreement.table import agreement_table
 
-    try:
-        return agreement_table(project, n_boot=n_boot, seed=seed, question=question), None
-    except ThematicError as exc:
-        return None, f"no agreement computed: {exc.message}"
+    questions = [question] if question is not None or len(books) <= 1 else [q for b in books
+                                                                            for q in b.questions]
+    tables, missing = [], []
+    for q in questions:
+        try:
+            tables.append(agreement_table(project, n_boot=n_boot, seed=seed, question=q))
+        except ThematicError as exc:
+            missing.append(exc.message if len(questions) == 1 else f"question {q}: {exc.message}")
+    if not missing:
+        return tables, None
+    where = " on some questions" if tables else ""
+    if len(missing) > 1 and len({m.split(": ", 1)[1] for m in missing}) == 1:  # one reason for all
+        return tables, f"no agreement computed{where}: " + missing[0].split(": ", 1)[1]
+    return tables, f"no agreement computed{where}: " + "; ".join(missing)
 
 
 def _closed_items(project: Project, scales, by: str | None, coder: str, n_boot: int, seed: int):
@@ -288,6 +301,7 @@ def _closed_items(project: Project, scales, by: str | None, coder: str, n_boot: 
 
 
 def _audit(project: Project, coded: Coded) -> dict:
+    from thematic.store.codebooks import get_version
     from thematic.store.exports import decision_tallies
     from thematic.store.ml import suggest_run_count
 
@@ -306,6 +320,16 @@ def _audit(project: Project, coded: Coded) -> dict:
         "suggest_run": None
         if run is None
         else {"id": run.id, "created_at": run.created_at[:16], "model": run.model},
+        "codebooks": [{"name": b.name, "version": b.version.number, "hash": b.version.content_hash[:12],
+                       "questions": ", ".join(b.questions)} for b in coded.books],
+        # the runs the machine's codings and scores come from: one per codebook when they differ
+        "machine_runs": [
+            {"id": r.id, "created_at": r.created_at[:16], "model": r.model,
+             "codebook": get_version(project, r.codebook_version).name,
+             "codebook_version": r.codebook_version,
+             "questions": ", ".join(r.questions) if r.questions else "every question"}
+            for r in coded.suggest_runs
+        ],
     }
 
 
@@ -356,13 +380,14 @@ def build_report(
     else:
         chosen = pick_attributes(attributes, coded.attribute_names, exclude=scale_items)
 
-    version = None
-    from thematic.store.codebooks import current_version
+    from thematic.review.codings import view_catalogue
 
-    version = current_version(project, question=question)
+    version = coded.books[0].version if len(coded.books) == 1 else None
+    catalogue = {v.id: v for v in view_catalogue(coded.books)}
     themes = []
     for t in coded.themes:
-        full = version.codebook.theme(t.id) if version is not None and t.in_codebook else None
+        view = catalogue.get(t.id) if t.in_codebook else None
+        full = view.theme if view else None
         themes.append(
             ThemeEntry(
                 t.id,
@@ -371,7 +396,7 @@ def build_report(
                 full.include if full else (),
                 full.exclude if full else (),
                 t.colour,
-                version.codebook.depth(t.id) if full else 0,
+                view.book.version.codebook.depth(full.id) if full else 0,
                 t.in_codebook,
             )
         )
@@ -383,7 +408,7 @@ def build_report(
     ]
     theme_names = {t.id: t.name for t in themes}
     discovery, discovery_note, run = _discovery(project, theme_names)
-    agreement, agreement_note = _agreement(project, n_boot, seed, question)
+    agreements, agreement_note = _agreement(project, n_boot, seed, question, coded.books)
     closed, closed_note = _closed_items(project, scales, chosen[0] if chosen else None, coder, n_boot, seed)
     title = (
         version.codebook.title if version is not None and version.codebook.title else None
@@ -391,7 +416,8 @@ def build_report(
     by_resp = respondent_codings(coded)
     report = Report(
         title=title,
-        subtitle=f"Codebook {version.codebook.codebook}, version {version.number}" if version else None,
+        subtitle=f"Codebook {version.codebook.codebook}, version {version.number}" if version else (
+            "Codebooks " + "; ".join(b.label() for b in coded.books) if coded.books else None),
         generated_at=utc_now()[:16].replace("T", " ") + " UTC",
         thematic_version=__version__,
         project=project.path.name,
@@ -405,21 +431,23 @@ def build_report(
         coded_respondents=len(by_resp),
         attributes=[attribute_table(attributes, a) for a in chosen],
         themes=themes,
-        codebook=version.codebook.codebook if version else None,
+        codebook=version.codebook.codebook if version else coded.codebook_name,
         prevalence=prevalence(coded),
         by_group=[group_prevalence(coded, attributes, a) for a in chosen],
         exemplars=[(t, choose_exemplars(coded, t.id, exemplars, chosen)) for t in themes],
         discovery=discovery,
         discovery_note=discovery_note,
-        agreement=agreement,
+        agreement=agreements[0] if agreements else None,
         agreement_note=agreement_note,
+        agreements=agreements,
         closed=closed,
         closed_note=closed_note,
         audit=_audit(project, coded),
     )
     if coder == MACHINE:
         report.notes.append(
-            "These codings are the machine's suggestions (latest suggest run), not human decisions."
+            "These codings are the machine's suggestions (for each question, the latest suggest run that "
+            "covers it), not human decisions."
         )
     if charts:
         from thematic.export import charts as drawing

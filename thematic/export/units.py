@@ -184,6 +184,8 @@ def json_document(coded: Coded, layout: str, level: str, header: list[str], rows
             "version": coded.codebook_version,
             "content_hash": coded.codebook_hash,
         },
+        "codebooks": [{"name": b.name, "version": b.version.number, "content_hash": b.version.content_hash,
+                       "questions": list(b.questions)} for b in coded.books],
         "themes": [{"id": t.id, "name": t.name, "in_codebook": t.in_codebook} for t in coded.themes],
         "columns": header,
         "rows": [dict(zip(header, row, strict=True)) for row in rows],

@@ -531,11 +531,13 @@ class DiscoverRun:
 
 
 def discover_project(project, *, clusters: int | str = "auto", method: str = "agglomerative", model=None,
-                     random_state: int = 0, progress=None) -> DiscoverRun:
-    """Cluster every unit of ``project``, label and match the clusters, and store the run.
+                     random_state: int = 0, progress=None, question: str | None = None) -> DiscoverRun:
+    """Cluster every unit of ``project`` (of ``question``, when given), label and match the clusters, and
+    store the run.
 
     Embeddings come from :func:`thematic.ml.embed.unit_vectors` (cached); theme prototypes from the
-    current codebook version, when there is one.
+    codebooks in view (``thematic.review.codings.books_in_view``): the question's codebook, or each
+    codebook in use, its themes named ``codebook/theme`` when the questions have different codebooks.
     """
     from thematic.clock import utc_now
     from thematic.store import corpus
@@ -546,7 +548,8 @@ def discover_project(project, *, clusters: int | str = "auto", method: str = "ag
     if isinstance(random_state, bool) or not isinstance(random_state, int) or random_state < 0:
         raise ThematicError(f"--seed must be a whole number 0 or more, not '{random_state}' "
                             "(for example --seed 0)")
-    units = corpus.list_units(project)
+    corpus.check_question(project, question)
+    units = corpus.list_units(project, question_id=question)
     if not units:
         raise ThematicError("no units to cluster (import responses with `thematic import` first)")
     if requested != "auto" and requested > len(units):
@@ -564,7 +567,7 @@ def discover_project(project, *, clusters: int | str = "auto", method: str = "ag
     picks = exemplars(vectors, labels, texts)
     centres = centroids(vectors, labels)
 
-    version, themes, prototypes = _theme_prototypes(project, model)
+    version, themes, prototypes, books = _theme_prototypes(project, model, question)
     matches = nearest_themes(centres, prototypes, [t.id for t in themes])
     xy, theme_xy = project_2d(vectors, prototypes if len(themes) else None, random_state=random_state)
     sizes = {c: int((labels == c).sum()) for c in centres}
@@ -577,6 +580,9 @@ def discover_project(project, *, clusters: int | str = "auto", method: str = "ag
         "rule": found.rule, "k_range": [AUTO_K_MIN, AUTO_K_MAX] if requested == "auto" else None,
         "scores": {str(k): v for k, v in found.scores.items()}, "sampled": found.sampled,
         "units": len(units),
+        "question": question,
+        "codebooks": [{"name": b.name, "version": b.version.number, "questions": list(b.questions)}
+                      for b in books],
         "keywords": {"method": "c-TF-IDF", "lemmatizer": lemmatizer_name, "top": N_KEYWORDS},
         "candidate_below": CANDIDATE_BELOW, "projection": "pca",
         "theme_points": [[t.id, t.name, float(p[0]), float(p[1])] for t, p in
@@ -629,17 +635,19 @@ def load_run(project, run_id: int | None = None) -> DiscoverRun:
                        row["parameters"], clusters, members, points)
 
 
-def _theme_prototypes(project, model) -> tuple[int | None, list, np.ndarray]:
-    """(current codebook version number, its themes depth first, their unit-length prototype vectors)."""
+def _theme_prototypes(project, model, question: str | None = None
+                      ) -> tuple[int | None, list, np.ndarray, list]:
+    """(the codebook version number when one codebook is in view, the themes in view depth first as
+    ``thematic.review.codings.ViewTheme`` records (named ``codebook/theme`` when several codebooks are in
+    view), their unit-length prototype vectors, the codebooks in view)."""
     from thematic.ml.suggest import theme_prototypes
-    from thematic.store.codebooks import current_version
+    from thematic.review.codings import books_in_view, view_catalogue
 
-    version = current_version(project)
-    if version is None:
-        return None, [], np.zeros((0, 0), dtype=np.float32)
-    themes = list(version.codebook.themes)  # every theme, sub-themes included, depth first
-    if not themes:
-        return version.number, [], np.zeros((0, 0), dtype=np.float32)
-    protos = np.asarray(theme_prototypes(project, themes, model=model), dtype=np.float32)
+    books = books_in_view(project, question)
+    number = books[0].version.number if len(books) == 1 else None
+    viewed = view_catalogue(books)  # every theme, sub-themes included, depth first, per codebook
+    if not viewed:
+        return number, [], np.zeros((0, 0), dtype=np.float32), books
+    protos = np.asarray(theme_prototypes(project, [v.theme for v in viewed], model=model), dtype=np.float32)
     norms = np.linalg.norm(protos, axis=1, keepdims=True)
-    return version.number, themes, protos / np.where(norms > 0, norms, 1)
+    return number, viewed, protos / np.where(norms > 0, norms, 1), books

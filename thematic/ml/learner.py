@@ -586,6 +586,27 @@ def prototype_scores(project, units, themes, *, model=None, vectors: np.ndarray 
 
 
 # -- for the project -------------------------------------------------------------------------------------
+def check_training(project, theme_ids: Sequence[str], units, *, from_coder: str = "consensus"):
+    """(the coder's training labels, unit id -> row of ``units``, the rows of the labels among ``units``),
+    checked: a ThematicError when the coder coded none of ``units`` or no theme has enough decisions."""
+    training = training_labels(project, theme_ids, from_coder=from_coder)
+    position = {u.id: i for i, u in enumerate(units)}
+    rows = [k for k, unit_id in enumerate(training.unit_ids) if unit_id in position]
+    if not rows:
+        raise ThematicError(f"coder '{from_coder}' has coded none of these units (code some first)")
+    labels, known = training.labels[rows], training.known[rows]
+    positives, negatives = (labels & known).sum(axis=0), (~labels & known).sum(axis=0)
+    enough = (positives >= MIN_POSITIVES) & (negatives >= MIN_NEGATIVES)
+    if not enough.any():
+        counts = "; ".join(f"{tid} {int(p)}+/{int(n)}-" for tid, p, n in zip(theme_ids, positives, negatives,
+                                                                                strict=True))
+        raise ThematicError(
+            f"no theme has enough decisions from '{from_coder}' to learn from: each needs at least "
+            f"{MIN_POSITIVES} units coded with it and {MIN_NEGATIVES} without it (now: {counts}) "
+            "(code more units, e.g. `thematic review --order uncertain`)")
+    return training, position, rows
+
+
 def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequence[str], *,
                    from_coder: str = "consensus", seed: int = 0, vectors: np.ndarray | None = None,
                    model=None, zero_shot_thresholds: np.ndarray | None = None,
@@ -607,21 +628,8 @@ def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequ
     prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
     if prototype_scores.shape != (len(units), len(theme_ids)):
         raise ValueError("prototype_scores must have one row per unit and one column per theme")
-    training = training_labels(project, theme_ids, from_coder=from_coder)
-    position = {u.id: i for i, u in enumerate(units)}
-    rows = [k for k, unit_id in enumerate(training.unit_ids) if unit_id in position]
-    if not rows:
-        raise ThematicError(f"coder '{from_coder}' has coded none of these units (code some first)")
+    training, position, rows = check_training(project, theme_ids, units, from_coder=from_coder)
     labels, known = training.labels[rows], training.known[rows]
-    positives, negatives = (labels & known).sum(axis=0), (~labels & known).sum(axis=0)
-    enough = (positives >= MIN_POSITIVES) & (negatives >= MIN_NEGATIVES)
-    if not enough.any():
-        counts = "; ".join(f"{tid} {int(p)}+/{int(n)}-" for tid, p, n in zip(theme_ids, positives, negatives,
-                                                                                strict=True))
-        raise ThematicError(
-            f"no theme has enough decisions from '{from_coder}' to learn from: each needs at least "
-            f"{MIN_POSITIVES} units coded with it and {MIN_NEGATIVES} without it (now: {counts}) "
-            "(code more units, e.g. `thematic review --order uncertain`)")
     if vectors is None:
         vectors = unit_vectors(project, units, model=model)
     features = unit_features([u.text for u in units], vectors, [u.question_id for u in units])
@@ -652,10 +660,12 @@ def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequ
     return scores, thresholds, info
 
 
-def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed: int = 0, progress=None):
+def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed: int = 0, progress=None,
+                    scope=None):
     """``thematic suggest --learn``: score every unit with what ``from_coder``'s decisions teach, and
     store it as a suggest run (its parameters say ``learn: true``, the coder, per-theme decisions,
-    methods and thresholds). Returns the run's summary (:class:`thematic.ml.suggest.SuggestRun`)."""
+    methods and thresholds). Returns the run's summary (:class:`thematic.ml.suggest.SuggestRun`).
+    ``scope``: the codebook version and questions (``thematic.ml.suggest.run_inputs``)."""
     import time
 
     from thematic.clock import utc_now
@@ -664,9 +674,10 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
     from thematic.store import ml as store
 
     started = time.perf_counter()
-    version, themes, units = run_inputs(project, seed)
+    version, themes, units = run_inputs(project, seed, scope)
+    questions = sorted({u.question_id for u in units})
     theme_ids = [t.id for t in themes]
-    training_labels(project, theme_ids, from_coder=from_coder)  # fail early, before any embedding
+    check_training(project, theme_ids, units, from_coder=from_coder)  # fail early, before any embedding
     vectors = unit_vectors(project, units, model=model, progress=progress)
     if progress:
         progress("learning", 0, len(theme_ids))
@@ -708,6 +719,7 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
         "codebook_version": version.number,
         "codebook_hash": version.content_hash,
         "units": len(units),
+        "questions": questions,
         # `review --order uncertain` serves these first: uncertain, spread out (review_order)
         "review_order": review,
     }
@@ -715,7 +727,7 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
     with project.transaction():
         parameters["seconds"] = round(time.perf_counter() - started, 3)
         run_id = store.insert_suggest_run(project, codebook_version=version.number, model=fingerprint,
-                                          parameters=parameters, created_at=created_at)
+                                          parameters=parameters, created_at=created_at, questions=questions)
         store.insert_scores(project, run_id, (
             (unit.id, theme_ids[t], scores[i, t], assigned[i, t])
             for i, unit in enumerate(units) for t in range(len(theme_ids))

@@ -339,41 +339,53 @@ class SuggestRun:
     unassigned_units: int
     themes: list[ThemeSummary] = field(default_factory=list)
     parameters: dict = field(default_factory=dict)
+    questions: list[str] | None = None  # the questions whose units it scored (None: every question)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 
-def run_inputs(project, seed) -> tuple:
-    """What every suggest run starts from, checked: (codebook version, its themes, the project's units)."""
-    from thematic.store import corpus
-    from thematic.store.codebooks import require_current
+def run_inputs(project, seed, scope=None) -> tuple:
+    """What every suggest run starts from, checked: (codebook version, its themes, the units it scores).
+
+    ``scope``: a :class:`thematic.ml.scopes.RunScope` (a codebook version and its questions); None for
+    the project's one codebook (the codebook store's message, naming --question, when the questions
+    have different codebooks)."""
+    from thematic.ml.scopes import scope_units, single_scope
 
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ThematicError(f"--seed must be a whole number 0 or more, not '{seed}'")
-    version = require_current(project)
+    if scope is None:
+        scope = single_scope(project)
+    version = scope.version
     themes = list(version.codebook.themes)
     if not themes:
         raise ThematicError(f"codebook {version.name} has no themes (add themes to the codebook, then "
                             "`thematic codebook use FILE`)")
-    units = corpus.list_units(project)
+    units = scope_units(project, scope)
     if not units:
-        raise ThematicError(NO_UNITS)
+        raise ThematicError(NO_UNITS if len(scope.questions) != 1 else
+                            f"question '{scope.questions[0]}' has no units to score (import its answers "
+                            "first)")
     return version, themes, units
 
+
 def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=None,
-            settings: Settings = Settings()) -> SuggestRun:
+            settings: Settings = Settings(), scope=None) -> SuggestRun:
     """Score every unit against every theme of the current codebook and store the run.
 
     ``thresholds``: None (each theme's threshold from its score distribution; see the module docstring),
-    one number for every theme, or a dict theme id -> number (``"*"`` for the rest).
+    one number for every theme, or a dict theme id -> number (``"*"`` for the rest). ``scope``: which
+    codebook version and questions (:func:`run_inputs`; ``thematic.ml.scopes.suggest_each`` makes one run
+    per codebook in use).
     """
     from thematic.clock import utc_now
     from thematic.ml.embed import model_fingerprint, model_name, unit_vectors
     from thematic.store import ml as store
 
-    version, themes, units = run_inputs(project, seed)
+    version, themes, units = run_inputs(project, seed, scope)
+    questions = sorted({u.question_id for u in units})
     theme_ids = [t.id for t in themes]
     U = unit_vectors(project, units, model=model, progress=progress)
     vectors = embed_theme_texts(project, themes, model=model)
@@ -407,6 +419,7 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
         "codebook_hash": version.content_hash,
         "lemmatizer": lemmatizer_name,
         "units": len(units),
+        "questions": questions,
         "theme_texts": {tid: {"positive": int((vectors.positive_owner == i).sum()),
                               "negative": int((vectors.negative_owner == i).sum())}
                         for i, tid in enumerate(theme_ids)},
@@ -414,7 +427,7 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     created_at = utc_now()
     with project.transaction():
         run_id = store.insert_suggest_run(project, codebook_version=version.number, model=fingerprint,
-                                          parameters=parameters, created_at=created_at)
+                                          parameters=parameters, created_at=created_at, questions=questions)
         store.insert_score_matrix(project, run_id, [u.id for u in units], theme_ids, scores, assigned)
     return summarise(project, run_id)
 
@@ -441,6 +454,6 @@ def summarise(project, run_id: int | None = None) -> SuggestRun:
     return SuggestRun(
         id=run.id, created_at=run.created_at, codebook=version.name, codebook_version=version.number,
         model=params.get("model_name", run.model), fingerprint=run.model, units=n_units,
-        respondents=store.answering_respondents(project), unassigned_units=n_unassigned, themes=themes,
-        parameters=params,
+        respondents=store.answering_respondents(project, run.questions), unassigned_units=n_unassigned,
+        themes=themes, parameters=params, questions=None if run.questions is None else list(run.questions),
     )

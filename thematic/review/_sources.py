@@ -35,11 +35,24 @@ def codebook_by_hash(project: Project, content_hash: str):
     return version_by_hash(project, content_hash)
 
 
-def suggest_run(project: Project) -> SuggestRunRecord | None:
-    """The latest suggest run, or None when there is none."""
-    from thematic.store.ml import latest_suggest_run
+def suggest_run(project: Project, question: str | None = None) -> SuggestRunRecord | None:
+    """The suggest run whose suggestions a review of ``question`` shows: the latest that covers it; with
+    no question, the run that is current on every question (a ThematicError when the questions' current
+    runs differ). None when no run covers them."""
+    from thematic.errors import ThematicError
+    from thematic.store.ml import current_runs, latest_suggest_run
 
-    return latest_suggest_run(project)
+    if question is not None:
+        return latest_suggest_run(project, question=question)
+    runs = current_runs(project)
+    distinct = {run.id: run for run in runs.values()}
+    if len(distinct) <= 1:
+        return next(iter(distinct.values()), None)
+    listing = "; ".join(f"run {run.id} on {q}" for q, run in runs.items())
+    raise ThematicError(
+        f"the machine's suggestions come from different suggest runs per question ({listing}); name one "
+        "with --question Q"
+    )
 
 
 def scores(project: Project, run: SuggestRunRecord) -> dict[str, dict[str, tuple[float, bool]]]:

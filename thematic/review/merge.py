@@ -10,12 +10,12 @@ A whole file is checked before anything is recorded; one bad line and nothing fr
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from thematic.errors import ThematicError
 from thematic.outfile import write_text
+from thematic.review.codings import check_log_coder
 from thematic.review.decisions import MACHINE, Decision
 from thematic.review.validate import DecisionValidator, Problem, describe
 from thematic.store import decisions as store
@@ -44,25 +44,26 @@ class MergeReport:
         }
 
 
+def log_text(project: Project, *, coder: str | None = None) -> tuple[str, int]:
+    """(the log, or one coder's part of it, as JSON lines in log order; the number of decisions)."""
+    if coder is not None:
+        check_log_coder(project, coder)
+    rows = store.decisions(project, coder=coder)
+    return "".join(d.to_json() + "\n" for d in rows), len(rows)
+
+
 def export_decisions(
     project: Project, out: str | Path, *, coder: str | None = None, force: bool = False
 ) -> int:
-    """Write the log (or one coder's part) as JSON lines, in log order; ``-`` writes to stdout.
+    """Write the log (or one coder's part) as JSON lines, in log order, to the file ``out`` (for stdout,
+    the CLI writes :func:`log_text`).
 
     The file is written whole and then moved into place, so an interrupted export leaves no half file.
     Returns the number of decisions written.
     """
-    if coder is not None and coder not in store.coders(project):
-        known = ", ".join(store.coders(project)) or "nobody has decided anything yet"
-        raise ThematicError(f"coder '{coder}' has no decisions in this project (coders: {known})")
-    rows = store.decisions(project, coder=coder)
-    text = "".join(d.to_json() + "\n" for d in rows)
-    if str(out) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return len(rows)
+    text, count = log_text(project, coder=coder)
     write_text(out, text, project=project, force=force, newline="\n")
-    return len(rows)
+    return count
 
 
 def read_decisions(path: str | Path) -> list[tuple[int, Decision]]:

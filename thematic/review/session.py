@@ -488,7 +488,7 @@ def plan_walk(
             if question is None
             else f"question '{question}' has no units to review"
         )
-    run = _sources.suggest_run(project) if (order == "uncertain" or theme or not blind) else None
+    run = _sources.suggest_run(project, question) if (order == "uncertain" or theme or not blind) else None
     scores = _sources.scores(project, run) if run else None
     if theme is not None:
         if not scores:

@@ -113,7 +113,7 @@ def export_sheet(
     corpus.check_question(project, question)
     version = _sources.require_codebook(project, question)
     units = _sheet_units(project, question, sample, seed)
-    run = _suggest_run(project, with_suggestions)
+    run = _suggest_run(project, with_suggestions, question)
     themes = list(version.codebook.themes)
     attr_names = _attribute_columns(project, attributes, themes)
     book = openpyxl.Workbook()
@@ -158,11 +158,12 @@ def _sheet_units(project: Project, question: str | None, sample: int | None, see
     return units
 
 
-def _suggest_run(project: Project, with_suggestions: bool):
-    """The suggest run whose suggestions the sheet shows, or None for a blind sheet."""
+def _suggest_run(project: Project, with_suggestions: bool, question: str | None = None):
+    """The suggest run whose suggestions the sheet shows (the one covering ``question``), or None for a
+    blind sheet."""
     if not with_suggestions:
         return None
-    run = _sources.suggest_run(project)
+    run = _sources.suggest_run(project, question)
     if run is None:
         raise ThematicError("--with-suggestions needs machine suggestions (run `thematic suggest` first)")
     return run

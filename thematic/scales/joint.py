@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from thematic.errors import ThematicError
-from thematic.review.decisions import CONSENSUS, MACHINE
+from thematic.review.decisions import MACHINE
 from thematic.scales.answers import load_answers, natural_key
 from thematic.scales.describe import GroupStat, group_values, summarise
 from thematic.scales.model import ScaleSet
@@ -34,34 +34,25 @@ from thematic.store.project import Project
 
 def resolve_coder(project: Project, coder: str | None) -> str:
     """The coder whose codings a display uses: the one named, else ``consensus`` when there is one, else
-    the only coder in the log. A ThematicError when the choice is not clear."""
-    from thematic.store.decisions import coders
+    the only coder in the log (never the machine unless named). A ThematicError when the choice is not
+    clear (``thematic.review.codings``)."""
+    from thematic.review.codings import check_coder, default_coder
 
-    known = coders(project)
     if coder is not None:
-        if coder != MACHINE and coder not in known:
-            listed = ", ".join(known) if known else "nobody has coded yet"
-            raise ThematicError(f"coder '{coder}' has no decisions in this project (coders: {listed}; "
-                                "or pass --coder machine for the machine's suggestions)")
-        return coder
-    if CONSENSUS in known:
-        return CONSENSUS
-    if len(known) == 1:
-        return known[0]
-    if not known:
-        raise ThematicError("nobody has coded yet (code some units first, or pass --coder machine to use the "
-                            "machine's suggestions)")
-    raise ThematicError(f"several coders have coded: {', '.join(known)} (choose one with --coder NAME)")
+        return coder if coder == MACHINE else check_coder(project, coder)
+    return default_coder(project, machine=False)
 
 
 def respondent_themes(project: Project, coder: str, *,
                       question: str | None = None) -> dict[str, frozenset[str]]:
-    """Respondent id -> every theme the coder gave to any of their units, for respondents with at least
-    one coded unit (an empty set: coded, no theme)."""
+    """Respondent id -> the themes ``coder`` gave any of their units (of ``question``, when given), as
+    the view names them (``codebook/theme`` when the questions in view have different codebooks), for
+    respondents with at least one coded unit (an empty set: coded, no theme)."""
+    from thematic.review.codings import books_in_view, codings_of, view_themes
     from thematic.store.corpus import list_units
-    from thematic.store.decisions import current_codings
 
-    codings = current_codings(project, coder, question=question)
+    codings = view_themes(project, codings_of(project, coder, question=question).themes(),
+                          books_in_view(project, question))
     out: dict[str, set[str]] = {}
     for unit in list_units(project, question_id=question):
         if unit.id in codings:
@@ -81,15 +72,14 @@ def coded_respondents(project: Project, coder: str, question: str | None) -> dic
     return coded
 
 
-def theme_list(project: Project, coded: dict[str, frozenset[str]]) -> list[tuple[str, str]]:
-    """(theme id, name) in codebook order, then any coded theme the current codebook lacks (by id).
-    Without a current codebook, the coded themes by id."""
-    from thematic.store.codebooks import current_version
+def theme_list(project: Project, coded: dict[str, frozenset[str]],
+               question: str | None = None) -> list[tuple[str, str]]:
+    """(theme id, name) in codebook order (with several codebooks in view, each in turn, as
+    ``codebook/theme``), then any coded theme they lack (by id). Without a codebook, the coded themes by
+    id."""
+    from thematic.review.codings import books_in_view, view_catalogue
 
-    themes: list[tuple[str, str]] = []
-    version = current_version(project)
-    if version is not None:
-        themes = [(t.id, t.name) for t in version.codebook.themes]
+    themes = [(t.id, t.name) for t in view_catalogue(books_in_view(project, question))]
     known = {t for t, _ in themes}
     extra = sorted({t for ts in coded.values() for t in ts} - known, key=natural_key)
     return themes + [(t, t) for t in extra]
@@ -198,7 +188,7 @@ def theme_by_attribute(project: Project, attribute: str, *, coder: str | None = 
     check_question(project, question)
     coder = resolve_coder(project, coder)
     coded = coded_respondents(project, coder, question)
-    return crosstab_codings(coded, attributes, attribute, theme_list(project, coded), coder=coder,
+    return crosstab_codings(coded, attributes, attribute, theme_list(project, coded, question), coder=coder,
                             question=question)
 
 
@@ -275,7 +265,7 @@ def score_by_theme(project: Project, scales: ScaleSet, subscale: str, *, coder: 
     coded = coded_respondents(project, coder, question)
     responses = scales.item(sub.items[0]).responses
     return scores_by_theme_codings(coded, answers.respondents, answers.subscale_scores(sub),
-                                   theme_list(project, coded), coder=coder, subscale=sub.id,
+                                   theme_list(project, coded, question), coder=coder, subscale=sub.id,
                                    subscale_name=sub.name, low=responses.low, high=responses.high,
                                    question=question)
 

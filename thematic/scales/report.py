@@ -69,7 +69,7 @@ def closed_items(project: Project, scales: ScaleSet | str | Path, *, by: str | N
             raise
         notes.append(f"no joint displays: {exc.message}")
         return ClosedItems(described, None, (), None, tuple(notes))
-    themes = theme_list(project, coded)
+    themes = theme_list(project, coded, question)
     crosstab = None
     if theme_by is not None:
         crosstab = crosstab_codings(coded, answers.attributes, theme_by, themes, coder=chosen,

@@ -1,8 +1,11 @@
 """Queries for machine coding: the embedding cache, suggest runs and their scores.
 
 Vectors are stored as little-endian float32 blobs. A suggest run stores its parameters as JSON and one
-``scores`` row per unit x theme: the score and whether the theme's threshold assigned it. The assigned
-themes of the latest run are the coder ``machine`` (:func:`machine_codings`).
+``scores`` row per unit x theme: the score and whether the theme's threshold assigned it, and in
+``suggest_run_questions`` the questions whose units it scored (none listed: every question, as runs before
+schema version 3 did). A run scores one codebook version; with a codebook per question, ``thematic
+suggest`` makes one run per version. The coder ``machine`` is, for each unit, the assigned themes of the
+latest run that covers the unit's question (:func:`current_runs`, :func:`machine_codings`).
 """
 
 from __future__ import annotations
@@ -133,12 +136,19 @@ def cached_count(project: Project, fingerprint: str | None = None) -> int:
 
 # -- suggest runs ----------------------------------------------------------------------------------------
 def insert_suggest_run(project: Project, *, codebook_version: int, model: str, parameters: dict,
-                       created_at: str) -> int:
-    return project.insert_id(
+                       created_at: str, questions: Iterable[str] | None = None) -> int:
+    """A new run; ``questions``: the questions whose units it scores (None: every question)."""
+    run_id = project.insert_id(
         "INSERT INTO suggest_runs (codebook_version_id, model, parameters, created_at) VALUES (?, ?, ?, ?) "
         "RETURNING id",
         (codebook_version, model, json.dumps(parameters, sort_keys=True, ensure_ascii=False), created_at),
     )
+    if questions is not None:
+        project.conn.executemany(
+            "INSERT INTO suggest_run_questions (run_id, question_id) VALUES (?, ?)",
+            [(run_id, q) for q in dict.fromkeys(questions)],
+        )
+    return run_id
 
 
 def insert_scores(project: Project, run_id: int, rows: Iterable[tuple[str, str, float, bool]]) -> None:
@@ -189,26 +199,66 @@ class SuggestRunRecord:
     model: str  # the model fingerprint
     parameters: dict  # everything the run was asked and chose: seed, thresholds, settings, ...
     created_at: str
+    questions: tuple[str, ...] | None = None  # the questions whose units it scored; None: every question
+
+    def covers(self, question: str) -> bool:
+        return self.questions is None or question in self.questions
 
 
-def _run_record(row) -> SuggestRunRecord:
-    run_id, version, model, parameters, created_at = row
-    return SuggestRunRecord(run_id, version, model, json.loads(parameters), created_at)
+def _run_questions(project: Project, run_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    listed: dict[int, list[str]] = {}
+    for chunk in _chunks(run_ids):
+        marks = ", ".join("?" * len(chunk))
+        for run_id, question in project.execute(
+            f"SELECT run_id, question_id FROM suggest_run_questions WHERE run_id IN ({marks}) "
+            "ORDER BY run_id, question_id", chunk,
+        ):
+            listed.setdefault(int(run_id), []).append(question)
+    return {k: tuple(v) for k, v in listed.items()}
+
+
+def _run_records(project: Project, rows) -> list[SuggestRunRecord]:
+    rows = list(rows)
+    listed = _run_questions(project, [int(r[0]) for r in rows]) if rows else {}
+    return [SuggestRunRecord(int(run_id), version, model, json.loads(parameters), created_at,
+                             listed.get(int(run_id)))
+            for run_id, version, model, parameters, created_at in rows]
 
 
 def get_suggest_run(project: Project, run_id: int) -> SuggestRunRecord | None:
     row = project.conn.execute(
         f"SELECT {_RUN_COLUMNS} FROM suggest_runs WHERE id = ?", (run_id,)
     ).fetchone()
-    return None if row is None else _run_record(row)
+    return None if row is None else _run_records(project, [row])[0]
 
 
-def latest_suggest_run(project: Project) -> SuggestRunRecord | None:
-    """The newest suggest run, or None when there is none."""
+def latest_suggest_run(project: Project, *, question: str | None = None) -> SuggestRunRecord | None:
+    """The newest suggest run (that covers ``question``, when given), or None when there is none."""
+    if question is None:
+        row = project.conn.execute(
+            f"SELECT {_RUN_COLUMNS} FROM suggest_runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _run_records(project, [row])[0]
     row = project.conn.execute(
-        f"SELECT {_RUN_COLUMNS} FROM suggest_runs ORDER BY id DESC LIMIT 1"
+        f"""SELECT {_RUN_COLUMNS} FROM suggest_runs s
+            WHERE NOT EXISTS (SELECT 1 FROM suggest_run_questions q WHERE q.run_id = s.id)
+               OR EXISTS (SELECT 1 FROM suggest_run_questions q WHERE q.run_id = s.id AND q.question_id = ?)
+            ORDER BY id DESC LIMIT 1""",
+        (question,),
     ).fetchone()
-    return None if row is None else _run_record(row)
+    return None if row is None else _run_records(project, [row])[0]
+
+
+def current_runs(project: Project) -> dict[str, SuggestRunRecord]:
+    """Question id -> the latest suggest run that covers it: the run whose assignments are the coder
+    ``machine`` on that question's units. Questions no run covers are left out."""
+    runs = _run_records(project, project.execute(f"SELECT {_RUN_COLUMNS} FROM suggest_runs ORDER BY id DESC"))
+    out: dict[str, SuggestRunRecord] = {}
+    for (question,) in project.execute("SELECT id FROM questions ORDER BY position"):
+        found = next((run for run in runs if run.covers(question)), None)
+        if found is not None:
+            out[question] = found
+    return out
 
 
 def suggest_run_count(project: Project) -> int:
@@ -225,39 +275,90 @@ def run_scores(project: Project, run_id: int) -> dict[str, dict[str, tuple[float
     return out
 
 
-def machine_codings(project: Project, run_id: int | None = None) -> dict[str, frozenset[str]]:
-    """The coder ``machine``: unit id -> the themes a suggest run assigned (the latest run by default).
+def current_pairs(project: Project, question: str | None = None) -> list[tuple[int, list[str]]]:
+    """(run id, the questions it is current for), one per current run (of ``question`` only, when
+    given), oldest run first."""
+    per_run: dict[int, list[str]] = {}
+    for q, run in current_runs(project).items():
+        if question is None or q == question:
+            per_run.setdefault(run.id, []).append(q)
+    return sorted(per_run.items())
 
-    Every unit the run scored is present; an empty set means the machine found no theme for it. No run
-    yet: an empty dict.
-    """
-    if run_id is None:
-        latest = latest_suggest_run(project)
-        if latest is None:
-            return {}
-        run_id = latest.id
+
+def _scored_rows(project: Project, run_id: int, questions: list[str] | None, *, assigned_only: bool):
+    """(unit id, theme id, score, assigned) of a run, limited to the units of ``questions`` when given."""
+    sql = "SELECT s.unit_id, s.theme_id, s.score, s.assigned FROM scores s"
+    params: list = [run_id]
+    if questions is None:
+        sql += " WHERE s.run_id = ?"
+    else:
+        marks = ", ".join("?" * len(questions))
+        sql += (" JOIN units u ON u.id = s.unit_id JOIN responses r ON r.id = u.response_id"
+                f" WHERE s.run_id = ? AND r.question_id IN ({marks})")
+        params += questions
+    if assigned_only:
+        sql += " AND s.assigned = 1"
     cursor = project.conn.cursor()
     cursor.row_factory = None
-    codings: dict[str, set[str]] = {
-        unit_id: set() for (unit_id,) in cursor.execute(
-            "SELECT DISTINCT unit_id FROM scores WHERE run_id = ?", (run_id,))
-    }
-    for unit_id, theme_id in cursor.execute(
-        "SELECT unit_id, theme_id FROM scores WHERE run_id = ? AND assigned = 1", (run_id,)
-    ):
-        codings[unit_id].add(theme_id)
-    cursor.close()
+    try:
+        yield from cursor.execute(sql, params)
+    finally:
+        cursor.close()
+
+
+def machine_codings(project: Project, run_id: int | None = None, *,
+                    question: str | None = None) -> dict[str, frozenset[str]]:
+    """The coder ``machine``: unit id -> the themes a suggest run assigned. By default, each unit's
+    themes come from the latest run that covers its question (:func:`current_runs`); ``run_id`` reads one
+    run instead; ``question`` keeps that question's units only.
+
+    Every unit scored is present; an empty set means the machine found no theme for it. No run yet: an
+    empty dict.
+    """
+    pairs = [(run_id, None if question is None else [question])] if run_id is not None else \
+        current_pairs(project, question)
+    codings: dict[str, set[str]] = {}
+    for run, questions in pairs:
+        if run_id is None and len(pairs) == 1 and question is None and _covers_all(project, run):
+            questions = None  # one run is current everywhere: no join needed
+        for unit_id, theme_id, _score, flag in _scored_rows(project, run, questions, assigned_only=False):
+            themes = codings.setdefault(unit_id, set())
+            if flag:
+                themes.add(theme_id)
     return {unit_id: frozenset(themes) for unit_id, themes in codings.items()}
 
 
+def machine_scores(project: Project, *, question: str | None = None
+                   ) -> dict[str, dict[str, tuple[float, bool]]]:
+    """unit id -> theme id -> (score, assigned), each unit from the latest run that covers its question
+    (of ``question``'s units only, when given)."""
+    out: dict[str, dict[str, tuple[float, bool]]] = {}
+    for run, questions in current_pairs(project, question):
+        for unit_id, theme_id, score, flag in _scored_rows(project, run, questions, assigned_only=False):
+            out.setdefault(unit_id, {})[theme_id] = (score, bool(flag))
+    return out
+
+
+def _covers_all(project: Project, run_id: int) -> bool:
+    """Whether every question of the project is current under this one run (no other run's units mix in)."""
+    listed = project.scalar("SELECT COUNT(*) FROM suggest_run_questions WHERE run_id = ?", (run_id,))
+    if not listed:
+        return True
+    return int(listed) >= int(project.scalar("SELECT COUNT(*) FROM questions"))
+
+
 def list_suggestions(project: Project, run_id: int, *, theme_id: str | None = None,
-                     min_score: float | None = None, limit: int | None = None) -> list[dict]:
+                     min_score: float | None = None, limit: int | None = None,
+                     questions: list[str] | None = None) -> list[dict]:
     """Scored pairs of a run, best first within each theme: the assigned ones, or with ``min_score``
-    every pair scoring at least that."""
+    every pair scoring at least that (of the units of ``questions`` only, when given)."""
     sql = """SELECT s.theme_id, s.unit_id, s.score, s.assigned, r.respondent_id, r.question_id, u.text
              FROM scores s JOIN units u ON u.id = s.unit_id JOIN responses r ON r.id = u.response_id
              WHERE s.run_id = ?"""
     params: list = [run_id]
+    if questions is not None:
+        sql += f" AND r.question_id IN ({', '.join('?' * len(questions))})"
+        params += questions
     if theme_id is not None:
         sql += " AND s.theme_id = ?"
         params.append(theme_id)
@@ -306,8 +407,13 @@ def unit_count(project: Project) -> int:
     return int(project.scalar("SELECT COUNT(*) FROM units"))
 
 
-def answering_respondents(project: Project) -> int:
-    """Respondents with at least one coding unit."""
-    return int(project.scalar(
-        "SELECT COUNT(DISTINCT r.respondent_id) FROM units u JOIN responses r ON r.id = u.response_id"
-    ))
+def answering_respondents(project: Project, questions: Iterable[str] | None = None) -> int:
+    """Respondents with at least one coding unit (in one of ``questions``, when given)."""
+    sql = "SELECT COUNT(DISTINCT r.respondent_id) FROM units u JOIN responses r ON r.id = u.response_id"
+    if questions is None:
+        return int(project.scalar(sql))
+    questions = list(questions)
+    if not questions:
+        return 0
+    marks = ", ".join("?" * len(questions))
+    return int(project.scalar(sql + f" WHERE r.question_id IN ({marks})", questions))
