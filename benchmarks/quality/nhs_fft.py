@@ -229,6 +229,65 @@ def _zero_shot_before_scores(data, U):
     return scores, limits, S.assign(scores, limits)
 
 
+def zero_shot_scores(data, U, settings=None):
+    """`thematic suggest`'s zero-shot scores of every answer from the theme names alone, through its own
+    functions (suggest.score_matrix with the word cues of thematic.ml.zeroshot), and its assignment
+    (thresholds, margin, structure, non-answers), as (scores, thresholds, assigned)."""
+    from vector_cache import vectors_for
+
+    from thematic.ml import suggest as S
+    from thematic.ml import zeroshot
+    from thematic.ml.structure import apply_structure
+
+    settings = S.Settings() if settings is None else settings
+    themes = themes_of(data)
+    pos = [S.positive_texts(t) for t in themes]
+    flat = [x for p in pos for x in p]
+    owner = np.array([i for i, p in enumerate(pos) for _ in p])
+    tv = S.ThemeVectors(vectors_for(flat).astype(np.float64), owner, np.zeros((0, U.shape[1])),
+                        np.zeros(0, dtype=int), len(themes))
+    if "words" not in _WORDS:
+        _WORDS["words"] = zeroshot.unit_words(data.texts, vectors_for)
+    scores = S.score_matrix(U, tv, None, settings, words=_WORDS["words"])
+    limits, _ = S.theme_thresholds(scores, settings)
+    assigned = S.assign(scores, limits, settings.margin)
+    ids = [t.id for t in themes]
+    assigned = apply_structure(scores, limits, [], ids, assigned=assigned)
+    assigned = zeroshot.route_non_answers(assigned, scores, zeroshot.non_answers(data.texts), [], ids)
+    return scores, limits, assigned
+
+
+_WORDS: dict = {}
+
+
+def thematic_zero_shot(data, U, names):
+    """`thematic suggest` now, names only (word cues, non-answers; its defaults)."""
+    return zero_shot_scores(data, U.astype(np.float64))[2][data.test]
+
+
+def zero_shot_grid(data, U) -> dict:
+    """The train split's macro kappa (themes with >= 20 train positives) of the zero-shot rule over a grid
+    of word weights, z and margins: the evidence the defaults were chosen on. Test is not read."""
+    from thematic.ml import suggest as S
+
+    Y = data.Y[data.train]
+    themes = np.flatnonzero(Y.sum(axis=0) >= 20)
+    out = {}
+    for w in (0.0, 0.25, 0.5, 1.0):
+        for length in (4, 8, 1000):
+            if w == 0 and length != 8:
+                continue
+            for z in (0.5, 1.0, 1.5):
+                for m in (0.02, 0.05, 0.1):
+                    settings = S.Settings(word_weight=w, word_length=length, z=z, margin=m)
+                    A = zero_shot_scores(data, U.astype(np.float64), settings)[2][data.train]
+                    key = f"word_weight={w} word_length={length} z={z} margin={m}"
+                    out[key] = (round(float(np.mean([kappa(Y[:, t], A[:, t]) for t in themes])), 4),
+                                round(float(A.sum(axis=1).mean()), 2))
+                    print(key, out[key], flush=True)
+    return out
+
+
 _FEATURES = {}
 
 
@@ -350,6 +409,7 @@ def cost(data, U) -> dict:
 
 METHODS = {
     "thematic suggest before issue 16 (names only)": thematic_zero_shot_before,
+    "thematic suggest now, names only (zero-shot)": thematic_zero_shot,
     "thematic suggest --learn (train coding)": thematic_learned,
 }
 
@@ -364,6 +424,9 @@ def main() -> None:
                         help="only the learning curve, random vs active order")
     parser.add_argument("--draws", type=int, default=3)
     parser.add_argument("--cost", action="store_true", help="only the time to learn and score 10,000 units")
+    parser.add_argument("--zero-shot-grid", action="store_true",
+                        help="only the zero-shot settings grid on the train split (how the defaults were "
+                        "chosen)")
     args = parser.parse_args()
     data = Data()
     started = time.perf_counter()
@@ -377,6 +440,11 @@ def main() -> None:
           f">= {MIN_TEST_POSITIVES} test positives; coders give {out['coders_themes_per_answer']} themes "
           "per answer", flush=True)
     print("| method | all test | unseen | themes per answer | seconds |\n| --- | ---: | ---: | ---: | ---: |")
+    if args.zero_shot_grid:
+        grid = zero_shot_grid(data, U)
+        if args.json:
+            args.json.write_text(json.dumps({**out, "zero_shot_grid_train": grid}, indent=2))
+        return
     if args.cost:
         result = cost(data, U)
         print(json.dumps(result))

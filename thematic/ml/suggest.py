@@ -50,6 +50,8 @@ from thematic.errors import ThematicError
 CENTRING = 0.5
 NEGATIVE_WEIGHT = 0.5
 KEYWORD_BOOST = 0.05
+WORD_WEIGHT = 0.5
+WORD_LENGTH = 4
 Z = 0.5
 MARGIN = 0.05
 FLOOR = 0.2
@@ -240,6 +242,8 @@ class Settings:
     centring: float = CENTRING
     negative_weight: float = NEGATIVE_WEIGHT
     keyword_boost: float = KEYWORD_BOOST
+    word_weight: float = WORD_WEIGHT
+    word_length: float = WORD_LENGTH
     z: float = Z
     margin: float = MARGIN
     floor: float = FLOOR
@@ -247,11 +251,19 @@ class Settings:
 
 
 def score_matrix(unit_vectors: np.ndarray, theme_vectors: ThemeVectors, hits: np.ndarray | None = None,
-                 settings: Settings = Settings()) -> np.ndarray:
-    """Units x themes scores (see the module docstring), rounded to :data:`DECIMALS`."""
+                 settings: Settings = Settings(), *, words=None) -> np.ndarray:
+    """Units x themes scores (see the module docstring), rounded to :data:`DECIMALS`.
+
+    ``words``: the units' :class:`thematic.ml.zeroshot.UnitWords` (the word cues); None leaves them out.
+    """
     units = np.asarray(unit_vectors, dtype=np.float64)
     n, t = units.shape[0], theme_vectors.n_themes
-    scores = units @ theme_vectors.prototypes(settings.centring).T
+    prototypes = theme_vectors.prototypes(settings.centring)
+    scores = units @ prototypes.T
+    if words is not None and settings.word_weight:
+        from thematic.ml.zeroshot import word_scores
+
+        scores += settings.word_weight * word_scores(words, prototypes, settings.word_length)
     if theme_vectors.negatives.shape[0] and settings.negative_weight:
         pos_max = _block_max(units @ theme_vectors.positives.T, theme_vectors.positive_owner, t)
         neg_max = _block_max(units @ theme_vectors.negatives.T, theme_vectors.negative_owner, t)
@@ -370,7 +382,7 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     one number for every theme, or a dict theme id -> number (``"*"`` for the rest).
     """
     from thematic.clock import utc_now
-    from thematic.ml.embed import model_fingerprint, model_name, unit_vectors
+    from thematic.ml.embed import embed_texts, model_fingerprint, model_name, unit_vectors
     from thematic.store import ml as store
 
     version, themes, units = run_inputs(project, seed)
@@ -380,7 +392,11 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     if progress:
         progress("scoring", 0, len(units))
     hits, lemmatizer_name = keyword_hits([u.text for u in units], themes)
-    scores = score_matrix(U, vectors, hits, settings)
+    from thematic.ml import zeroshot
+
+    texts = [u.text for u in units]
+    words = zeroshot.unit_words(texts, lambda vocab: embed_texts(project, vocab, model=model))
+    scores = score_matrix(U, vectors, hits, settings, words=words)
     limits, rule = theme_thresholds(scores, settings)
     if thresholds is not None:
         limits = _override(limits, thresholds, theme_ids)
@@ -389,6 +405,8 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
 
     assigned = apply_structure(scores, limits, version.codebook.groups, theme_ids, assigned=assigned)
+    blank = zeroshot.non_answers(texts)
+    assigned = zeroshot.route_non_answers(assigned, scores, blank, version.codebook.groups, theme_ids)
     if progress:
         progress("scoring", len(units), len(units))
 
@@ -407,6 +425,8 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
         "codebook_hash": version.content_hash,
         "lemmatizer": lemmatizer_name,
         "units": len(units),
+        "vocabulary": len(words.vocabulary),
+        "non_answers": int(blank.sum()),
         "theme_texts": {tid: {"positive": int((vectors.positive_owner == i).sum()),
                               "negative": int((vectors.negative_owner == i).sum())}
                         for i, tid in enumerate(theme_ids)},

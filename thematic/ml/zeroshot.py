@@ -1,0 +1,182 @@
+"""Zero-shot helpers for :mod:`thematic.ml.suggest` that read the project's own answers (issue 16).
+
+Two pieces, both without any coded data:
+
+**Word cues** (:func:`unit_words`, :func:`word_scores`). A short answer ("Waiting times.", "Lovely
+food") is a weak sentence for a sentence model, and a theme named in a few words ("Timeliness of care")
+is a weak prototype; but single words of the answers sit near the theme's prototype in the same
+vector space. The project's vocabulary (content words, spaCy's English stop words left out, in at
+least :data:`MIN_WORD_UNITS` units, the :data:`MAX_VOCABULARY` most frequent) is embedded once (cached
+in the project like any text). A word's cue for a theme is its cosine to the theme's prototype,
+centred twice: minus the theme's mean over the vocabulary (a theme close to every word says nothing)
+and minus the word's mean over the themes (a word close to every theme says nothing). A unit's word
+score for a theme is the best cue among its words, weighted by ``min(1, WORD_LENGTH / n)`` for a
+unit of ``n`` content words: in a long text one stray word should not decide, and the sentence vector
+already reads it well.
+
+**Non-answers** (:func:`non_answers`, :func:`route_non_answers`). "n/a", "Nothing.", "No comment",
+"Don't know", "-": an answer that says nothing codable. Such a unit gets no theme from similarity (a
+sentence model puts "Nothing." near whatever it puts it near); when the codebook has residual themes
+(``residual: true``, e.g. "Other / no codable content"), it gets the best-scoring residual theme of
+each group that has one.
+
+How the settings were chosen, what was measured and did not pay: docs/performance.md, "Zero-shot
+suggestions" and docs/machine-coding.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_WORD_UNITS = 2
+MAX_VOCABULARY = 5000
+WORD_LENGTH = 4
+
+_WORD = re.compile(r"[a-z][a-z'\-]*[a-z]")
+_NON_ANSWER = re.compile(
+    r"^(?:n/?a|nil|none|nothing|no|nope|not applicable|no comments?|"
+    r"nothing(?: (?:to (?:add|say|report|comment on|mention)|else|really|at all|more|further|much|"
+    r"comes to mind|i can think of|to improve))*|"
+    r"none(?: (?:really|at all|that i can think of))?|not sure|unsure|(?:i )?don'?t know|(?:i )?do not know|"
+    r"dunno|no idea|(?:i )?can'?t think of anything|(?:i )?cannot think of anything|not really|"
+    r"no,? thanks?|no,? thank you|as above|see above|same as above|[-_.?x/\\]+)$")
+_FILLER = re.compile(r"^(?:um+|er+|erm|well|honestly|really|sorry|hmm+),?\s+")
+
+
+# -- non-answers -----------------------------------------------------------------------------------------
+def non_answer(text: str) -> bool:
+    """Whether an answer says nothing codable.
+
+    >>> [non_answer(t) for t in ("N/A", "Nothing.", "nothing at all!", "No comment", "-", "Don't know",
+    ...                          "Nothing, the staff were great", "No parking", "None of the staff listened")]
+    [True, True, True, True, True, True, False, False, False]
+    """
+    t = " ".join(str(text).lower().replace("\u2019", "'").split())
+    t = re.sub(r"[\s.!,;:]+$", "", t)
+    t = _FILLER.sub("", t)
+    return t == "" or _NON_ANSWER.match(t) is not None
+
+
+def non_answers(texts: Sequence[str]) -> np.ndarray:
+    """One bool per text: :func:`non_answer`."""
+    return np.array([non_answer(t) for t in texts], dtype=bool)
+
+
+def route_non_answers(assigned: np.ndarray, scores: np.ndarray, blank: np.ndarray, codebook_groups: Sequence,
+                      theme_ids: Sequence[str]) -> np.ndarray:
+    """``assigned`` with every non-answer unit (``blank``) cleared, then given the best-scoring residual
+    theme of each group that has residual themes (none where the codebook has no residual theme).
+
+    >>> from thematic.codebook.model import ThemeGroup
+    >>> groups = [ThemeGroup("stance", ("a", "other"), exclusive=True, residual=("other",)),
+    ...           ThemeGroup(None, ("b",))]
+    >>> assigned = np.array([[1, 0, 1], [1, 0, 1]], dtype=bool)
+    >>> route_non_answers(assigned, np.zeros((2, 3)), np.array([False, True]), groups,
+    ...                   ["a", "other", "b"]).astype(int).tolist()
+    [[1, 0, 1], [0, 1, 0]]
+    """
+    out = np.asarray(assigned, dtype=bool).copy()
+    blank = np.asarray(blank, dtype=bool)
+    if not blank.any():
+        return out
+    out[blank] = False
+    column = {t: i for i, t in enumerate(theme_ids)}
+    for group in codebook_groups:
+        residual = [column[t] for t in group.residual if t in column]
+        if not residual:
+            continue
+        best = np.asarray(residual)[np.argmax(np.asarray(scores)[np.ix_(blank, residual)], axis=1)]
+        out[np.flatnonzero(blank), best] = True
+    return out
+
+
+# -- word cues -------------------------------------------------------------------------------------------
+def stop_words() -> frozenset[str]:
+    """spaCy's English stop words (imported without letting thinc import torch)."""
+    from thematic.ml.suggest import _import_spacy
+
+    _import_spacy()
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+def content_words(text: str, stop: frozenset[str]) -> list[str]:
+    """The distinct lower-cased words of ``text`` that are not stop words, in order of first occurrence.
+
+    >>> content_words("The staff were lovely, LOVELY and kind.", frozenset({"the", "were", "and"}))
+    ['staff', 'lovely', 'kind']
+    """
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(str(text).lower().replace("\u2019", "'")):
+        if word not in stop and len(word) > 2:
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+@dataclass
+class UnitWords:
+    """The project's vocabulary, its vectors, and each unit's content words as vocabulary indices."""
+
+    vocabulary: list[str]
+    vectors: np.ndarray            # (len(vocabulary), d), unit length
+    indices: list[np.ndarray]      # per unit: indices into vocabulary
+    lengths: np.ndarray            # per unit: number of content words (in the vocabulary or not)
+
+
+def vocabulary(words: Sequence[Sequence[str]], min_units: int = MIN_WORD_UNITS,
+               limit: int = MAX_VOCABULARY) -> list[str]:
+    """Words in at least ``min_units`` units, the ``limit`` most frequent (ties alphabetical), sorted.
+
+    >>> vocabulary([["wait", "long"], ["wait"], ["food", "long"], ["food"], ["rare"]], min_units=2, limit=2)
+    ['food', 'long']
+    """
+    counts = Counter(w for ws in words for w in set(ws))
+    kept = sorted((w for w, n in counts.items() if n >= min_units), key=lambda w: (-counts[w], w))
+    return sorted(kept[:limit])
+
+
+def unit_words(texts: Sequence[str], embed) -> UnitWords:
+    """:class:`UnitWords` of ``texts``; ``embed(list of words) -> vectors`` (e.g. the project's cached
+    :func:`thematic.ml.embed.embed_texts`)."""
+    stop = stop_words()
+    words = [content_words(t, stop) for t in texts]
+    vocab = vocabulary(words)
+    vectors = np.asarray(embed(vocab), dtype=np.float64) if vocab else np.zeros((0, 0))
+    index = {w: i for i, w in enumerate(vocab)}
+    indices = [np.array([index[w] for w in ws if w in index], dtype=int) for ws in words]
+    return UnitWords(vocab, vectors, indices, np.array([len(ws) for ws in words], dtype=float))
+
+
+def word_cues(word_vectors: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
+    """Vocabulary x themes: cosine to each theme's prototype, minus the theme's mean over the vocabulary,
+    minus the word's mean over the themes (with one theme, only the first).
+
+    >>> words, themes = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]]), np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> word_cues(words, themes).round(3).tolist()
+    [[0.533, -0.533], [-0.467, 0.467], [-0.067, 0.067]]
+    """
+    cues = np.asarray(word_vectors, dtype=np.float64) @ np.asarray(prototypes, dtype=np.float64).T
+    cues = cues - cues.mean(axis=0, keepdims=True)
+    if cues.shape[1] > 1:
+        cues = cues - cues.mean(axis=1, keepdims=True)
+    return cues
+
+
+def word_scores(words: UnitWords, prototypes: np.ndarray, length: float = WORD_LENGTH) -> np.ndarray:
+    """Units x themes: the best cue among each unit's words (0 for a unit without vocabulary words),
+    times ``min(1, length / n)`` for a unit of ``n`` content words."""
+    out = np.zeros((len(words.indices), prototypes.shape[0]))
+    if not words.vocabulary:
+        return out
+    cues = word_cues(words.vectors, prototypes)
+    for i, idx in enumerate(words.indices):
+        if idx.size:
+            out[i] = cues[idx].max(axis=0)
+    weight = np.minimum(1.0, length / np.maximum(words.lengths, 1.0))
+    return out * weight[:, None]
