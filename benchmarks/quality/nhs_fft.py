@@ -241,11 +241,7 @@ def zero_shot_scores(data, U, settings=None):
 
     settings = S.Settings() if settings is None else settings
     themes = themes_of(data)
-    pos = [S.positive_texts(t) for t in themes]
-    flat = [x for p in pos for x in p]
-    owner = np.array([i for i, p in enumerate(pos) for _ in p])
-    tv = S.ThemeVectors(vectors_for(flat).astype(np.float64), owner, np.zeros((0, U.shape[1])),
-                        np.zeros(0, dtype=int), len(themes))
+    tv = S.theme_vectors(themes, vectors_for)
     if "words" not in _WORDS:
         _WORDS["words"] = zeroshot.unit_words(data.texts, vectors_for)
     scores = S.score_matrix(U, tv, None, settings, words=_WORDS["words"])
@@ -273,9 +269,9 @@ def zero_shot_grid(data, U) -> dict:
     Y = data.Y[data.train]
     themes = np.flatnonzero(Y.sum(axis=0) >= 20)
     out = {}
-    for w in (0.0, 0.25, 0.5, 1.0):
-        for length in (4, 8, 1000):
-            if w == 0 and length != 8:
+    for w in (0.0, 0.5, 1.0):
+        for length in (4, 8):
+            if w == 0 and length != 4:
                 continue
             for z in (0.5, 1.0, 1.5):
                 for m in (0.02, 0.05, 0.1):

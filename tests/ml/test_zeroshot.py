@@ -54,7 +54,7 @@ def test_word_cues_centre_on_themes_and_vocabulary():
     prototypes = np.array([[1.0, 0.0], [0.0, 1.0]])
     # cues: wait (0.533, -0.533), food (-0.467, 0.467), good (-0.067, 0.067); a unit takes its best word
     # per theme; no vocabulary word: 0; 16 content words: weight 8 / 16
-    scores = Z.word_scores(words, prototypes, length=8)
+    scores = Z.word_scores(words, prototypes, np.array([0, 1]), 2, length=8)
     assert scores.round(3).tolist() == [[0.533, -0.533], [-0.067, 0.467], [0.0, 0.0], [0.267, -0.267]]
 
 

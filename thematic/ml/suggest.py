@@ -96,6 +96,14 @@ class ThemeVectors:
     negatives: np.ndarray      # (n_neg, d)
     negative_owner: np.ndarray  # (n_neg,)
     n_themes: int
+    parts: np.ndarray | None = None        # (n_parts, d): the parts of each theme's name (word cues only)
+    part_owner: np.ndarray | None = None   # (n_parts,)
+
+    def cue_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, owner): every text a word cue is measured against, the positives and the name parts."""
+        if self.parts is None or not len(self.parts):
+            return self.positives, self.positive_owner
+        return np.vstack([self.positives, self.parts]), np.concatenate([self.positive_owner, self.part_owner])
 
     def centroids(self) -> np.ndarray:
         """Each theme's unit-length centroid of its positive texts (uncentred)."""
@@ -113,18 +121,32 @@ class ThemeVectors:
 def embed_theme_texts(project, themes: Sequence, *, model=None, progress=None) -> ThemeVectors:
     from thematic.ml.embed import embed_texts
 
-    pos, pos_owner, neg, neg_owner = [], [], [], []
+    return theme_vectors(themes, lambda texts: embed_texts(project, texts, model=model, progress=progress))
+
+
+def theme_vectors(themes: Sequence, embed) -> ThemeVectors:
+    """:class:`ThemeVectors` of ``themes``, ``embed(list of texts) -> vectors`` (one call)."""
+    from thematic.ml.zeroshot import name_parts
+
+    pos, pos_owner, neg, neg_owner, parts, part_owner = [], [], [], [], [], []
     for i, theme in enumerate(themes):
-        for text in positive_texts(theme):
+        own = positive_texts(theme)
+        for text in own:
             pos.append(text)
             pos_owner.append(i)
         for text in negative_texts(theme):
             neg.append(text)
             neg_owner.append(i)
-    vectors = embed_texts(project, pos + neg, model=model, progress=progress).astype(np.float64)
+        for text in name_parts(theme.name):
+            if text not in own:
+                parts.append(text)
+                part_owner.append(i)
+    vectors = np.asarray(embed(pos + neg + parts), dtype=np.float64)
     dim = vectors.shape[1]
-    return ThemeVectors(vectors[: len(pos)], np.array(pos_owner, dtype=int),
-                        vectors[len(pos):].reshape(-1, dim), np.array(neg_owner, dtype=int), len(themes))
+    n_pos, n_neg = len(pos), len(neg)
+    return ThemeVectors(vectors[:n_pos], np.array(pos_owner, dtype=int),
+                        vectors[n_pos: n_pos + n_neg].reshape(-1, dim), np.array(neg_owner, dtype=int),
+                        len(themes), vectors[n_pos + n_neg:].reshape(-1, dim), np.array(part_owner, dtype=int))
 
 
 def theme_prototypes(project, themes: Sequence, *, model=None) -> np.ndarray:
@@ -263,7 +285,8 @@ def score_matrix(unit_vectors: np.ndarray, theme_vectors: ThemeVectors, hits: np
     if words is not None and settings.word_weight:
         from thematic.ml.zeroshot import word_scores
 
-        scores += settings.word_weight * word_scores(words, prototypes, settings.word_length)
+        scores += settings.word_weight * word_scores(words, *theme_vectors.cue_vectors(), t,
+                                                     settings.word_length)
     if theme_vectors.negatives.shape[0] and settings.negative_weight:
         pos_max = _block_max(units @ theme_vectors.positives.T, theme_vectors.positive_owner, t)
         neg_max = _block_max(units @ theme_vectors.negatives.T, theme_vectors.negative_owner, t)

@@ -153,28 +153,50 @@ def unit_words(texts: Sequence[str], embed) -> UnitWords:
     return UnitWords(vocab, vectors, indices, np.array([len(ws) for ws in words], dtype=float))
 
 
-def word_cues(word_vectors: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
-    """Vocabulary x themes: cosine to each theme's prototype, minus the theme's mean over the vocabulary,
-    minus the word's mean over the themes (with one theme, only the first).
+def name_parts(name: str) -> list[str]:
+    """The parts of a theme name that lists several things (split at commas, "&", "/", ";", "and", "or");
+    none for a name of one part.
 
-    >>> words, themes = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]]), np.array([[1.0, 0.0], [0.0, 1.0]])
-    >>> word_cues(words, themes).round(3).tolist()
-    [[0.533, -0.533], [-0.467, 0.467], [-0.067, 0.067]]
+    >>> name_parts("Cleanliness, tidiness & infection control")
+    ['Cleanliness', 'tidiness', 'infection control']
+    >>> name_parts("Timeliness of care")
+    []
     """
-    cues = np.asarray(word_vectors, dtype=np.float64) @ np.asarray(prototypes, dtype=np.float64).T
+    parts = [p.strip() for p in re.split(r"[,&/;]|\band\b|\bor\b", str(name)) if p.strip()]
+    return parts if len(parts) > 1 else []
+
+
+def word_cues(word_vectors: np.ndarray, text_vectors: np.ndarray, owner: np.ndarray,
+              n_themes: int) -> np.ndarray:
+    """Vocabulary x themes: the best cosine of the word to one of the theme's texts (``text_vectors``
+    rows, ``owner`` their theme), minus the theme's mean over the vocabulary, minus the word's mean over
+    the themes (with one theme, only the first).
+
+    >>> words = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+    >>> texts, owner = np.array([[1.0, 0.0], [0.0, 1.0], [0.8, 0.6]]), np.array([0, 1, 1])
+    >>> word_cues(words, texts, owner, 2).round(3).tolist()
+    [[0.293, -0.293], [-0.307, 0.307], [0.013, -0.013]]
+    """
+    similarity = np.asarray(word_vectors, dtype=np.float64) @ np.asarray(text_vectors, dtype=np.float64).T
+    cues = np.full((similarity.shape[0], n_themes), 0.0)
+    for t in range(n_themes):
+        mine = owner == t
+        if mine.any():
+            cues[:, t] = similarity[:, mine].max(axis=1)
     cues = cues - cues.mean(axis=0, keepdims=True)
-    if cues.shape[1] > 1:
+    if n_themes > 1:
         cues = cues - cues.mean(axis=1, keepdims=True)
     return cues
 
 
-def word_scores(words: UnitWords, prototypes: np.ndarray, length: float = WORD_LENGTH) -> np.ndarray:
-    """Units x themes: the best cue among each unit's words (0 for a unit without vocabulary words),
-    times ``min(1, length / n)`` for a unit of ``n`` content words."""
-    out = np.zeros((len(words.indices), prototypes.shape[0]))
+def word_scores(words: UnitWords, text_vectors: np.ndarray, owner: np.ndarray, n_themes: int,
+                length: float = WORD_LENGTH) -> np.ndarray:
+    """Units x themes: the best cue (:func:`word_cues`) among each unit's words (0 for a unit without
+    vocabulary words), times ``min(1, length / n)`` for a unit of ``n`` content words."""
+    out = np.zeros((len(words.indices), n_themes))
     if not words.vocabulary:
         return out
-    cues = word_cues(words.vectors, prototypes)
+    cues = word_cues(words.vectors, text_vectors, owner, n_themes)
     for i, idx in enumerate(words.indices):
         if idx.size:
             out[i] = cues[idx].max(axis=0)
