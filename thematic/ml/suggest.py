@@ -146,7 +146,8 @@ def theme_vectors(themes: Sequence, embed) -> ThemeVectors:
     n_pos, n_neg = len(pos), len(neg)
     return ThemeVectors(vectors[:n_pos], np.array(pos_owner, dtype=int),
                         vectors[n_pos: n_pos + n_neg].reshape(-1, dim), np.array(neg_owner, dtype=int),
-                        len(themes), vectors[n_pos + n_neg:].reshape(-1, dim), np.array(part_owner, dtype=int))
+                        len(themes), vectors[n_pos + n_neg:].reshape(-1, dim),
+                        np.array(part_owner, dtype=int))
 
 
 def theme_prototypes(project, themes: Sequence, *, model=None) -> np.ndarray:
