@@ -229,10 +229,11 @@ def _zero_shot_before_scores(data, U):
     return scores, limits, S.assign(scores, limits)
 
 
-def zero_shot_scores(data, U, settings=None):
+def zero_shot_scores(data, U, settings=None, questions=True):
     """`thematic suggest`'s zero-shot scores of every answer from the theme names alone, through its own
-    functions (suggest.score_matrix with the word cues of thematic.ml.zeroshot), and its assignment
-    (thresholds, margin, structure, non-answers), as (scores, thresholds, assigned)."""
+    functions (thematic.ml.zeroshot.score_units: keyword and word cues, non-answers restated under their
+    question), and its assignment (thresholds, margin, structure, non-answers), as (scores, thresholds,
+    assigned). ``questions=False``: as if the questions' texts were unknown."""
     from vector_cache import vectors_for
 
     from thematic.ml import suggest as S
@@ -242,23 +243,25 @@ def zero_shot_scores(data, U, settings=None):
     settings = S.Settings() if settings is None else settings
     themes = themes_of(data)
     tv = S.theme_vectors(themes, vectors_for)
-    if "words" not in _WORDS:
-        _WORDS["words"] = zeroshot.unit_words(data.texts, vectors_for)
-    scores = S.score_matrix(U, tv, None, settings, words=_WORDS["words"])
+    zero_shot = zeroshot.score_units(U, tv, themes, data.texts, vectors_for, settings,
+                                     questions=data.questions if questions else None)
+    scores = zero_shot.scores
     limits, _ = S.theme_thresholds(scores, settings)
     assigned = S.assign(scores, limits, settings.margin)
     ids = [t.id for t in themes]
     assigned = apply_structure(scores, limits, [], ids, assigned=assigned)
-    assigned = zeroshot.route_non_answers(assigned, scores, zeroshot.non_answers(data.texts), [], ids)
+    assigned = zeroshot.route_non_answers(assigned, scores, zero_shot.blank, [], ids)
     return scores, limits, assigned
 
 
-_WORDS: dict = {}
-
-
 def thematic_zero_shot(data, U, names):
-    """`thematic suggest` now, names only (word cues, non-answers; its defaults)."""
+    """`thematic suggest` now, names only (word cues, non-answers, the question; its defaults)."""
     return zero_shot_scores(data, U.astype(np.float64))[2][data.test]
+
+
+def thematic_zero_shot_no_question(data, U, names):
+    """The same without the questions' texts (non-answers get no theme)."""
+    return zero_shot_scores(data, U.astype(np.float64), questions=False)[2][data.test]
 
 
 def zero_shot_grid(data, U) -> dict:
@@ -276,11 +279,12 @@ def zero_shot_grid(data, U) -> dict:
             for z in (0.5, 1.0, 1.5):
                 for m in (0.02, 0.05, 0.1):
                     settings = S.Settings(word_weight=w, word_length=length, z=z, margin=m)
-                    A = zero_shot_scores(data, U.astype(np.float64), settings)[2][data.train]
-                    key = f"word_weight={w} word_length={length} z={z} margin={m}"
-                    out[key] = (round(float(np.mean([kappa(Y[:, t], A[:, t]) for t in themes])), 4),
-                                round(float(A.sum(axis=1).mean()), 2))
-                    print(key, out[key], flush=True)
+                    for questions in (True, False):
+                        A = zero_shot_scores(data, U.astype(np.float64), settings, questions)[2][data.train]
+                        key = f"word_weight={w} word_length={length} z={z} margin={m} question={questions}"
+                        out[key] = (round(float(np.mean([kappa(Y[:, t], A[:, t]) for t in themes])), 4),
+                                    round(float(A.sum(axis=1).mean()), 2))
+                        print(key, out[key], flush=True)
     return out
 
 
@@ -406,6 +410,7 @@ def cost(data, U) -> dict:
 METHODS = {
     "thematic suggest before issue 16 (names only)": thematic_zero_shot_before,
     "thematic suggest now, names only (zero-shot)": thematic_zero_shot,
+    "thematic suggest now, names only, questions' texts unknown (zero-shot)": thematic_zero_shot_no_question,
     "thematic suggest --learn (train coding)": thematic_learned,
 }
 

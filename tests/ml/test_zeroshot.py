@@ -94,3 +94,42 @@ def test_suggest_uses_word_cues_and_routes_non_answers(make_project, tmp_path, s
     codings = store.machine_codings(project)
     assert codings[units["Nothing."]] == frozenset() and codings[units["n/a"]] == frozenset()
     assert codings[units["Waiting."]] == frozenset({"timeliness"})
+
+
+def test_question_polarity():
+    assert [Z.question_polarity(q) for q in (
+        "What could we do better?", "How could we improve?", "Is there anything we should change?",
+        "What was good?", "What did you like?", "What did we do well?", "FFT Why?",
+        "Tell us what you were satisfied and/or dissatisfied with", "", None)] == [
+        "improve", "improve", "improve", "praise", "praise", "praise", None, None, None, None]
+
+
+def test_non_answers_are_scored_as_what_they_say_under_a_question_with_a_polarity(bow):
+    from thematic.codebook.model import Theme
+
+    themes = [Theme("complaints", "Complaints", "The person complains."),
+              Theme("praise", "Praise", "The person says something was good."),
+              Theme("other", "Other", "Anything else.", residual=True)]
+    texts = ["Nothing.", "Nothing.", "Nothing.", "Long waits"]
+    questions = ["What could we do better?", "What was good?", "Why?", "What could we do better?"]
+    embed = bow.encode
+    vectors = S.theme_vectors(themes, embed)
+    U = embed(texts).astype(np.float64)
+    settings = S.Settings()
+    result = Z.score_units(U, vectors, themes, texts, embed, settings, questions=questions)
+    assert result.restated.tolist() == [True, True, False, False]
+    assert result.blank.tolist() == [False, False, True, False]   # no polarity: routed (no theme)
+    said = S.score_matrix(embed(["No complaints.", "Nothing was good."]).astype(np.float64), vectors,
+                          S.keyword_hits(["No complaints.", "Nothing was good."], themes)[0], settings)
+    assert result.scores[0].tolist() == said[0].tolist() and result.scores[1].tolist() == said[1].tolist()
+    plain = Z.score_units(U, vectors, themes, texts, embed, settings)   # questions unknown
+    assert plain.restated.tolist() == [False] * 4 and plain.blank.tolist() == [True, True, True, False]
+    assert plain.scores[2].tolist() == result.scores[2].tolist()
+    # with a residual theme in the codebook, every non-answer goes there instead
+    groups = [ThemeGroup(None, ("complaints", "praise", "other"), residual=("other",))]
+    routed = Z.score_units(U, vectors, themes, texts, embed, settings, questions=questions,
+                           codebook_groups=groups)
+    assert routed.restated.tolist() == [False] * 4 and routed.blank.tolist() == [True, True, True, False]
+    assigned = Z.route_non_answers(np.ones((4, 3), dtype=bool), routed.scores, routed.blank, groups,
+                                   ["complaints", "praise", "other"])
+    assert assigned.astype(int).tolist() == [[0, 0, 1], [0, 0, 1], [0, 0, 1], [1, 1, 1]]

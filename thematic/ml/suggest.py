@@ -398,6 +398,14 @@ def run_inputs(project, seed) -> tuple:
         raise ThematicError(NO_UNITS)
     return version, themes, units
 
+def question_texts(project, units) -> list[str | None]:
+    """Each unit's question text (None where the question has no text)."""
+    from thematic.store import corpus
+
+    text = dict(corpus.questions(project))
+    return [text.get(u.question_id) for u in units]
+
+
 def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=None,
             settings: Settings = Settings()) -> SuggestRun:
     """Score every unit against every theme of the current codebook and store the run.
@@ -415,12 +423,14 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     vectors = embed_theme_texts(project, themes, model=model)
     if progress:
         progress("scoring", 0, len(units))
-    hits, lemmatizer_name = keyword_hits([u.text for u in units], themes)
     from thematic.ml import zeroshot
 
     texts = [u.text for u in units]
-    words = zeroshot.unit_words(texts, lambda vocab: embed_texts(project, vocab, model=model))
-    scores = score_matrix(U, vectors, hits, settings, words=words)
+    zero_shot = zeroshot.score_units(U, vectors, themes, texts,
+                                     lambda some: embed_texts(project, some, model=model), settings,
+                                     questions=question_texts(project, units),
+                                     codebook_groups=version.codebook.groups)
+    scores, lemmatizer_name, blank = zero_shot.scores, zero_shot.lemmatizer, zero_shot.blank
     limits, rule = theme_thresholds(scores, settings)
     if thresholds is not None:
         limits = _override(limits, thresholds, theme_ids)
@@ -429,7 +439,6 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
 
     assigned = apply_structure(scores, limits, version.codebook.groups, theme_ids, assigned=assigned)
-    blank = zeroshot.non_answers(texts)
     assigned = zeroshot.route_non_answers(assigned, scores, blank, version.codebook.groups, theme_ids)
     if progress:
         progress("scoring", len(units), len(units))
@@ -449,8 +458,9 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
         "codebook_hash": version.content_hash,
         "lemmatizer": lemmatizer_name,
         "units": len(units),
-        "vocabulary": len(words.vocabulary),
-        "non_answers": int(blank.sum()),
+        "vocabulary": len(zero_shot.words.vocabulary),
+        "non_answers": int(blank.sum() + zero_shot.restated.sum()),
+        "non_answers_restated": int(zero_shot.restated.sum()),
         "theme_texts": {tid: {"positive": int((vectors.positive_owner == i).sum()),
                               "negative": int((vectors.negative_owner == i).sum())}
                         for i, tid in enumerate(theme_ids)},

@@ -20,6 +20,16 @@ sentence model puts "Nothing." near whatever it puts it near); when the codebook
 (``residual: true``, e.g. "Other / no codable content"), it gets the best-scoring residual theme of
 each group that has one.
 
+**The question** (:func:`question_polarity`, :func:`restatements`). "Nothing." under "What could we do
+better?" says there is nothing to complain about; under "What was good?" it says nothing was good. When
+the question asks what to improve (better, improve, change, wrong, worse, problem, complaint, dislike,
+least, dissatisfied) and not what was good, or the other way round, a non-answer is scored as the
+statement it makes, :data:`RESTATED` ("No complaints." / "Nothing was good."), through the same scoring
+as every unit but the word cues, and assigned by the same rule. This applies only where the codebook has
+no residual theme (with one, non-answers go there) and where the question's text is known.
+
+:func:`score_units` is the whole zero-shot scoring that ``thematic suggest`` runs.
+
 How the settings were chosen, what was measured and did not pay: docs/performance.md, "Zero-shot
 suggestions" and docs/machine-coding.md.
 """
@@ -45,6 +55,11 @@ _NON_ANSWER = re.compile(
     r"none(?: (?:really|at all|that i can think of))?|not sure|unsure|(?:i )?don'?t know|(?:i )?do not know|"
     r"dunno|no idea|(?:i )?can'?t think of anything|(?:i )?cannot think of anything|not really|"
     r"no,? thanks?|no,? thank you|as above|see above|same as above|[-_.?x/\\]+)$")
+_IMPROVE = re.compile(r"\b(?:improve\w*|better|change\w*|wrong|worse|problems?|complain\w*|dislike\w*|least|"
+                      r"dissatisf\w*|unhappy)\b", re.IGNORECASE)
+_PRAISE = re.compile(r"\b(?:good|well|liked?|best|enjoy\w*|satisf\w*|happy|positive)\b", re.IGNORECASE)
+#: What a non-answer says under a question that asks what to improve, or what was good.
+RESTATED = {"improve": "No complaints.", "praise": "Nothing was good."}
 _FILLER = re.compile(r"^(?:um+|er+|erm|well|honestly|really|sorry|hmm+),?\s+")
 
 
@@ -93,6 +108,79 @@ def route_non_answers(assigned: np.ndarray, scores: np.ndarray, blank: np.ndarra
         best = np.asarray(residual)[np.argmax(np.asarray(scores)[np.ix_(blank, residual)], axis=1)]
         out[np.flatnonzero(blank), best] = True
     return out
+
+
+def question_polarity(question: str | None) -> str | None:
+    """"improve" for a question that asks what to improve or what went wrong, "praise" for one that asks
+    what was good, None for neither or both.
+
+    >>> [question_polarity(q) for q in ("What could we do better?", "How could we improve?",
+    ...     "What was good?", "FFT Why?", "Anything you were satisfied and/or dissatisfied with?", None)]
+    ['improve', 'improve', 'praise', None, None, None]
+    """
+    if not question:
+        return None
+    improve, praise = _IMPROVE.search(question) is not None, _PRAISE.search(question) is not None
+    return "improve" if improve and not praise else "praise" if praise and not improve else None
+
+
+def restatements(blank: np.ndarray, questions: Sequence[str | None] | None) -> np.ndarray:
+    """Per unit, the :data:`RESTATED` key of a non-answer (``blank``) to a question with a polarity, else
+    "" (object array).
+
+    >>> restatements(np.array([True, True, False, True]),
+    ...              ["What was good?", "What could we do better?", "What was good?", "Why?"]).tolist()
+    ['praise', 'improve', '', '']
+    """
+    out = np.full(len(blank), "", dtype=object)
+    if questions is None:
+        return out
+    polarity: dict = {}
+    for i in np.flatnonzero(blank):
+        question = questions[i]
+        if question not in polarity:
+            polarity[question] = question_polarity(question)
+        out[i] = polarity[question] or ""
+    return out
+
+
+@dataclass
+class ZeroShotScores:
+    """What :func:`score_units` gives: the scores, which units are non-answers still to route (no theme,
+    or the residual theme), which were scored as a restatement, the units' words, the lemmatizer."""
+
+    scores: np.ndarray
+    blank: np.ndarray
+    restated: np.ndarray
+    words: UnitWords
+    lemmatizer: str
+
+
+def score_units(unit_vectors: np.ndarray, theme_vectors, themes: Sequence, texts: Sequence[str], embed,
+                settings, *, questions: Sequence[str | None] | None = None,
+                codebook_groups: Sequence = ()) -> ZeroShotScores:
+    """The zero-shot scores of ``texts`` (vectors ``unit_vectors``) against ``themes``: keyword cues, word
+    cues and, for non-answers to a question with a polarity (``questions``: the question text of each
+    unit, None where unknown), the scores of the statement they make (see the module docstring).
+    ``embed(list of texts) -> vectors`` embeds the vocabulary and the statements (cached in a project)."""
+    from thematic.ml.suggest import keyword_hits, score_matrix
+
+    hits, lemmatizer = keyword_hits(texts, themes)
+    words = unit_words(texts, embed)
+    scores = score_matrix(unit_vectors, theme_vectors, hits, settings, words=words)
+    blank = non_answers(texts)
+    has_residual = any(group.residual for group in codebook_groups)
+    restated = restatements(blank, None if has_residual else questions)
+    keys = sorted({key for key in restated if key})
+    if keys:
+        statements = [RESTATED[key] for key in keys]
+        # no word cues for thematic's own sentences: they are for the respondents' few words ("complaints"
+        # alone points at dissatisfaction; on the NHS train split they turned the gain into a loss)
+        statement_scores = score_matrix(np.asarray(embed(statements), dtype=np.float64), theme_vectors,
+                                        keyword_hits(statements, themes)[0], settings)
+        for key, row in zip(keys, statement_scores, strict=True):
+            scores[restated == key] = row
+    return ZeroShotScores(scores, blank & (restated == ""), restated != "", words, lemmatizer)
 
 
 # -- word cues -------------------------------------------------------------------------------------------
