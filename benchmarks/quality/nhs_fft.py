@@ -407,6 +407,73 @@ def cost(data, U) -> dict:
             "score_s": round(done - fitted, 1), "total_s": round(done - started, 1)}
 
 
+def suggest_time(data) -> dict:
+    """Seconds of `thematic suggest` (the real function, stored run included) on a project of the 6,205
+    answers (long format: one row per answer, its question from the ``question`` column) with the 45
+    category names as codebook (definition = the name). Every text suggest embeds (answers, theme texts,
+    name parts, the vocabulary, the restated non-answers) is written into the project's cache first, from
+    the benchmark's vector cache, so no model runs: the steady state of a project whose answers are
+    embedded. Also timed on the same inputs: the zero-shot scoring alone (zeroshot.score_units) and the
+    score matrix without the word cues and the question (the scoring before issue 16)."""
+    import csv
+    import tempfile
+
+    from vector_cache import vectors_for
+
+    from thematic.codebook.model import Codebook, Theme
+    from thematic.ingest.importer import ImportOptions, import_file
+    from thematic.ingest.segment import text_sha256
+    from thematic.ml import suggest as S
+    from thematic.ml import zeroshot
+    from thematic.ml.embed import ModelChoice, unit_vectors
+    from thematic.store import ml as store
+    from thematic.store.codebooks import use_codebook
+    from thematic.store.corpus import list_units
+    from thematic.store.project import create_project
+
+    themes = [Theme(id=f"t{t:02d}", name=name, definition=name + ".")
+              for t, name in enumerate(data.theme_names)]
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "fft.csv"
+        with source.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["id", "question", "text"])
+            writer.writerows(zip(data.items["id"], data.questions, data.texts, strict=True))
+        project, _ = create_project(Path(tmp) / "fft.db")
+        import_file(project, source, ImportOptions(id_column="id", text_columns=["text"],
+                                                   question_column="question"))
+        use_codebook(project, Codebook(codebook="nhs-fft", themes=tuple(themes)))
+        units = list_units(project)
+        texts = [u.text for u in units]
+        stop = zeroshot.stop_words()
+        needed = sorted(set(texts) | {x for t in themes for x in S.positive_texts(t) + S.negative_texts(t)}
+                        | {x for t in themes for x in zeroshot.name_parts(t.name)}
+                        | set(zeroshot.vocabulary([zeroshot.content_words(t, stop) for t in texts]))
+                        | set(zeroshot.RESTATED.values()))
+        with project.transaction():
+            store.insert_vectors(project, ModelChoice().fingerprint,
+                                 zip([text_sha256(t) for t in needed], vectors_for(needed), strict=True))
+        started = time.perf_counter()
+        run = S.suggest(project)
+        suggest_s = time.perf_counter() - started
+        U = unit_vectors(project, units).astype(np.float64)
+        vectors = S.embed_theme_texts(project, themes)
+        questions = S.question_texts(project, units)
+        started = time.perf_counter()
+        zeroshot.score_units(U, vectors, themes, texts, lambda some: vectors_for(some), S.Settings(),
+                             questions=questions)
+        scoring_s = time.perf_counter() - started
+        started = time.perf_counter()
+        S.score_matrix(U, vectors, S.keyword_hits(texts, themes)[0])
+        before_s = time.perf_counter() - started
+        project.close()
+    return {"units": run.units, "themes": len(themes), "vocabulary": run.parameters["vocabulary"],
+            "non_answers": run.parameters["non_answers"],
+            "non_answers_restated": run.parameters["non_answers_restated"],
+            "suggest_s": round(suggest_s, 2), "zero_shot_scoring_s": round(scoring_s, 2),
+            "scoring_before_issue_16_s": round(before_s, 2)}
+
+
 METHODS = {
     "thematic suggest before issue 16 (names only)": thematic_zero_shot_before,
     "thematic suggest now, names only (zero-shot)": thematic_zero_shot,
@@ -425,6 +492,9 @@ def main() -> None:
                         help="only the learning curve, random vs active order")
     parser.add_argument("--draws", type=int, default=3)
     parser.add_argument("--cost", action="store_true", help="only the time to learn and score 10,000 units")
+    parser.add_argument("--suggest-time", action="store_true",
+                        help="only the time of `thematic suggest` (zero-shot) on the 6,205 answers, vectors "
+                        "cached")
     parser.add_argument("--zero-shot-grid", action="store_true",
                         help="only the zero-shot settings grid on the train split (how the defaults were "
                         "chosen)")
@@ -441,6 +511,12 @@ def main() -> None:
           f">= {MIN_TEST_POSITIVES} test positives; coders give {out['coders_themes_per_answer']} themes "
           "per answer", flush=True)
     print("| method | all test | unseen | themes per answer | seconds |\n| --- | ---: | ---: | ---: | ---: |")
+    if args.suggest_time:
+        result = suggest_time(data)
+        print(json.dumps(result))
+        if args.json:
+            args.json.write_text(json.dumps({**out, "suggest_time": result}, indent=2))
+        return
     if args.zero_shot_grid:
         grid = zero_shot_grid(data, U)
         if args.json:

@@ -398,12 +398,13 @@ def run_inputs(project, seed) -> tuple:
         raise ThematicError(NO_UNITS)
     return version, themes, units
 
-def question_texts(project, units) -> list[str | None]:
-    """Each unit's question text (None where the question has no text)."""
+def question_texts(project, units) -> list[str]:
+    """Each unit's question: its text, or its id where it has none (the answer column's name, or the value
+    of the ``--question-column`` of a long file, which is often the question's wording)."""
     from thematic.store import corpus
 
     text = dict(corpus.questions(project))
-    return [text.get(u.question_id) for u in units]
+    return [text.get(u.question_id) or u.question_id for u in units]
 
 
 def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=None,

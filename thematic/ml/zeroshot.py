@@ -54,7 +54,7 @@ _NON_ANSWER = re.compile(
     r"comes to mind|i can think of|to improve))*|"
     r"none(?: (?:really|at all|that i can think of))?|not sure|unsure|(?:i )?don'?t know|(?:i )?do not know|"
     r"dunno|no idea|(?:i )?can'?t think of anything|(?:i )?cannot think of anything|not really|"
-    r"no,? thanks?|no,? thank you|as above|see above|same as above|[-_.?x/\\]+)$")
+    r"no,? thanks?|no,? thank you|as above|see above|same as above|hmm+|um+|[-_.?x/\\]+)$")
 _IMPROVE = re.compile(r"\b(?:improve\w*|better|change\w*|wrong|worse|problems?|complain\w*|dislike\w*|least|"
                       r"dissatisf\w*|unhappy)\b", re.IGNORECASE)
 _PRAISE = re.compile(r"\b(?:good|well|liked?|best|enjoy\w*|satisf\w*|happy|positive)\b", re.IGNORECASE)
