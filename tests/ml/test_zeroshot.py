@@ -44,6 +44,11 @@ def test_non_answers_go_to_the_residual_theme_of_each_group_and_nothing_else():
     # without residual themes a non-answer gets no theme at all
     plain = [ThemeGroup(None, ("a", "b", "other", "none-given", "risk"))]
     assert Z.route_non_answers(assigned, scores, blank, plain, ids).sum(axis=1).tolist() == [2, 0, 0]
+    # ... except in a required group, which keeps the one theme the structure chose
+    required = [ThemeGroup("stance", ("a", "b", "other", "none-given"), exclusive=True, required=True),
+                ThemeGroup(None, ("risk",))]
+    assert Z.route_non_answers(assigned, scores, blank, required, ids).astype(int).tolist() == [
+        [1, 0, 0, 0, 1], [1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]
 
 
 def test_word_cues_centre_on_themes_and_vocabulary():

@@ -13,6 +13,13 @@ Scoring (all vectors L2-normalised, so dot products are cosine similarities):
    uses; without that package, lower-cased words with a light suffix rule), the score rises by
    ``KEYWORD_BOOST`` (once, however many keywords match). A keyword of several words matches when its
    lemmas occur in that order, side by side.
+4. Word cues (:mod:`thematic.ml.zeroshot`). The project's vocabulary (content words in at least two units)
+   is embedded once; a word's cue for a theme is its best cosine to one of the theme's texts or the parts
+   of its name, centred over the vocabulary and over the themes. The score rises by ``WORD_WEIGHT`` times
+   the best cue among the unit's words, weighted by ``min(1, WORD_LENGTH / n)`` for ``n`` content words.
+5. The question. A non-answer ("Nothing.", "n/a") to a question that asks what to improve is scored as
+   "No complaints.", to one that asks what was good as "Nothing was good." (without word cues), when the
+   codebook has no residual theme.
 
 Scores are rounded to 6 decimals, so runs on the same inputs store identical numbers.
 
@@ -25,6 +32,9 @@ Assignment: theme ``t`` goes to unit ``u`` when both hold
 - ``score(u, t) >= best(u) - MARGIN``: it is one of the unit's best themes, so a unit gets a second theme
   only when that one is nearly as strong as the first.
 
+Then the codebook's structure (:func:`thematic.ml.structure.apply_structure`), then non-answers not
+restated under their question: no theme, or the best residual theme of each group that has one.
+
 How the constants were chosen (benchmarks/quality/zero_shot.py, docs/performance.md): on the Counsel
 Chat train+val questions only. ``CENTRING`` and ``KEYWORD_BOOST`` by top-1 accuracy there; ``Z`` and
 ``MARGIN`` are where the multi-label macro kappa there is flat (within 0.03 of its best), taking the
@@ -32,6 +42,10 @@ setting that still lets a unit carry two themes, as codebooks of a few broad the
 single-label, so its own optimum is "one theme at most"). ``NEGATIVE_WEIGHT`` could not be tuned there
 (its codebook has no exclusions or counterexamples) and is a stated prior. ``FLOOR`` is the absolute
 score that gave the best macro kappa on that split for the top theme alone.
+
+``WORD_WEIGHT`` and ``WORD_LENGTH`` were chosen on the NHS FFT train split (short answers, names only)
+and the Counsel Chat train+val questions together: the largest weight that costs Counsel Chat nothing
+(docs/performance.md, "Zero-shot suggestions that read the answers").
 
 No step is random; the seed is stored with the run all the same, with every parameter, the model
 fingerprint and the codebook version.

@@ -85,7 +85,8 @@ def non_answers(texts: Sequence[str]) -> np.ndarray:
 def route_non_answers(assigned: np.ndarray, scores: np.ndarray, blank: np.ndarray, codebook_groups: Sequence,
                       theme_ids: Sequence[str]) -> np.ndarray:
     """``assigned`` with every non-answer unit (``blank``) cleared, then given the best-scoring residual
-    theme of each group that has residual themes (none where the codebook has no residual theme).
+    theme of each group that has residual themes (none where the codebook has no residual theme). A
+    required group without a residual theme keeps the theme it had (it must have one).
 
     >>> from thematic.codebook.model import ThemeGroup
     >>> groups = [ThemeGroup("stance", ("a", "other"), exclusive=True, residual=("other",)),
@@ -104,6 +105,9 @@ def route_non_answers(assigned: np.ndarray, scores: np.ndarray, blank: np.ndarra
     for group in codebook_groups:
         residual = [column[t] for t in group.residual if t in column]
         if not residual:
+            if group.required:
+                cols = [column[t] for t in group.themes if t in column]
+                out[np.ix_(blank, cols)] = np.asarray(assigned, dtype=bool)[np.ix_(blank, cols)]
             continue
         best = np.asarray(residual)[np.argmax(np.asarray(scores)[np.ix_(blank, residual)], axis=1)]
         out[np.flatnonzero(blank), best] = True
