@@ -114,7 +114,7 @@ def test_non_answers_are_scored_as_what_they_say_under_a_question_with_a_polarit
 
     themes = [Theme("complaints", "Complaints", "The person complains."),
               Theme("praise", "Praise", "The person says something was good."),
-              Theme("other", "Other", "Anything else.", residual=True)]
+              Theme("other", "Other", "Anything else.")]
     texts = ["Nothing.", "Nothing.", "Nothing.", "Long waits"]
     questions = ["What could we do better?", "What was good?", "Why?", "What could we do better?"]
     embed = bow.encode
@@ -131,10 +131,24 @@ def test_non_answers_are_scored_as_what_they_say_under_a_question_with_a_polarit
     assert plain.restated.tolist() == [False] * 4 and plain.blank.tolist() == [True, True, True, False]
     assert plain.scores[2].tolist() == result.scores[2].tolist()
     # with a residual theme in the codebook, every non-answer goes there instead
+    themes[2] = Theme("other", "Other", "Anything else.", residual=True)
     groups = [ThemeGroup(None, ("complaints", "praise", "other"), residual=("other",))]
-    routed = Z.score_units(U, vectors, themes, texts, embed, settings, questions=questions,
-                           codebook_groups=groups)
+    routed = Z.score_units(U, vectors, themes, texts, embed, settings, questions=questions)
     assert routed.restated.tolist() == [False] * 4 and routed.blank.tolist() == [True, True, True, False]
     assigned = Z.route_non_answers(np.ones((4, 3), dtype=bool), routed.scores, routed.blank, groups,
-                                   ["complaints", "praise", "other"])
+                                   ["complaints", "praise", "other"], Z.non_answer_themes(themes))
     assert assigned.astype(int).tolist() == [[0, 0, 1], [0, 0, 1], [0, 0, 1], [1, 1, 1]]
+
+
+def test_a_theme_for_non_answers_takes_them_without_being_residual():
+    from thematic.codebook.model import Theme
+
+    themes = [Theme("wait", "Waiting", "Waiting times."), Theme("staff", "Staff", "Staff attitude."),
+              Theme("nothing", "Nothing to add", "The person had no comment.")]
+    ids = [t.id for t in themes]
+    assert Z.non_answer_themes(themes) == ["nothing"]
+    groups = [ThemeGroup("topic", tuple(ids), exclusive=True)]
+    assigned = np.array([[1, 0, 0], [0, 1, 0]], dtype=bool)
+    out = Z.route_non_answers(assigned, np.array([[0.5, 0.1, 0.2], [0.1, 0.6, 0.3]]), np.array([False, True]),
+                              groups, ids, Z.non_answer_themes(themes))
+    assert out.astype(int).tolist() == [[1, 0, 0], [0, 0, 1]]

@@ -19,7 +19,7 @@ Scoring (all vectors L2-normalised, so dot products are cosine similarities):
    the best cue among the unit's words, weighted by ``min(1, WORD_LENGTH / n)`` for ``n`` content words.
 5. The question. A non-answer ("Nothing.", "n/a") to a question that asks what to improve is scored as
    "No complaints.", to one that asks what was good as "Nothing was good." (without word cues), when the
-   codebook has no residual theme.
+   codebook has no theme for non-answers (:func:`thematic.ml.zeroshot.non_answer_themes`).
 
 Scores are rounded to 6 decimals, so runs on the same inputs store identical numbers.
 
@@ -33,7 +33,8 @@ Assignment: theme ``t`` goes to unit ``u`` when both hold
   only when that one is nearly as strong as the first.
 
 Then the codebook's structure (:func:`thematic.ml.structure.apply_structure`), then non-answers not
-restated under their question: no theme, or the best residual theme of each group that has one.
+restated under their question: no theme, or the best of each group's themes for non-answers (residual
+themes, and themes that speak of non-answers or give one as an example).
 
 How the constants were chosen (benchmarks/quality/zero_shot.py, docs/performance.md): on the Counsel
 Chat train+val questions only. ``CENTRING`` and ``KEYWORD_BOOST`` by top-1 accuracy there; ``Z`` and
@@ -443,8 +444,7 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     texts = [u.text for u in units]
     zero_shot = zeroshot.score_units(U, vectors, themes, texts,
                                      lambda some: embed_texts(project, some, model=model), settings,
-                                     questions=question_texts(project, units),
-                                     codebook_groups=version.codebook.groups)
+                                     questions=question_texts(project, units))
     scores, lemmatizer_name, blank = zero_shot.scores, zero_shot.lemmatizer, zero_shot.blank
     limits, rule = theme_thresholds(scores, settings)
     if thresholds is not None:
@@ -454,7 +454,8 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
 
     assigned = apply_structure(scores, limits, version.codebook.groups, theme_ids, assigned=assigned)
-    assigned = zeroshot.route_non_answers(assigned, scores, blank, version.codebook.groups, theme_ids)
+    assigned = zeroshot.route_non_answers(assigned, scores, blank, version.codebook.groups, theme_ids,
+                                          zeroshot.non_answer_themes(themes))
     if progress:
         progress("scoring", len(units), len(units))
 

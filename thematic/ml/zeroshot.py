@@ -16,9 +16,10 @@ already reads it well.
 
 **Non-answers** (:func:`non_answers`, :func:`route_non_answers`). "n/a", "Nothing.", "No comment",
 "Don't know", "-": an answer that says nothing codable. Such a unit gets no theme from similarity (a
-sentence model puts "Nothing." near whatever it puts it near); when the codebook has residual themes
-(``residual: true``, e.g. "Other / no codable content"), it gets the best-scoring residual theme of
-each group that has one.
+sentence model puts "Nothing." near whatever it puts it near); when the codebook has themes for
+non-answers (:func:`non_answer_themes`: residual themes, ``residual: true``, e.g. "Other / no codable
+content", and themes that speak of non-answers or give one as an example), it gets the best-scoring of
+them in each group that has one.
 
 **The question** (:func:`question_polarity`, :func:`restatements`). "Nothing." under "What could we do
 better?" says there is nothing to complain about; under "What was good?" it says nothing was good. When
@@ -26,7 +27,7 @@ the question asks what to improve (better, improve, change, wrong, worse, proble
 least, dissatisfied) and not what was good, or the other way round, a non-answer is scored as the
 statement it makes, :data:`RESTATED` ("No complaints." / "Nothing was good."), through the same scoring
 as every unit but the word cues, and assigned by the same rule. This applies only where the codebook has
-no residual theme (with one, non-answers go there) and where the question's text is known.
+no theme for non-answers (with one, non-answers go there) and where the question is known.
 
 :func:`score_units` is the whole zero-shot scoring that ``thematic suggest`` runs.
 
@@ -82,11 +83,37 @@ def non_answers(texts: Sequence[str]) -> np.ndarray:
     return np.array([non_answer(t) for t in texts], dtype=bool)
 
 
+_FOR_NON_ANSWERS = re.compile(
+    r"\b(?:non-?answers?|no (?:answer|response|comment|reply)s?|nothing (?:to (?:add|say)|else|codable)|"
+    r"not codable|uncodable|no codable|left blank|did not answer|n/a)(?!\w)", re.IGNORECASE)
+
+
+def non_answer_themes(themes: Sequence) -> list[str]:
+    """Ids of the themes meant for non-answers: residual themes, and themes whose name or definition
+    speaks of non-answers ("No answer / nothing to add", "n/a") or one of whose include rules or examples
+    is a non-answer ("Nothing.").
+
+    >>> from thematic.codebook.model import Theme
+    >>> non_answer_themes([Theme("wait", "Waiting", "Waiting times."),
+    ...                    Theme("none", "No comment", "The person had nothing to add."),
+    ...                    Theme("blank", "Blank", "Empty.", examples=("n/a",)),
+    ...                    Theme("other", "Other", "Anything else.", residual=True)])
+    ['none', 'blank', 'other']
+    """
+    out = []
+    for theme in themes:
+        if (theme.residual or _FOR_NON_ANSWERS.search(f"{theme.name}. {theme.definition}")
+                or any(non_answer(t) for t in (*theme.include, *theme.examples))):
+            out.append(theme.id)
+    return out
+
+
 def route_non_answers(assigned: np.ndarray, scores: np.ndarray, blank: np.ndarray, codebook_groups: Sequence,
-                      theme_ids: Sequence[str]) -> np.ndarray:
-    """``assigned`` with every non-answer unit (``blank``) cleared, then given the best-scoring residual
-    theme of each group that has residual themes (none where the codebook has no residual theme). A
-    required group without a residual theme keeps the theme it had (it must have one).
+                      theme_ids: Sequence[str], takers: Sequence[str] | None = None) -> np.ndarray:
+    """``assigned`` with every non-answer unit (``blank``) cleared, then given, in each group, the
+    best-scoring of the group's themes for non-answers (``takers``, by default its residual themes;
+    :func:`non_answer_themes`); nothing where no theme is for non-answers. A required group with no such
+    theme keeps the theme it had (it must have one).
 
     >>> from thematic.codebook.model import ThemeGroup
     >>> groups = [ThemeGroup("stance", ("a", "other"), exclusive=True, residual=("other",)),
@@ -103,7 +130,8 @@ def route_non_answers(assigned: np.ndarray, scores: np.ndarray, blank: np.ndarra
     out[blank] = False
     column = {t: i for i, t in enumerate(theme_ids)}
     for group in codebook_groups:
-        residual = [column[t] for t in group.residual if t in column]
+        mine = group.residual if takers is None else [t for t in group.themes if t in set(takers)]
+        residual = [column[t] for t in mine if t in column]
         if not residual:
             if group.required:
                 cols = [column[t] for t in group.themes if t in column]
@@ -161,8 +189,7 @@ class ZeroShotScores:
 
 
 def score_units(unit_vectors: np.ndarray, theme_vectors, themes: Sequence, texts: Sequence[str], embed,
-                settings, *, questions: Sequence[str | None] | None = None,
-                codebook_groups: Sequence = ()) -> ZeroShotScores:
+                settings, *, questions: Sequence[str | None] | None = None) -> ZeroShotScores:
     """The zero-shot scores of ``texts`` (vectors ``unit_vectors``) against ``themes``: keyword cues, word
     cues and, for non-answers to a question with a polarity (``questions``: the question text of each
     unit, None where unknown), the scores of the statement they make (see the module docstring).
@@ -173,8 +200,7 @@ def score_units(unit_vectors: np.ndarray, theme_vectors, themes: Sequence, texts
     words = unit_words(texts, embed)
     scores = score_matrix(unit_vectors, theme_vectors, hits, settings, words=words)
     blank = non_answers(texts)
-    has_residual = any(group.residual for group in codebook_groups)
-    restated = restatements(blank, None if has_residual else questions)
+    restated = restatements(blank, None if non_answer_themes(themes) else questions)
     keys = sorted({key for key in restated if key})
     if keys:
         statements = [RESTATED[key] for key in keys]
