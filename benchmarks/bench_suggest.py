@@ -5,10 +5,11 @@ Run: .venv/bin/python benchmarks/bench_suggest.py [--sizes 5000 10000 20000 4000
 
 For each size: generated answers are imported into a fresh project, the codebook is put in use, and
 synthetic unit-length vectors (384 dimensions, 30 clusters, fixed seed) are written into the embedding
-cache under the default model's fingerprint for every unit text and every theme text, so no model is
-loaded. Then ``thematic.ml.suggest.suggest`` runs in a fresh interpreter, timed from the call to its
-return: reading the vectors, keyword lemmas, the score matrix, thresholds, and storing every unit x theme
-score. The interpreter's start and imports are timed apart.
+cache under the default model's fingerprint for every unit text, every theme text and name part, the word
+cues' vocabulary and the restated non-answers, so no model is loaded. Then ``thematic.ml.suggest.suggest``
+runs in a fresh interpreter, timed from the call to its return: reading the vectors, keyword lemmas, the
+word cues, the score matrix, thresholds, and storing every unit x theme score. The interpreter's start
+and imports are timed apart.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def prepare(path: Path, n: int, codebook: Path, seed: int = 0) -> None:
     from thematic.codebook.load import load_codebook
     from thematic.ingest.importer import ImportOptions, import_file
     from thematic.ingest.segment import text_sha256
+    from thematic.ml import zeroshot
     from thematic.ml.embed import ModelChoice
     from thematic.ml.suggest import negative_texts, positive_texts
     from thematic.store import ml as store
@@ -67,7 +69,10 @@ def prepare(path: Path, n: int, codebook: Path, seed: int = 0) -> None:
     version = use_codebook(project, load_codebook(codebook))
     shas = sorted({u.text_sha256 for u in list_units(project)})
     theme_texts = [t for theme in version.codebook.themes
-                   for t in positive_texts(theme) + negative_texts(theme)]
+                   for t in positive_texts(theme) + negative_texts(theme) + zeroshot.name_parts(theme.name)]
+    stop = zeroshot.stop_words()  # the word cues' vocabulary and the restated non-answers: embedded too
+    theme_texts += zeroshot.vocabulary([zeroshot.content_words(u.text, stop) for u in list_units(project)])
+    theme_texts += list(zeroshot.RESTATED.values())
     shas += sorted({text_sha256(t) for t in theme_texts} - set(shas))
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((30, 384))

@@ -229,6 +229,65 @@ def _zero_shot_before_scores(data, U):
     return scores, limits, S.assign(scores, limits)
 
 
+def zero_shot_scores(data, U, settings=None, questions=True):
+    """`thematic suggest`'s zero-shot scores of every answer from the theme names alone, through its own
+    functions (thematic.ml.zeroshot.score_units: keyword and word cues, non-answers restated under their
+    question), and its assignment (thresholds, margin, structure, non-answers), as (scores, thresholds,
+    assigned). ``questions=False``: as if the questions' texts were unknown."""
+    from vector_cache import vectors_for
+
+    from thematic.ml import suggest as S
+    from thematic.ml import zeroshot
+    from thematic.ml.structure import apply_structure
+
+    settings = S.Settings() if settings is None else settings
+    themes = themes_of(data)
+    tv = S.theme_vectors(themes, vectors_for)
+    zero_shot = zeroshot.score_units(U, tv, themes, data.texts, vectors_for, settings,
+                                     questions=data.questions if questions else None)
+    scores = zero_shot.scores
+    limits, _ = S.theme_thresholds(scores, settings)
+    assigned = S.assign(scores, limits, settings.margin)
+    ids = [t.id for t in themes]
+    assigned = apply_structure(scores, limits, [], ids, assigned=assigned)
+    assigned = zeroshot.route_non_answers(assigned, scores, zero_shot.blank, [], ids)
+    return scores, limits, assigned
+
+
+def thematic_zero_shot(data, U, names):
+    """`thematic suggest` now, names only (word cues, non-answers, the question; its defaults)."""
+    return zero_shot_scores(data, U.astype(np.float64))[2][data.test]
+
+
+def thematic_zero_shot_no_question(data, U, names):
+    """The same without the questions' texts (non-answers get no theme)."""
+    return zero_shot_scores(data, U.astype(np.float64), questions=False)[2][data.test]
+
+
+def zero_shot_grid(data, U) -> dict:
+    """The train split's macro kappa (themes with >= 20 train positives) of the zero-shot rule over a grid
+    of word weights, z and margins: the evidence the defaults were chosen on. Test is not read."""
+    from thematic.ml import suggest as S
+
+    Y = data.Y[data.train]
+    themes = np.flatnonzero(Y.sum(axis=0) >= 20)
+    out = {}
+    for w in (0.0, 0.5, 1.0):
+        for length in (4, 8):
+            if w == 0 and length != 4:
+                continue
+            for z in (0.5, 1.0, 1.5):
+                for m in (0.02, 0.05, 0.1):
+                    settings = S.Settings(word_weight=w, word_length=length, z=z, margin=m)
+                    for questions in (True, False):
+                        A = zero_shot_scores(data, U.astype(np.float64), settings, questions)[2][data.train]
+                        key = f"word_weight={w} word_length={length} z={z} margin={m} question={questions}"
+                        out[key] = (round(float(np.mean([kappa(Y[:, t], A[:, t]) for t in themes])), 4),
+                                    round(float(A.sum(axis=1).mean()), 2))
+                        print(key, out[key], flush=True)
+    return out
+
+
 _FEATURES = {}
 
 
@@ -348,8 +407,77 @@ def cost(data, U) -> dict:
             "score_s": round(done - fitted, 1), "total_s": round(done - started, 1)}
 
 
+def suggest_time(data) -> dict:
+    """Seconds of `thematic suggest` (the real function, stored run included) on a project of the 6,205
+    answers (long format: one row per answer, its question from the ``question`` column) with the 45
+    category names as codebook (definition = the name). Every text suggest embeds (answers, theme texts,
+    name parts, the vocabulary, the restated non-answers) is written into the project's cache first, from
+    the benchmark's vector cache, so no model runs: the steady state of a project whose answers are
+    embedded. Also timed on the same inputs: the zero-shot scoring alone (zeroshot.score_units) and the
+    score matrix without the word cues and the question (the scoring before issue 16)."""
+    import csv
+    import tempfile
+
+    from vector_cache import vectors_for
+
+    from thematic.codebook.model import Codebook, Theme
+    from thematic.ingest.importer import ImportOptions, import_file
+    from thematic.ingest.segment import text_sha256
+    from thematic.ml import suggest as S
+    from thematic.ml import zeroshot
+    from thematic.ml.embed import ModelChoice, unit_vectors
+    from thematic.store import ml as store
+    from thematic.store.codebooks import use_codebook
+    from thematic.store.corpus import list_units
+    from thematic.store.project import create_project
+
+    themes = [Theme(id=f"t{t:02d}", name=name, definition=name + ".")
+              for t, name in enumerate(data.theme_names)]
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "fft.csv"
+        with source.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["id", "question", "text"])
+            writer.writerows(zip(data.items["id"], data.questions, data.texts, strict=True))
+        project, _ = create_project(Path(tmp) / "fft.db")
+        import_file(project, source, ImportOptions(id_column="id", text_columns=["text"],
+                                                   question_column="question"))
+        use_codebook(project, Codebook(codebook="nhs-fft", themes=tuple(themes)))
+        units = list_units(project)
+        texts = [u.text for u in units]
+        stop = zeroshot.stop_words()
+        needed = sorted(set(texts) | {x for t in themes for x in S.positive_texts(t) + S.negative_texts(t)}
+                        | {x for t in themes for x in zeroshot.name_parts(t.name)}
+                        | set(zeroshot.vocabulary([zeroshot.content_words(t, stop) for t in texts]))
+                        | set(zeroshot.RESTATED.values()))
+        with project.transaction():
+            store.insert_vectors(project, ModelChoice().fingerprint,
+                                 zip([text_sha256(t) for t in needed], vectors_for(needed), strict=True))
+        started = time.perf_counter()
+        run = S.suggest(project)
+        suggest_s = time.perf_counter() - started
+        U = unit_vectors(project, units).astype(np.float64)
+        vectors = S.embed_theme_texts(project, themes)
+        questions = S.question_texts(project, units)
+        started = time.perf_counter()
+        zeroshot.score_units(U, vectors, themes, texts, lambda some: vectors_for(some), S.Settings(),
+                             questions=questions)
+        scoring_s = time.perf_counter() - started
+        started = time.perf_counter()
+        S.score_matrix(U, vectors, S.keyword_hits(texts, themes)[0])
+        before_s = time.perf_counter() - started
+        project.close()
+    return {"units": run.units, "themes": len(themes), "vocabulary": run.parameters["vocabulary"],
+            "non_answers": run.parameters["non_answers"],
+            "non_answers_restated": run.parameters["non_answers_restated"],
+            "suggest_s": round(suggest_s, 2), "zero_shot_scoring_s": round(scoring_s, 2),
+            "scoring_before_issue_16_s": round(before_s, 2)}
+
+
 METHODS = {
     "thematic suggest before issue 16 (names only)": thematic_zero_shot_before,
+    "thematic suggest now, names only (zero-shot)": thematic_zero_shot,
+    "thematic suggest now, names only, questions' texts unknown (zero-shot)": thematic_zero_shot_no_question,
     "thematic suggest --learn (train coding)": thematic_learned,
 }
 
@@ -364,6 +492,12 @@ def main() -> None:
                         help="only the learning curve, random vs active order")
     parser.add_argument("--draws", type=int, default=3)
     parser.add_argument("--cost", action="store_true", help="only the time to learn and score 10,000 units")
+    parser.add_argument("--suggest-time", action="store_true",
+                        help="only the time of `thematic suggest` (zero-shot) on the 6,205 answers, vectors "
+                        "cached")
+    parser.add_argument("--zero-shot-grid", action="store_true",
+                        help="only the zero-shot settings grid on the train split (how the defaults were "
+                        "chosen)")
     args = parser.parse_args()
     data = Data()
     started = time.perf_counter()
@@ -377,6 +511,17 @@ def main() -> None:
           f">= {MIN_TEST_POSITIVES} test positives; coders give {out['coders_themes_per_answer']} themes "
           "per answer", flush=True)
     print("| method | all test | unseen | themes per answer | seconds |\n| --- | ---: | ---: | ---: | ---: |")
+    if args.suggest_time:
+        result = suggest_time(data)
+        print(json.dumps(result))
+        if args.json:
+            args.json.write_text(json.dumps({**out, "suggest_time": result}, indent=2))
+        return
+    if args.zero_shot_grid:
+        grid = zero_shot_grid(data, U)
+        if args.json:
+            args.json.write_text(json.dumps({**out, "zero_shot_grid_train": grid}, indent=2))
+        return
     if args.cost:
         result = cost(data, U)
         print(json.dumps(result))

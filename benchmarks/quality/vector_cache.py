@@ -36,5 +36,7 @@ def vectors_for(texts: list[str], *, model_name: str | None = None, batch_size: 
         new = np.asarray(model.encode(missing, batch_size=batch_size, normalize_embeddings=True,
                                       show_progress_bar=False), dtype=np.float32)
         known.update(zip((text_sha256(t) for t in missing), new, strict=True))
-        np.savez(path, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # then renamed: readers never see half
+        np.savez(partial, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
+        os.replace(partial, path)
     return np.stack([known[k] for k in keys]) if texts else np.zeros((0, 384), dtype=np.float32)

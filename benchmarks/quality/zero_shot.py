@@ -118,9 +118,22 @@ def multi_label(assigned: np.ndarray, truth: np.ndarray) -> dict:
     }
 
 
+def route(assigned, scores):
+    """Non-answers get no theme, as in `suggest` (this codebook has no residual theme)."""
+    from thematic.ml import zeroshot
+
+    return zeroshot.route_non_answers(assigned, scores, WORDS["blank"], [], [])
+
+
 # -- settings ----------------------------------------------------------------------------------------------
-def scores_for(S, U, vectors, hits, centring, boost):
-    return S.score_matrix(U, vectors, hits, S.Settings(centring=centring, keyword_boost=boost))
+WORDS: dict = {}  # the units' word cues (thematic.ml.zeroshot.UnitWords), set in main()
+
+
+def scores_for(S, U, vectors, hits, centring, boost, word_weight=None):
+    settings = S.Settings(centring=centring, keyword_boost=boost)
+    if word_weight is not None:
+        settings = S.Settings(centring=centring, keyword_boost=boost, word_weight=word_weight)
+    return S.score_matrix(U, vectors, hits, settings, words=WORDS.get("words"))
 
 
 def pick_top1(S, U, vectors, hits, truth, rows) -> tuple[tuple, dict]:
@@ -136,16 +149,17 @@ def pick_multi(S, scores, truth, rows) -> tuple[tuple, dict]:
     grid = {}
     for z, m in itertools.product(Z, MARGIN):
         limits, _ = S.theme_thresholds(scores, S.Settings(z=z))
-        assigned = S.assign(scores, limits, m)
+        assigned = route(S.assign(scores, limits, m), scores)
         grid[(z, m)] = multi_label(assigned[rows], truth[rows])["macro_kappa"]
     best = max(grid, key=lambda k: (round(grid[k], 6), k[1], -k[0]))
     return best, grid
 
 
-def evaluate(S, U, vectors, hits, truth, rows, n_themes, centring, boost, z, margin) -> dict:
-    scores = scores_for(S, U, vectors, hits, centring, boost)
+def evaluate(S, U, vectors, hits, truth, rows, n_themes, centring, boost, z, margin,
+             word_weight=None) -> dict:
+    scores = scores_for(S, U, vectors, hits, centring, boost, word_weight)
     limits, _ = S.theme_thresholds(scores, S.Settings(z=z))
-    assigned = S.assign(scores, limits, margin)
+    assigned = route(S.assign(scores, limits, margin), scores)
     return {"settings": {"centring": centring, "keyword_boost": boost, "z": z, "margin": margin},
             "single": single_label(scores[rows].argmax(axis=1), truth[rows], n_themes),
             "multi": multi_label(assigned[rows], truth[rows])}
@@ -193,6 +207,11 @@ def main() -> None:
     U = unit_vectors(project, units)
     vectors = S.embed_theme_texts(project, themes)
     hits, _ = S.keyword_hits([u.text for u in units], themes)
+    from thematic.ml import zeroshot
+    from thematic.ml.embed import embed_texts
+
+    WORDS["words"] = zeroshot.unit_words([u.text for u in units], lambda v: embed_texts(project, v))
+    WORDS["blank"] = zeroshot.non_answers([u.text for u in units])
     defaults = S.Settings()
     assert np.array_equal(scores_for(S, U, vectors, hits, defaults.centring, defaults.keyword_boost),
                           stored_scores), "the benchmark's scores differ from the stored run's"
@@ -230,7 +249,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     order = rng.permutation(dev)
     folds = np.array_split(order, args.folds)
-    cv: dict[str, list] = {"picked": [], "defaults": []}
+    cv: dict[str, list] = {"picked": [], "defaults": [], "defaults without word cues": []}
     for k, fold in enumerate(folds):
         train = np.concatenate([f for j, f in enumerate(folds) if j != k])
         (fc, fb), _ = pick_top1(S, U, vectors, hits, truth, train)
@@ -238,6 +257,9 @@ def main() -> None:
         cv["picked"].append(evaluate(S, U, vectors, hits, truth, fold, len(themes), fc, fb, fz, fm))
         cv["defaults"].append(evaluate(S, U, vectors, hits, truth, fold, len(themes), defaults.centring,
                                        defaults.keyword_boost, defaults.z, defaults.margin))
+        cv["defaults without word cues"].append(evaluate(
+            S, U, vectors, hits, truth, fold, len(themes), defaults.centring, defaults.keyword_boost,
+            defaults.z, defaults.margin, word_weight=0.0))
 
     def summary(evals: list[dict]) -> dict:
         out = {}

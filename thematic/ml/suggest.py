@@ -13,6 +13,13 @@ Scoring (all vectors L2-normalised, so dot products are cosine similarities):
    uses; without that package, lower-cased words with a light suffix rule), the score rises by
    ``KEYWORD_BOOST`` (once, however many keywords match). A keyword of several words matches when its
    lemmas occur in that order, side by side.
+4. Word cues (:mod:`thematic.ml.zeroshot`). The project's vocabulary (content words in at least two units)
+   is embedded once; a word's cue for a theme is its best cosine to one of the theme's texts or the parts
+   of its name, centred over the vocabulary and over the themes. The score rises by ``WORD_WEIGHT`` times
+   the best cue among the unit's words, weighted by ``min(1, WORD_LENGTH / n)`` for ``n`` content words.
+5. The question. A non-answer ("Nothing.", "n/a") to a question that asks what to improve is scored as
+   "No complaints.", to one that asks what was good as "Nothing was good." (without word cues), when the
+   codebook has no theme for non-answers (:func:`thematic.ml.zeroshot.non_answer_themes`).
 
 Scores are rounded to 6 decimals, so runs on the same inputs store identical numbers.
 
@@ -25,6 +32,10 @@ Assignment: theme ``t`` goes to unit ``u`` when both hold
 - ``score(u, t) >= best(u) - MARGIN``: it is one of the unit's best themes, so a unit gets a second theme
   only when that one is nearly as strong as the first.
 
+Then the codebook's structure (:func:`thematic.ml.structure.apply_structure`), then non-answers not
+restated under their question: no theme, or the best of each group's themes for non-answers (residual
+themes, and themes that speak of non-answers or give one as an example).
+
 How the constants were chosen (benchmarks/quality/zero_shot.py, docs/performance.md): on the Counsel
 Chat train+val questions only. ``CENTRING`` and ``KEYWORD_BOOST`` by top-1 accuracy there; ``Z`` and
 ``MARGIN`` are where the multi-label macro kappa there is flat (within 0.03 of its best), taking the
@@ -32,6 +43,10 @@ setting that still lets a unit carry two themes, as codebooks of a few broad the
 single-label, so its own optimum is "one theme at most"). ``NEGATIVE_WEIGHT`` could not be tuned there
 (its codebook has no exclusions or counterexamples) and is a stated prior. ``FLOOR`` is the absolute
 score that gave the best macro kappa on that split for the top theme alone.
+
+``WORD_WEIGHT`` and ``WORD_LENGTH`` were chosen on the NHS FFT train split (short answers, names only)
+and the Counsel Chat train+val questions together: the largest weight that costs Counsel Chat nothing
+(docs/performance.md, "Zero-shot suggestions that read the answers").
 
 No step is random; the seed is stored with the run all the same, with every parameter, the model
 fingerprint and the codebook version.
@@ -50,6 +65,8 @@ from thematic.errors import ThematicError
 CENTRING = 0.5
 NEGATIVE_WEIGHT = 0.5
 KEYWORD_BOOST = 0.05
+WORD_WEIGHT = 0.5
+WORD_LENGTH = 4
 Z = 0.5
 MARGIN = 0.05
 FLOOR = 0.2
@@ -94,6 +111,14 @@ class ThemeVectors:
     negatives: np.ndarray      # (n_neg, d)
     negative_owner: np.ndarray  # (n_neg,)
     n_themes: int
+    parts: np.ndarray | None = None        # (n_parts, d): the parts of each theme's name (word cues only)
+    part_owner: np.ndarray | None = None   # (n_parts,)
+
+    def cue_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, owner): every text a word cue is measured against, the positives and the name parts."""
+        if self.parts is None or not len(self.parts):
+            return self.positives, self.positive_owner
+        return np.vstack([self.positives, self.parts]), np.concatenate([self.positive_owner, self.part_owner])
 
     def centroids(self) -> np.ndarray:
         """Each theme's unit-length centroid of its positive texts (uncentred)."""
@@ -111,18 +136,33 @@ class ThemeVectors:
 def embed_theme_texts(project, themes: Sequence, *, model=None, progress=None) -> ThemeVectors:
     from thematic.ml.embed import embed_texts
 
-    pos, pos_owner, neg, neg_owner = [], [], [], []
+    return theme_vectors(themes, lambda texts: embed_texts(project, texts, model=model, progress=progress))
+
+
+def theme_vectors(themes: Sequence, embed) -> ThemeVectors:
+    """:class:`ThemeVectors` of ``themes``, ``embed(list of texts) -> vectors`` (one call)."""
+    from thematic.ml.zeroshot import name_parts
+
+    pos, pos_owner, neg, neg_owner, parts, part_owner = [], [], [], [], [], []
     for i, theme in enumerate(themes):
-        for text in positive_texts(theme):
+        own = positive_texts(theme)
+        for text in own:
             pos.append(text)
             pos_owner.append(i)
         for text in negative_texts(theme):
             neg.append(text)
             neg_owner.append(i)
-    vectors = embed_texts(project, pos + neg, model=model, progress=progress).astype(np.float64)
+        for text in name_parts(theme.name):
+            if text not in own:
+                parts.append(text)
+                part_owner.append(i)
+    vectors = np.asarray(embed(pos + neg + parts), dtype=np.float64)
     dim = vectors.shape[1]
-    return ThemeVectors(vectors[: len(pos)], np.array(pos_owner, dtype=int),
-                        vectors[len(pos):].reshape(-1, dim), np.array(neg_owner, dtype=int), len(themes))
+    n_pos, n_neg = len(pos), len(neg)
+    return ThemeVectors(vectors[:n_pos], np.array(pos_owner, dtype=int),
+                        vectors[n_pos: n_pos + n_neg].reshape(-1, dim), np.array(neg_owner, dtype=int),
+                        len(themes), vectors[n_pos + n_neg:].reshape(-1, dim),
+                        np.array(part_owner, dtype=int))
 
 
 def theme_prototypes(project, themes: Sequence, *, model=None) -> np.ndarray:
@@ -240,6 +280,8 @@ class Settings:
     centring: float = CENTRING
     negative_weight: float = NEGATIVE_WEIGHT
     keyword_boost: float = KEYWORD_BOOST
+    word_weight: float = WORD_WEIGHT
+    word_length: float = WORD_LENGTH
     z: float = Z
     margin: float = MARGIN
     floor: float = FLOOR
@@ -247,11 +289,20 @@ class Settings:
 
 
 def score_matrix(unit_vectors: np.ndarray, theme_vectors: ThemeVectors, hits: np.ndarray | None = None,
-                 settings: Settings = Settings()) -> np.ndarray:
-    """Units x themes scores (see the module docstring), rounded to :data:`DECIMALS`."""
+                 settings: Settings = Settings(), *, words=None) -> np.ndarray:
+    """Units x themes scores (see the module docstring), rounded to :data:`DECIMALS`.
+
+    ``words``: the units' :class:`thematic.ml.zeroshot.UnitWords` (the word cues); None leaves them out.
+    """
     units = np.asarray(unit_vectors, dtype=np.float64)
     n, t = units.shape[0], theme_vectors.n_themes
-    scores = units @ theme_vectors.prototypes(settings.centring).T
+    prototypes = theme_vectors.prototypes(settings.centring)
+    scores = units @ prototypes.T
+    if words is not None and settings.word_weight:
+        from thematic.ml.zeroshot import word_scores
+
+        scores += settings.word_weight * word_scores(words, *theme_vectors.cue_vectors(), t,
+                                                     settings.word_length)
     if theme_vectors.negatives.shape[0] and settings.negative_weight:
         pos_max = _block_max(units @ theme_vectors.positives.T, theme_vectors.positive_owner, t)
         neg_max = _block_max(units @ theme_vectors.negatives.T, theme_vectors.negative_owner, t)
@@ -371,6 +422,15 @@ def run_inputs(project, seed, scope=None) -> tuple:
     return version, themes, units
 
 
+def question_texts(project, units) -> list[str]:
+    """Each unit's question: its text, or its id where it has none (the answer column's name, or the value
+    of the ``--question-column`` of a long file, which is often the question's wording)."""
+    from thematic.store import corpus
+
+    text = dict(corpus.questions(project))
+    return [text.get(u.question_id) or u.question_id for u in units]
+
+
 def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=None,
             settings: Settings = Settings(), scope=None) -> SuggestRun:
     """Score every unit against every theme of the current codebook and store the run.
@@ -381,7 +441,7 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     per codebook in use).
     """
     from thematic.clock import utc_now
-    from thematic.ml.embed import model_fingerprint, model_name, unit_vectors
+    from thematic.ml.embed import embed_texts, model_fingerprint, model_name, unit_vectors
     from thematic.store import ml as store
 
     version, themes, units = run_inputs(project, seed, scope)
@@ -391,8 +451,13 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     vectors = embed_theme_texts(project, themes, model=model)
     if progress:
         progress("scoring", 0, len(units))
-    hits, lemmatizer_name = keyword_hits([u.text for u in units], themes)
-    scores = score_matrix(U, vectors, hits, settings)
+    from thematic.ml import zeroshot
+
+    texts = [u.text for u in units]
+    zero_shot = zeroshot.score_units(U, vectors, themes, texts,
+                                     lambda some: embed_texts(project, some, model=model), settings,
+                                     questions=question_texts(project, units))
+    scores, lemmatizer_name, blank = zero_shot.scores, zero_shot.lemmatizer, zero_shot.blank
     limits, rule = theme_thresholds(scores, settings)
     if thresholds is not None:
         limits = _override(limits, thresholds, theme_ids)
@@ -401,6 +466,8 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
 
     assigned = apply_structure(scores, limits, version.codebook.groups, theme_ids, assigned=assigned)
+    assigned = zeroshot.route_non_answers(assigned, scores, blank, version.codebook.groups, theme_ids,
+                                          zeroshot.non_answer_themes(themes))
     if progress:
         progress("scoring", len(units), len(units))
 
@@ -420,6 +487,9 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
         "lemmatizer": lemmatizer_name,
         "units": len(units),
         "questions": questions,
+        "vocabulary": len(zero_shot.words.vocabulary),
+        "non_answers": int(blank.sum() + zero_shot.restated.sum()),
+        "non_answers_restated": int(zero_shot.restated.sum()),
         "theme_texts": {tid: {"positive": int((vectors.positive_owner == i).sum()),
                               "negative": int((vectors.negative_owner == i).sum())}
                         for i, tid in enumerate(theme_ids)},

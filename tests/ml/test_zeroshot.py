@@ -1,0 +1,154 @@
+"""Zero-shot helpers (thematic.ml.zeroshot): non-answers, their routing to residual themes, word cues."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.ml.conftest import write_codebook
+from thematic.codebook.model import ThemeGroup
+from thematic.ml import suggest as S
+from thematic.ml import zeroshot as Z
+from thematic.store import ml as store
+
+
+@pytest.mark.parametrize("text", ["n/a", "N/A.", "Nothing.", "nothing at all!!", "Nothing really", "None",
+                                  "No comment", "no comments", "-", "...", "?", "Don't know",
+                                  "Don\u2019t know", "Not sure.", "Can't think of anything.", "Erm, nothing",
+                                  "As above", "", "  ", "No thank you", "nil"])
+def test_non_answers(text):
+    assert Z.non_answer(text)
+
+
+@pytest.mark.parametrize("text", ["Nothing, the staff were great", "No parking", "None of the staff listened",
+                                  "Nothing was explained to me", "No one answered the phone",
+                                  "Not enough staff", "Everything", "Good", "Nothing to eat after 6pm"])
+def test_answers_that_say_something(text):
+    assert not Z.non_answer(text)
+
+
+def test_non_answers_go_to_the_residual_theme_of_each_group_and_nothing_else():
+    ids = ["a", "b", "other", "none-given", "risk"]
+    groups = [ThemeGroup("stance", ("a", "b", "other", "none-given"), exclusive=True,
+                         residual=("other", "none-given")),
+              ThemeGroup(None, ("risk",))]
+    assigned = np.array([[1, 0, 0, 0, 1],
+                         [1, 0, 0, 0, 1],
+                         [0, 1, 0, 0, 0]], dtype=bool)
+    scores = np.array([[0.9, 0.1, 0.2, 0.3, 0.8],
+                       [0.9, 0.1, 0.2, 0.3, 0.8],   # a non-answer: the better residual, 'none-given'
+                       [0.1, 0.9, 0.5, 0.4, 0.1]])  # a non-answer: 'other' scores higher here
+    blank = np.array([False, True, True])
+    out = Z.route_non_answers(assigned, scores, blank, groups, ids)
+    assert out.astype(int).tolist() == [[1, 0, 0, 0, 1], [0, 0, 0, 1, 0], [0, 0, 1, 0, 0]]
+    # without residual themes a non-answer gets no theme at all
+    plain = [ThemeGroup(None, ("a", "b", "other", "none-given", "risk"))]
+    assert Z.route_non_answers(assigned, scores, blank, plain, ids).sum(axis=1).tolist() == [2, 0, 0]
+    # ... except in a required group, which keeps the one theme the structure chose
+    required = [ThemeGroup("stance", ("a", "b", "other", "none-given"), exclusive=True, required=True),
+                ThemeGroup(None, ("risk",))]
+    assert Z.route_non_answers(assigned, scores, blank, required, ids).astype(int).tolist() == [
+        [1, 0, 0, 0, 1], [1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]
+
+
+def test_word_cues_centre_on_themes_and_vocabulary():
+    words = Z.UnitWords(["wait", "food", "good"],
+                        np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]]),
+                        [np.array([0]), np.array([1, 2]), np.array([], dtype=int), np.array([0])],
+                        np.array([1.0, 2.0, 3.0, 16.0]))
+    prototypes = np.array([[1.0, 0.0], [0.0, 1.0]])
+    # cues: wait (0.533, -0.533), food (-0.467, 0.467), good (-0.067, 0.067); a unit takes its best word
+    # per theme; no vocabulary word: 0; 16 content words: weight 8 / 16
+    scores = Z.word_scores(words, prototypes, np.array([0, 1]), 2, length=8)
+    assert scores.round(3).tolist() == [[0.533, -0.533], [-0.067, 0.467], [0.0, 0.0], [0.267, -0.267]]
+
+
+def test_vocabulary_and_content_words():
+    stop = Z.stop_words()
+    assert "the" in stop and "nothing" in stop
+    texts = ["The waiting time was long.", "Long waits, long queues", "Lovely food!", "Food was cold", "x"]
+    words = Z.unit_words(texts, lambda vocab: np.eye(len(vocab)))
+    assert words.vocabulary == ["food", "long"]
+    assert [w.tolist() for w in words.indices] == [[1], [1], [0], [0], []]
+    assert words.lengths.tolist() == [3.0, 3.0, 2.0, 2.0, 0.0]
+
+
+def test_suggest_uses_word_cues_and_routes_non_answers(make_project, tmp_path, st_model):
+    """Through `suggest`: one-word answers gain on the theme their word names; non-answers get no theme."""
+    codebook = write_codebook(tmp_path / "cb.yaml", [
+        {"id": "timeliness", "name": "Timeliness of care", "definition": "How long people waited."},
+        {"id": "food", "name": "Food and drink", "definition": "Meals and drinks."},
+        {"id": "staff", "name": "Staff attitude", "definition": "How staff behaved."}])
+    answers = ["Waiting.", "Waiting far too long.", "The meals.", "Meals were cold.", "Rude nurses.",
+               "Nurses were kind.", "Nothing.", "n/a"] * 3
+    project = make_project(answers, codebook=codebook)
+    plain = S.suggest(project, model=st_model, settings=S.Settings(word_weight=0.0))
+    run = S.suggest(project, model=st_model)
+    assert run.parameters["vocabulary"] == 8  # cold far kind long meals nurses rude waiting
+    assert run.parameters["non_answers"] == 6
+    from thematic.store.corpus import list_units
+
+    units = {u.text: u.id for u in list_units(project)}
+    before, after = store.run_scores(project, plain.id), store.run_scores(project, run.id)
+    themes = ("timeliness", "food", "staff")
+    gain = {text: {t: after[units[text]][t][0] - before[units[text]][t][0] for t in themes}
+            for text in ("Waiting.", "The meals.", "Rude nurses.")}
+    assert max(gain["Waiting."], key=gain["Waiting."].get) == "timeliness"
+    assert max(gain["The meals."], key=gain["The meals."].get) == "food"
+    assert max(gain["Rude nurses."], key=gain["Rude nurses."].get) == "staff"
+    codings = store.machine_codings(project)
+    assert codings[units["Nothing."]] == frozenset() and codings[units["n/a"]] == frozenset()
+    assert codings[units["Waiting."]] == frozenset({"timeliness"})
+
+
+def test_question_polarity():
+    assert [Z.question_polarity(q) for q in (
+        "What could we do better?", "How could we improve?", "Is there anything we should change?",
+        "What was good?", "What did you like?", "What did we do well?", "FFT Why?",
+        "Tell us what you were satisfied and/or dissatisfied with", "", None)] == [
+        "improve", "improve", "improve", "praise", "praise", "praise", None, None, None, None]
+
+
+def test_non_answers_are_scored_as_what_they_say_under_a_question_with_a_polarity(bow):
+    from thematic.codebook.model import Theme
+
+    themes = [Theme("complaints", "Complaints", "The person complains."),
+              Theme("praise", "Praise", "The person says something was good."),
+              Theme("other", "Other", "Anything else.")]
+    texts = ["Nothing.", "Nothing.", "Nothing.", "Long waits"]
+    questions = ["What could we do better?", "What was good?", "Why?", "What could we do better?"]
+    embed = bow.encode
+    vectors = S.theme_vectors(themes, embed)
+    U = embed(texts).astype(np.float64)
+    settings = S.Settings()
+    result = Z.score_units(U, vectors, themes, texts, embed, settings, questions=questions)
+    assert result.restated.tolist() == [True, True, False, False]
+    assert result.blank.tolist() == [False, False, True, False]   # no polarity: routed (no theme)
+    said = S.score_matrix(embed(["No complaints.", "Nothing was good."]).astype(np.float64), vectors,
+                          S.keyword_hits(["No complaints.", "Nothing was good."], themes)[0], settings)
+    assert result.scores[0].tolist() == said[0].tolist() and result.scores[1].tolist() == said[1].tolist()
+    plain = Z.score_units(U, vectors, themes, texts, embed, settings)   # questions unknown
+    assert plain.restated.tolist() == [False] * 4 and plain.blank.tolist() == [True, True, True, False]
+    assert plain.scores[2].tolist() == result.scores[2].tolist()
+    # with a residual theme in the codebook, every non-answer goes there instead
+    themes[2] = Theme("other", "Other", "Anything else.", residual=True)
+    groups = [ThemeGroup(None, ("complaints", "praise", "other"), residual=("other",))]
+    routed = Z.score_units(U, vectors, themes, texts, embed, settings, questions=questions)
+    assert routed.restated.tolist() == [False] * 4 and routed.blank.tolist() == [True, True, True, False]
+    assigned = Z.route_non_answers(np.ones((4, 3), dtype=bool), routed.scores, routed.blank, groups,
+                                   ["complaints", "praise", "other"], Z.non_answer_themes(themes))
+    assert assigned.astype(int).tolist() == [[0, 0, 1], [0, 0, 1], [0, 0, 1], [1, 1, 1]]
+
+
+def test_a_theme_for_non_answers_takes_them_without_being_residual():
+    from thematic.codebook.model import Theme
+
+    themes = [Theme("wait", "Waiting", "Waiting times."), Theme("staff", "Staff", "Staff attitude."),
+              Theme("nothing", "Nothing to add", "The person had no comment.")]
+    ids = [t.id for t in themes]
+    assert Z.non_answer_themes(themes) == ["nothing"]
+    groups = [ThemeGroup("topic", tuple(ids), exclusive=True)]
+    assigned = np.array([[1, 0, 0], [0, 1, 0]], dtype=bool)
+    out = Z.route_non_answers(assigned, np.array([[0.5, 0.1, 0.2], [0.1, 0.6, 0.3]]), np.array([False, True]),
+                              groups, ids, Z.non_answer_themes(themes))
+    assert out.astype(int).tolist() == [[1, 0, 0], [0, 0, 1]]
