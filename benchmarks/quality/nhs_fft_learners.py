@@ -343,11 +343,46 @@ def pick(strategy, s: Setup, model, pool, coded, step, draw):
     raise ValueError(strategy)
 
 
+def _coded_in_order(s: Setup, strategy, pool_rows, held, sizes, *, draw):
+    """Assignments of ``held`` after coding each size of ``pool_rows`` in this order (first 50 random)."""
+    def fitted(rows):
+        return L.fit(s.F[rows], s.P[rows], s.Y[rows], s.ids, keys=[s.keys[i] for i in rows])
+
+    order = np.random.default_rng([16, draw]).permutation(pool_rows)
+    coded = list(order[:sizes[0]])
+    out = {}
+    for n in sizes:
+        while len(coded) < n:
+            step = min(n - len(coded), 50 if len(coded) < 200 else 100)
+            if strategy == "random":
+                coded = list(order[:len(coded) + step])
+                continue
+            pool = np.array(sorted(set(pool_rows.tolist()) - set(coded)))
+            coded += pool[pick(strategy, s, fitted(np.array(coded)), pool, coded, step, draw)].tolist()
+        model = fitted(np.array(coded))
+        out[n] = model.predict(s.F[held], s.P[held], s.limits, s.Z[held], keys=[s.keys[i] for i in held])[2]
+    return out
+
+
 ORDERS = ("random", "thematic", "hunt", "k-means, then thematic", "half thematic, half random",
           "thematic over learned themes, rest random")
 
 
-def order_curve(s: Setup, strategy, *, draws=3, sizes=(50, 100, 200, 400)) -> dict:
+def order_curve(s: Setup, strategy, *, draws=3, sizes=(50, 100, 200, 400), cv=False) -> dict:
+    """Macro kappa after coding n answers in this order. ``cv``: on the train split alone, one draw per
+    fold: the coder codes answers of the other folds, the figure is ``cv_figure``'s on the fold."""
+    if cv:
+        d = s.data
+        out = {n: [] for n in sizes}
+        Yt = s.Y[d.train]
+        themes = np.flatnonzero(Yt.sum(axis=0) >= 20)
+        for k in range(B.FOLDS):
+            pool_rows, held = d.train[s.fold != k], d.train[s.fold == k]
+            assigned = _coded_in_order(s, strategy, pool_rows, held, sizes, draw=k)
+            for n in sizes:
+                A = assigned[n]
+                out[n].append(np.mean([B.kappa(s.Y[held, t], A[:, t]) for t in themes]))
+        return {n: round(float(np.mean(v)), 4) for n, v in out.items()}
     d = s.data
     test_keys = [s.keys[i] for i in d.test]
 
@@ -377,6 +412,8 @@ def main() -> None:
     parser.add_argument("--cv", action="store_true", help="learner variants, train cross-validation")
     parser.add_argument("--small", action="store_true", help="few-positive themes at 200 and 400 coded")
     parser.add_argument("--orders", action="store_true", help="review orders, learning curve on test")
+    parser.add_argument("--orders-cv", action="store_true",
+                        help="review orders, on the train split's folds (one draw per fold)")
     parser.add_argument("--draws", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=None, help="rows whose name contains one of these")
     args = parser.parse_args()
@@ -402,6 +439,12 @@ def main() -> None:
         for name in ORDERS:
             if wanted(name):
                 row = order_curve(s, name, draws=args.draws)
+                print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in row.values()) + " |", flush=True)
+    if args.orders_cv:
+        print("| order (train CV) | 50 | 100 | 200 | 400 |\n| --- | ---: | ---: | ---: | ---: |")
+        for name in ORDERS:
+            if wanted(name):
+                row = order_curve(s, name, cv=True)
                 print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in row.values()) + " |", flush=True)
 
 
