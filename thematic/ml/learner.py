@@ -52,9 +52,9 @@ COMBINE_C = 100.0
 #: The "above the best other theme" inputs are clipped to this, so one extreme unit cannot steer a fit.
 RELATIVE_CLIP = 5.0
 DECIMALS = 6
-METHOD = ("ridge regression on the unit features (sentence embedding, character n-gram TF-IDF reduced by "
-          "SVD, the question), penalty by leave-one-out error; a logistic regression calibrates its "
-          "leave-one-out output (alone, or with the prototype scores: the candidate with the better "
+METHOD = ("ridge regression on the unit features (sentence embedding, character and word n-gram TF-IDF "
+          "reduced by SVD, the question), penalty by leave-one-out error; a logistic regression calibrates "
+          "its leave-one-out output (alone, or with the prototype scores: the candidate with the better "
           "leave-one-out kappa); threshold maximises kappa on the training decisions; identical answers "
           "to the same question share the coders' decisions")
 
