@@ -198,8 +198,18 @@ def logistic(s: Setup, tr, te, *, C=1.0, inner=3):
     return s.share(A, tr, te)
 
 
+def characters_only(s: Setup, tr, te):
+    """thematic's learner on issue 16's first features: no word n-grams."""
+    if not hasattr(s, "F_characters"):
+        s.F_characters = L.unit_features(s.data.texts, s.U, s.data.questions, word_ngrams=False).matrix
+    F = s.F_characters
+    model = L.fit(F[tr], s.P[tr], s.Y[tr], s.ids, keys=[s.keys[i] for i in tr])
+    return model.predict(F[te], s.P[te], s.limits, s.Z[te], keys=[s.keys[i] for i in te])[2]
+
+
 VARIANTS = {
     "thematic's learner": lambda s, tr, te: s.thematic(tr, te)[1][2],
+    "thematic's learner without the word n-grams": characters_only,
     "+ nearest 10 coded neighbours' share as a calibration input":
         lambda s, tr, te: variant(s, tr, te, knn=10),
     "+ nearest 25 coded neighbours' share": lambda s, tr, te: variant(s, tr, te, knn=25),

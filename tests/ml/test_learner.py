@@ -158,6 +158,8 @@ def test_unit_features_have_character_and_word_ngram_blocks_sized_by_the_units()
     assert np.linalg.norm(char_block, axis=1).mean() == pytest.approx(L.WORD_WEIGHT)
     assert np.linalg.norm(word_block, axis=1).mean() == pytest.approx(L.TOKEN_WEIGHT)
     assert "word_ngrams" not in L.unit_features(texts[:49], np.ones((49, 3))).description  # too few units
+    without = L.unit_features(texts, np.ones((80, 3)), word_ngrams=False)
+    assert "word_ngrams" not in without.description and without.matrix.shape == (80, 3 + 20)
 
 
 def test_the_exact_svd_of_few_units_is_scikit_learns():

@@ -285,7 +285,7 @@ class Features:
 
 
 def unit_features(texts: Sequence[str], vectors: np.ndarray, question_ids: Sequence[str] | None = None, *,
-                  words: bool = True) -> Features:
+                  words: bool = True, word_ngrams: bool = True) -> Features:
     """Features of every unit of a project: the sentence embedding; with ``words``, character n-gram
     TF-IDF reduced by truncated SVD to :data:`WORD_DIMS` dimensions (at most one per
     :data:`UNITS_PER_DIM` units), scaled to :data:`WORD_WEIGHT` of the embedding's length, and word
@@ -295,6 +295,7 @@ def unit_features(texts: Sequence[str], vectors: np.ndarray, question_ids: Seque
     The TF-IDF vocabularies and the SVDs are fitted on the units' texts alone (no decisions), so every
     unit, coded or not, gets the same features. scikit-learn's TfidfVectorizer (``char_wb``, 2 to 5
     characters; words, 1 to 2; sublinear tf) and TruncatedSVD (``random_state=0``, so repeatable).
+    ``word_ngrams=False`` leaves the word block out (the benchmarks measure it so).
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     blocks = [vectors]
@@ -304,7 +305,8 @@ def unit_features(texts: Sequence[str], vectors: np.ndarray, question_ids: Seque
         texts = [str(t) for t in texts]
         for name, analyzer, ngrams, most, per_dim, weight in (
                 ("character_ngrams", "char_wb", (2, 5), WORD_DIMS, UNITS_PER_DIM, WORD_WEIGHT),
-                ("word_ngrams", "word", (1, 2), TOKEN_DIMS, 2 * UNITS_PER_DIM, TOKEN_WEIGHT)):
+                ("word_ngrams", "word", (1, 2), TOKEN_DIMS, 2 * UNITS_PER_DIM, TOKEN_WEIGHT))[
+                :2 if word_ngrams else 1]:
             block = _reduced_tfidf(texts, analyzer, ngrams, min(most, n // per_dim))
             if block is not None:
                 T, vocabulary = block
