@@ -20,7 +20,8 @@ its learning curve on test). Every row is measured beside thematic's own learner
 - ``--orders``: ``nhs_fft.py --curve``'s protocol (macro kappa on test after 50 ... 400 coded train
   answers, refitting after each batch) for other review orders: positives first for the themes with
   fewest positives ("hunt"), k-means cold start then thematic's order, half random and half thematic's,
-  thematic's order over the learned themes only with the rest random.
+  thematic's order over the learned themes only with the rest random, thematic's order weighted by
+  information density; ``--orders-cv`` the same on the train split's folds.
 """
 
 from __future__ import annotations
@@ -337,6 +338,18 @@ def pick(strategy, s: Setup, model, pool, coded, step, draw):
         for c in range(step):
             picked.append(next(int(i) for i in np.argsort(distance[:, c]) if i not in picked))
         return np.array(picked)
+    if strategy.startswith("thematic, density-weighted"):
+        # information density: the distance to a threshold (log-odds) divided by the unit's mean cosine to
+        # its 20 nearest uncoded units to the power beta, through review_order's own key
+        beta = float(strategy.rsplit(" ", 1)[1])
+        S = s.Un[pool] @ s.Un[pool].T
+        np.fill_diagonal(S, -1.0)
+        density = np.clip(np.sort(S, axis=1)[:, -20:].mean(axis=1), 1e-3, None)
+        p = np.clip(scores, 1e-6, 1 - 1e-6)
+        cut = np.log(np.clip(thresholds, 1e-6, 1 - 1e-6) / (1 - np.clip(thresholds, 1e-6, 1 - 1e-6)))
+        logit = cut[None, :] + (np.log(p / (1 - p)) - cut[None, :]) / density[:, None] ** beta
+        return L.review_order(1 / (1 + np.exp(-logit)), thresholds, s.U[pool], learned=model.learned,
+                              limit=step)
     if strategy == "hunt":
         c = np.array(coded)
         return hunt_order(scores, thresholds, s.Un[pool], s.Y[c], s.Un[c], model.learned, step)
@@ -375,7 +388,8 @@ def _coded_in_order(s: Setup, strategy, pool_rows, held, sizes, *, draw):
 
 
 ORDERS = ("random", "thematic", "hunt", "k-means, then thematic", "half thematic, half random",
-          "thematic over learned themes, rest random")
+          "thematic over learned themes, rest random", "thematic, density-weighted, beta 1",
+          "thematic, density-weighted, beta 3")
 
 
 def order_curve(s: Setup, strategy, *, draws=3, sizes=(50, 100, 200, 400), cv=False) -> dict:
