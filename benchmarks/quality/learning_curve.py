@@ -173,7 +173,7 @@ def main(argv=None) -> int:
     zero_seconds = time.perf_counter() - started
     vectors = unit_vectors(project, units)
     zero = L.prototype_scores(project, units, themes, vectors=vectors)
-    # what `suggest --learn` learns from: the embedding, character n-grams, the question (one here)
+    # what `suggest --learn` learns from: the embedding, character and word n-grams, the question (one here)
     V = L.unit_features([u.text for u in units], vectors, [u.question_id for u in units]).matrix
     stored = store.run_scores(project, zero_run.id)
     assert np.array_equal(zero.scores, np.array([[stored[u.id][t][0] for t in theme_ids] for u in units]))

@@ -381,7 +381,7 @@ def learning_curve(data, U, draws: int = 3, sizes=CURVE_SIZES) -> dict:
 def cost(data, U) -> dict:
     """Seconds to learn from 4,000 decisions and score 10,000 units whose vectors are cached: the 6,205
     answers plus the first 3,795 of ``phase1_items.csv`` (real answers of the same survey; vectors from
-    the cache, so no model runs). Timed: features of the 10,000 (character n-grams and SVD), the fit
+    the cache, so no model runs). Timed: features of the 10,000 (character and word n-grams, SVDs), the fit
     on the first 4,000 train answers, the scores of all 10,000. Storing the run is not included."""
     import pandas as pd
     from vector_cache import vectors_for

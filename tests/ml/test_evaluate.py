@@ -113,7 +113,9 @@ def test_evaluate_on_a_project_with_random_labels_is_near_zero(make_project, bow
     code_units(project, "ana", lambda u: {t for t in THEMES if rng.random() < 0.35})
     monkeypatch.setattr(L, "fit", Memoriser)  # the worst case for leakage
     result = E.evaluate(project, from_coder="ana", model=bow, sizes=[], n_boot=50)
-    assert abs(result.macro_kappa) < 0.15
+    # Held out, the memoriser's macro kappa on random labels is a draw around 0 (seeds 7 to 11 with the
+    # word n-gram features: 0.151, -0.036, 0.061, 0.061, 0.034); with leakage it would be 1.0.
+    assert abs(result.macro_kappa) < 0.2
     assert all(p.units == 112 for p in result.themes)
 
 

@@ -143,6 +143,41 @@ def test_identical_answers_to_the_same_question_share_the_coders_decisions():
     assert L.fit(vectors, prototype, labels, ["a", "b"], keys=keys).settings()["shared_texts"] == len(labels)
 
 
+def test_unit_features_have_character_and_word_ngram_blocks_sized_by_the_units():
+    rng = np.random.default_rng(0)
+    words = ["staff", "kind", "parking", "wait", "long", "clean", "food", "cold", "nurse", "helpful"]
+    texts = [" ".join(rng.choice(words, size=4)) for _ in range(80)]
+    features = L.unit_features(texts, np.ones((80, 3)), ["q1"] * 40 + ["q2"] * 40)
+    # 80 units: at most 80 // 4 = 20 character dimensions and 80 // 8 = 10 word dimensions
+    assert features.description["character_ngrams"]["svd_dims"] == 20
+    assert features.description["word_ngrams"]["svd_dims"] == 10
+    assert features.description["questions"] == 2
+    assert features.matrix.shape == (80, 3 + 20 + 10 + 2)
+    # each block's mean row length is its weight against the embedding's
+    char_block, word_block = features.matrix[:, 3:23], features.matrix[:, 23:33]
+    assert np.linalg.norm(char_block, axis=1).mean() == pytest.approx(L.WORD_WEIGHT)
+    assert np.linalg.norm(word_block, axis=1).mean() == pytest.approx(L.TOKEN_WEIGHT)
+    assert "word_ngrams" not in L.unit_features(texts[:49], np.ones((49, 3))).description  # too few units
+    without = L.unit_features(texts, np.ones((80, 3)), word_ngrams=False)
+    assert "word_ngrams" not in without.description and without.matrix.shape == (80, 3 + 20)
+
+
+def test_the_exact_svd_of_few_units_is_scikit_learns():
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    rng = np.random.default_rng(1)
+    words = ["staff", "kind", "parking", "wait", "long", "clean", "food", "cold", "nurse", "helpful", "ward"]
+    texts = [" ".join(rng.choice(words, size=5)) for _ in range(60)]
+    T, vocabulary = L._reduced_tfidf(texts, "word", (1, 2), 8)
+    X = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                        dtype=np.float32).fit_transform(texts)
+    expected = TruncatedSVD(8, algorithm="arpack", random_state=0).fit_transform(X)
+    assert vocabulary == X.shape[1]
+    signs = np.sign((T * expected).sum(axis=0))  # each component is defined up to its sign
+    np.testing.assert_allclose(T * signs, expected, atol=1e-4)
+
+
 def test_the_learner_is_chosen_by_leave_one_out_kappa():
     rng = np.random.default_rng(2)
     n = 120
@@ -365,7 +400,7 @@ def test_cli_suggest_learn(cli, keyed_cli):
     assert result.exit_code == 0, result.stderr
     assert "suggest run 1:" in result.stdout
     assert ("learned from ana's 112 coded units: 3 of 4 themes learned by ridge + prototype (held-out kappa "
-            "on the decisions 0.44); mixed-support scored zero-shot, calibrated on the learned themes (fewer "
+            "on the decisions 0.59); mixed-support scored zero-shot, calibrated on the learned themes (fewer "
             "than 5 units coded with, or 5 without, the theme); check the figures with "
             "`thematic evaluate`") in " ".join(result.stderr.split())
     result = cli("suggest", "--learn", "--json", project=keyed_cli.path)

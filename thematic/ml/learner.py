@@ -3,9 +3,9 @@ decisions, calibrated, and chosen per project by held-out kappa.
 
 What is learned (``docs/learning.md`` gives the reasons and the figures behind them):
 
-1. Features (:func:`unit_features`): the sentence embedding; character n-gram TF-IDF reduced by
-   truncated SVD (fitted on the project's texts, no decisions); the question, one-hot, when there are
-   several.
+1. Features (:func:`unit_features`): the sentence embedding; character n-gram and word n-gram TF-IDF,
+   each reduced by truncated SVD (fitted on the project's texts, no decisions); the question, one-hot,
+   when there are several.
 2. Per theme, a ridge regression of the 0/1 decision on the features, with an unpenalised intercept;
    its penalty (from :data:`ALPHAS`) is the one with the smallest leave-one-out squared error. Ridge has
    exact leave-one-out predictions in closed form (``e_i / (1 - h_ii)``: one SVD serves every theme and
@@ -52,9 +52,9 @@ COMBINE_C = 100.0
 #: The "above the best other theme" inputs are clipped to this, so one extreme unit cannot steer a fit.
 RELATIVE_CLIP = 5.0
 DECIMALS = 6
-METHOD = ("ridge regression on the unit features (sentence embedding, character n-gram TF-IDF reduced by "
-          "SVD, the question), penalty by leave-one-out error; a logistic regression calibrates its "
-          "leave-one-out output (alone, or with the prototype scores: the candidate with the better "
+METHOD = ("ridge regression on the unit features (sentence embedding, character and word n-gram TF-IDF "
+          "reduced by SVD, the question), penalty by leave-one-out error; a logistic regression calibrates "
+          "its leave-one-out output (alone, or with the prototype scores: the candidate with the better "
           "leave-one-out kappa); threshold maximises kappa on the training decisions; identical answers "
           "to the same question share the coders' decisions")
 
@@ -66,15 +66,26 @@ RIDGE_PROTOTYPE = "ridge + prototype"
 CANDIDATES = (RIDGE, RIDGE_PROTOTYPE)
 #: Folds for scoring a calibration with several inputs held out (rows dealt out in turn).
 CALIBRATION_FOLDS = 5
-#: Character n-gram features (:func:`unit_features`): SVD dimensions, vocabulary cap, weight against the
-#: embedding, and the fewest units for which they are made. Chosen by 5-fold cross-validation on the
-#: NHS FFT train split (`benchmarks/quality/nhs_fft.py --cv`; docs/learning.md): macro kappa 0.494 for
-#: the embedding alone; with the n-grams at weight 0.5, 0.543 at 256 dims, 0.550 at 400, 0.555 at 600,
-#: 0.550 at 800; at 256 dims, weight 0.35 gave 0.538 and 0.75 gave 0.534.
+#: Character n-gram features (:func:`unit_features`): SVD dimensions (at most, and at most one per
+#: :data:`UNITS_PER_DIM` units), vocabulary cap, weight against the embedding, and the fewest units for
+#: which they are made. Chosen by 5-fold cross-validation on the NHS FFT train split
+#: (`benchmarks/quality/nhs_fft.py --cv`; docs/performance.md): macro kappa 0.494 for the embedding
+#: alone; with the n-grams at weight 0.5, 0.543 at 256 dims, 0.550 at 400, 0.555 at 600, 0.550 at 800;
+#: at 256 dims, weight 0.35 gave 0.538 and 0.75 gave 0.534. On Counsel Chat (776 long questions, 400
+#: coded) 200 dimensions gave 0.512 against 0.504 at 600, hence the cap by units.
 WORD_DIMS = 600
+UNITS_PER_DIM = 4
 WORD_VOCABULARY = 50_000
 WORD_WEIGHT = 0.5
 MIN_UNITS_FOR_WORDS = 50
+#: Word unigram and bigram TF-IDF, reduced the same way, at most :data:`TOKEN_DIMS` dimensions (one per
+#: 2 x :data:`UNITS_PER_DIM` units), weight :data:`TOKEN_WEIGHT`: NHS FFT cross-validation 0.566
+#: against 0.555 without; Counsel Chat at 400 coded 0.502 against 0.512 (docs/performance.md).
+TOKEN_DIMS = 300
+TOKEN_WEIGHT = 0.5
+#: Up to this many units the SVDs are exact, from the units x units Gram matrix (cheaper than the
+#: randomized SVD there); above, scikit-learn's randomized TruncatedSVD.
+EXACT_SVD_UNITS = 2000
 #: A theme with too few decisions is assigned when its pooled-calibrated zero-shot probability reaches this.
 ZERO_SHOT_CUT = 0.5
 
@@ -274,42 +285,66 @@ class Features:
 
 
 def unit_features(texts: Sequence[str], vectors: np.ndarray, question_ids: Sequence[str] | None = None, *,
-                  words: bool = True) -> Features:
+                  words: bool = True, word_ngrams: bool = True) -> Features:
     """Features of every unit of a project: the sentence embedding; with ``words``, character n-gram
-    TF-IDF reduced to :data:`WORD_DIMS` dimensions by truncated SVD, scaled to :data:`WORD_WEIGHT` of the
-    embedding's length; a one-hot column per question when there are several.
+    TF-IDF reduced by truncated SVD to :data:`WORD_DIMS` dimensions (at most one per
+    :data:`UNITS_PER_DIM` units), scaled to :data:`WORD_WEIGHT` of the embedding's length, and word
+    unigram and bigram TF-IDF reduced the same way (:data:`TOKEN_DIMS`, :data:`TOKEN_WEIGHT`); a one-hot
+    column per question when there are several.
 
-    The TF-IDF vocabulary and the SVD are fitted on the units' texts alone (no decisions), so every
+    The TF-IDF vocabularies and the SVDs are fitted on the units' texts alone (no decisions), so every
     unit, coded or not, gets the same features. scikit-learn's TfidfVectorizer (``char_wb``, 2 to 5
-    characters, sublinear tf) and TruncatedSVD (``random_state=0``, so repeatable).
+    characters; words, 1 to 2; sublinear tf) and TruncatedSVD (``random_state=0``, so repeatable).
+    ``word_ngrams=False`` leaves the word block out (the benchmarks measure it so).
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     blocks = [vectors]
     description: dict = {"embedding": int(vectors.shape[1]) if vectors.ndim == 2 else 0}
     n = len(texts)
     if words and n >= MIN_UNITS_FOR_WORDS:
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
-                                max_features=WORD_VOCABULARY, dtype=np.float32)
-        try:
-            X = tfidf.fit_transform([str(t) for t in texts])
-        except ValueError:  # no n-gram occurs twice
-            X = None
-        if X is not None and X.shape[1] > 2:
-            dims = int(min(WORD_DIMS, X.shape[1] - 1, n - 1))
-            T = TruncatedSVD(dims, random_state=0, algorithm="randomized", n_iter=4).fit_transform(X)
-            norm = float(np.linalg.norm(T, axis=1).mean()) or 1.0
-            blocks.append(WORD_WEIGHT * T / norm)
-            description["character_ngrams"] = {"vocabulary": int(X.shape[1]), "svd_dims": dims,
-                                               "weight": WORD_WEIGHT}
+        texts = [str(t) for t in texts]
+        for name, analyzer, ngrams, most, per_dim, weight in (
+                ("character_ngrams", "char_wb", (2, 5), WORD_DIMS, UNITS_PER_DIM, WORD_WEIGHT),
+                ("word_ngrams", "word", (1, 2), TOKEN_DIMS, 2 * UNITS_PER_DIM, TOKEN_WEIGHT))[
+                :2 if word_ngrams else 1]:
+            block = _reduced_tfidf(texts, analyzer, ngrams, min(most, n // per_dim))
+            if block is not None:
+                T, vocabulary = block
+                norm = float(np.linalg.norm(T, axis=1).mean()) or 1.0
+                blocks.append(weight * T / norm)
+                description[name] = {"vocabulary": vocabulary, "svd_dims": int(T.shape[1]), "weight": weight}
     if question_ids is not None:
         questions = sorted(set(question_ids))
         if len(questions) > 1:
             blocks.append(np.array([[q == x for x in questions] for q in question_ids], dtype=np.float64))
             description["questions"] = len(questions)
     return Features(np.hstack(blocks), sharing_keys(texts, question_ids), description)
+
+
+def _reduced_tfidf(texts: list[str], analyzer: str, ngrams: tuple[int, int], dims: int):
+    """(TF-IDF of ``texts`` reduced to at most ``dims`` dimensions by truncated SVD, vocabulary size), or
+    None when fewer than three n-grams occur twice."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    tfidf = TfidfVectorizer(analyzer=analyzer, ngram_range=ngrams, min_df=2, sublinear_tf=True,
+                            max_features=WORD_VOCABULARY, dtype=np.float32)
+    try:
+        X = tfidf.fit_transform(texts)
+    except ValueError:  # no n-gram occurs twice
+        return None
+    dims = int(min(dims, X.shape[1] - 1, len(texts) - 1))
+    if X.shape[1] <= 2 or dims < 1:
+        return None
+    if len(texts) <= EXACT_SVD_UNITS:
+        # The leading left singular vectors times the singular values (what TruncatedSVD returns), from
+        # the eigenvectors of the small units x units Gram matrix: on 776 long Counsel Chat questions
+        # 0.1 s against 1.5 s for the randomized SVD.
+        values, vectors = np.linalg.eigh((X @ X.T).toarray().astype(np.float64))
+        top = np.argsort(values)[::-1][:dims]
+        return vectors[:, top] * np.sqrt(np.maximum(values[top], 0.0)), int(X.shape[1])
+    T = TruncatedSVD(dims, random_state=0, algorithm="randomized", n_iter=4).fit_transform(X)
+    return T, int(X.shape[1])
 
 
 # -- the learner -----------------------------------------------------------------------------------------
