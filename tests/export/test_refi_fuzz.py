@@ -86,3 +86,23 @@ def test_mutated_exports_import_or_are_refused_cleanly(exported, steps):
             except ThematicError as error:
                 assert "\n" not in error.message
                 assert snapshot(project) == before
+
+
+def test_a_bad_unit_listing_with_line_breaks_is_refused_on_one_line(exported, tmp_path):
+    """A Description whose unit listing holds line breaks (found by the fuzzing above) is refused in one
+    line, the listed part shown with its whitespace collapsed, and the project is left as it was."""
+    from thematic.store.project import create_project
+
+    qde, files = exported
+    listing = "Units (thematic): 0-16, 17-45"
+    text = qde.decode("utf-8").replace(listing, "Units (thematic): 0-16\n\n99, 17-45", 1)
+    path = make_qdpx(tmp_path / "m.qdpx", text, files)
+    project, _ = create_project(tmp_path / "p.db")
+    with project:
+        before = snapshot(project)
+        with pytest.raises(ThematicError) as refused:
+            import_refi(project, path)
+        assert refused.value.message == (
+            "m.qdpx: source 'A1 (access)' lists the unit '0-16 99', which is not within its 45 characters "
+            "(export the project again from your QDA tool)")
+        assert snapshot(project) == before

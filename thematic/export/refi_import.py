@@ -657,7 +657,7 @@ class _Import:
                     skipped += 1
                     continue
                 guid = _key(element.get("guid"))
-                label = element.get("name") or guid
+                label = " ".join((element.get("name") or "").split()) or guid  # one line in messages
                 raw = self._source_text(element, label)
                 text, mapping = normalise(raw)
                 if not text:
@@ -667,7 +667,7 @@ class _Import:
                     ref = _child(vv, "VariableRef")
                     if ref is not None and _key(ref.get("targetGUID")) in self.question_vars:
                         question = _text(_child(vv, "TextValue")).strip() or question
-                respondent = respondent_of.get(guid) or " ".join(label.split()) or guid
+                respondent = respondent_of.get(guid) or label
                 if question and respondent.endswith(f" ({question})") and guid not in respondent_of:
                     respondent = respondent[: -len(f" ({question})")]  # thematic names "R001 (q1)"
                 if question is None:  # no question variable: the question of the same answer, if known
@@ -734,8 +734,9 @@ class _Import:
         for part in [p.strip() for p in listed.split(",") if p.strip()]:
             match = _UNITS_RE.match(part)
             if not match or not 0 <= int(match.group(1)) < int(match.group(2)) <= length:
+                shown = " ".join(part.split())
                 raise ThematicError(
-                    f"{self.path.name}: source '{label}' lists the unit '{part}', which is not "
+                    f"{self.path.name}: source '{label}' lists the unit '{shown}', which is not "
                     f"within its {length} characters ({REEXPORT})"
                 )
             bounds.append((int(match.group(1)), int(match.group(2))))
