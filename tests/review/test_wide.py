@@ -159,7 +159,7 @@ def test_rows_that_do_not_map_are_each_named(coded_project, tmp_path):
             ["ID", "Code 1"],
             "column 'id' (from --id) not found in f.csv (columns are: ID, Code 1)",
         ),
-        (dict(question="q2"), ["ID", "Code 1"], "question 'q2' not found (questions are: answer)"),
+        (dict(question="q2"), ["ID", "Code 1"], "question 'q2' is not in this project (questions: answer)"),
         (
             dict(),
             ["ID", "role"],

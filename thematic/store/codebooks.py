@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from thematic.clock import utc_now
 from thematic.errors import ThematicError
+from thematic.store.corpus import check_question
 from thematic.store.project import Project
 
 if TYPE_CHECKING:  # the model is read when a version is stored or parsed, not to list bindings (`status`)
@@ -173,9 +174,7 @@ def _scope(project: Project, name: str, questions) -> tuple[str, list[str]]:
     for q in wanted:
         if not q:
             raise ThematicError("--question has an empty name (separate questions with commas, e.g. q1,q2)")
-        if q not in known:
-            have = ", ".join(known) if known else "none yet: import answers first"
-            raise ThematicError(f"question '{q}' is not in this project (questions: {have})")
+        check_question(project, q, known)
     for q in wanted:
         b = per_question.get(q)
         if b is not None and names[b.version_number] != name:
@@ -266,9 +265,7 @@ def current_version(project: Project, *, question: str | None = None) -> Codeboo
     state = bindings(project)
     if question is not None:
         known = _question_ids(project)
-        if question not in known:
-            have = ", ".join(known) if known else "none yet: import answers first"
-            raise ThematicError(f"question '{question}' is not in this project (questions: {have})")
+        check_question(project, question, known)
         number = next((b.version_number for b in state if b.question == question), None)
         return None if number is None else get_version(project, number)
     numbers = {b.version_number for b in state}
