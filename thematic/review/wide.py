@@ -7,6 +7,10 @@ Two layouts are read:
 - **one 0/1 column per code**: a column per code, 1 where it applies. Without ``code_columns`` every
   column (other than the id) whose cells are all 0, 1 or empty is taken as a code column.
 
+Columns named with ``code_columns`` (``--code-column``) may be of either kind, whatever their names: those
+whose cells are all 0, 1 or blank are 0/1 columns, others hold code names (one code per cell); one kind
+per import.
+
 A row maps to the unit of its respondent's answer to ``question`` (response units: one unit per answer).
 A row with no code becomes a "no theme applies" decision. Codes match themes by id or by name, case-
 insensitively; unknown codes are listed and refused, or, with ``add_codes``, added as themes of a new
@@ -145,8 +149,7 @@ def find_code_columns(table, id_at: int, code_columns: list[str] | None, name: s
                     f"column '{col}' (from --code-column) not found in {name} "
                     f"(columns are: {', '.join(columns)})"
                 )
-        numbered = [c for c in code_columns if CODE_COLUMN_RE.fullmatch(c)]
-        return ("code columns" if len(numbered) == len(code_columns) else "0/1 columns"), list(code_columns)
+        return _named_layout(table, list(code_columns)), list(code_columns)
     chosen = [c for c in columns if CODE_COLUMN_RE.fullmatch(c) and c != columns[id_at]]
     if chosen:
         return "code columns", chosen
@@ -164,6 +167,27 @@ def find_code_columns(table, id_at: int, code_columns: list[str] | None, name: s
             "give one 0/1 column per code; or name them with --code-column)"
         )
     return "0/1 columns", chosen
+
+
+def _named_layout(table, named: list[str]) -> str:
+    """The layout of the columns named with --code-column: ``0/1 columns`` when every cell of each is 0,
+    1 or blank, ``code columns`` (code names) when none is, or when they are numbered ``Code 1``...;
+    one kind per import."""
+    def zero_one(column: str) -> bool:
+        i = table.columns.index(column)
+        numbered = CODE_COLUMN_RE.fullmatch(column)
+        return not numbered and all(_zero_one(row[i]) is not None for row in table.rows)
+
+    binary = [c for c in named if zero_one(c)]
+    if not binary:
+        return "code columns"
+    if len(binary) == len(named):
+        return "0/1 columns"
+    names = [c for c in named if c not in binary]
+    raise ThematicError(
+        f"--code-column names columns of code names ({', '.join(names)}) and columns of 0/1 "
+        f"({', '.join(binary)}); name columns of one kind (code names, or one 0/1 column per code)"
+    )
 
 
 def codes_in(table, layout: str, at: list[int], name: str) -> list[str]:
