@@ -296,18 +296,19 @@ def test_step_rows_to_units_and_decisions(coded_project, tmp_path):
 
 
 def test_a_named_column_of_code_names(coded_project, tmp_path):
-    """--code-column on a column of code names (ids or names, any case; one per cell) reads them as codes,
-    as the "Code 1" columns are read; a named 0/1 column beside it is refused, nothing recorded."""
-    rows = [[rid, NAMES[min(themes, key=THEMES.index)] if themes else ""] for rid, themes in KEY.items()
-            if len(themes) <= 1]
+    """--code-column on a column of code names (ids or names, any case; several in a cell separated by
+    ';', as corpora/ai-therapy-key.csv has them) reads them as codes, as the "Code 1" columns are read; a
+    named 0/1 column beside it is refused, nothing recorded."""
+    rows = [[rid, "; ".join(NAMES[t] for t in sorted(themes, key=THEMES.index))]
+            for rid, themes in KEY.items()]
     path = write(tmp_path / "key.csv", ["ID", "themes"], rows)
     report = import_wide(coded_project, path, coder="key", id_column="ID", question="answer",
                          code_columns=["themes"])
     assert report.layout == "code columns" and report.code_columns == ["themes"]
     standing = store.current_codings(coded_project, "key")
     units = {u.respondent_id: u.id for u in list_units(coded_project)}
-    single = {rid: themes for rid, themes in KEY.items() if len(themes) <= 1 and rid in units}
-    assert standing == {units[rid]: themes for rid, themes in single.items()}
+    assert standing == {units[rid]: themes for rid, themes in KEY.items() if rid in units}
+    assert any(len(themes) == 2 for themes in standing.values())  # "a; b" in one cell: two codes
 
     mixed = write(tmp_path / "mixed.csv", ["ID", "themes", "risk"], [["R001", "mixed-support", "1"]])
     with pytest.raises(ThematicError) as caught:

@@ -136,8 +136,8 @@ def decisions_import_wide(
     add_codes: bool = typer.Option(False, "--add-codes", help="Add unknown codes to a new codebook version."),
     code_column: list[str] = typer.Option(
         [], "--code-column",
-        help="A column holding codes: code names (one per cell), or 0/1 for one code; repeat "
-        "(default: detect).",
+        help="A column holding codes: code names (several in a cell separated by ;), or 0/1 for one "
+        "code; repeat (default: detect).",
     ),
     sheet: str | None = opt.SHEET,
     format: str | None = opt.FILE_FORMAT,
