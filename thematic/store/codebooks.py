@@ -258,10 +258,12 @@ def _parse_stored(yaml_text: str, number: int) -> Codebook:
 _SELECT = "SELECT id, content_hash, yaml, created_at FROM codebook_versions"
 
 
-def current_version(project: Project, *, question: str | None = None) -> CodebookVersion | None:
+def current_version(project: Project, *, question: str | None = None,
+                    one_for: str | None = None) -> CodebookVersion | None:
     """The codebook version of ``question`` (default: the one version every question is coded with), or
     None when no codebook was ever used. Raises ThematicError when the question is not in the project,
-    or when no question is named and the questions have different codebooks."""
+    or when no question is named and the questions have different codebooks (``one_for``: what records
+    one codebook, e.g. "a review session", for a message that says why a question must be named)."""
     state = bindings(project)
     if question is not None:
         known = _question_ids(project)
@@ -276,6 +278,11 @@ def current_version(project: Project, *, question: str | None = None) -> Codeboo
         listing = "; ".join(
             f"{names[b.version_number].name} version {b.version_number} on {b.question}" for b in state
         )
+        if one_for:
+            raise ThematicError(
+                f"{one_for} records one codebook, and this project codes its questions with different "
+                f"codebooks ({listing}); name one question with --question Q"
+            )
         raise ThematicError(
             f"this project codes its questions with different codebooks ({listing}); name one with "
             "--question Q"
@@ -288,8 +295,9 @@ def question_codebooks(project: Project) -> dict[str | None, CodebookVersion]:
     return {b.question: get_version(project, b.version_number) for b in bindings(project)}
 
 
-def require_current(project: Project, *, question: str | None = None) -> CodebookVersion:
-    version = current_version(project, question=question)
+def require_current(project: Project, *, question: str | None = None,
+                    one_for: str | None = None) -> CodebookVersion:
+    version = current_version(project, question=question, one_for=one_for)
     if version is None:
         if question is not None:
             raise ThematicError(
