@@ -78,18 +78,14 @@ def agree(
     with open_current() as project, project.snapshot():
         books = [] if question is not None else books_in_view(project)
         if len(books) <= 1:
-            results = None
-            table = agreement_table(project, question=question, **options)
+            sections = [(None, agreement_table(project, question=question, **options))]
         else:
             results = agreement_per_book(project, books_with_theme(books, theme), **options)
-    if results is None:
-        _warn_unknown(table)
-        _show_agree(format, [(None, table)])
-        return
-    for r in results:
-        if r.result is not None:
-            _warn_unknown(r.result)
-    _show_agree(format, [(r, r.result) for r in results])
+            sections = [(r, r.result) for r in results]
+    for _, table in sections:
+        if table is not None:
+            _warn_unknown(table)
+    _show_agree(format, sections)
 
 
 def _warn_unknown(table) -> None:
