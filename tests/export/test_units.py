@@ -149,7 +149,7 @@ def test_question_filter(study, tmp_path):
             "--level response needs --layout wide (long rows are always one per unit x theme)",
         ),
         ({"coder": "ana", "fmt": "sav"}, "--format must be one of csv, xlsx, json, not 'sav'"),
-        ({"coder": "ana", "question": "nope"}, "question 'nope' not found (questions are: answer)"),
+        ({"coder": "ana", "question": "nope"}, "question 'nope' is not in this project (questions: answer)"),
     ],
 )
 def test_bad_input_is_refused_and_no_file_is_left(study, tmp_path, kwargs, message):

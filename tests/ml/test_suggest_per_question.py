@@ -129,7 +129,7 @@ def test_discover_against_every_codebook_or_one_question(cli, two_questions, pro
     assert all("/" not in c["nearest_theme"] for c in run["clusters"])
     result = cli("discover", "--question", "nope")
     assert (result.exit_code, result.stderr) == (
-        2, "error: question 'nope' not found (questions are: answer, other)\n")
+        2, "error: question 'nope' is not in this project (questions: answer, other)\n")
     with open_project(project_location) as project:
         harvest_path = project.path
     harvest(harvest_path)

@@ -219,7 +219,7 @@ def test_orders(suggested_project):
             {"order": "alphabetical"},
             "--order must be document, uncertain or random, not 'alphabetical'",
         ),
-        ({"question": "q9"}, "question 'q9' not found (questions are: answer)"),
+        ({"question": "q9"}, "question 'q9' is not in this project (questions: answer)"),
         (
             {"theme": "hope"},
             "theme 'hope' is not in the codebook (themes are: negative-responses, "

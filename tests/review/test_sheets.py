@@ -330,7 +330,8 @@ def test_export_refusals(coded_project, sheet, tmp_path):
             dict(out=tmp_path / "y.xlsx", with_suggestions=True),
             "--with-suggestions needs machine suggestions (run `thematic suggest` first)",
         ),
-        (dict(out=tmp_path / "z.xlsx", question="q2"), "question 'q2' not found (questions are: answer)"),
+        (dict(out=tmp_path / "z.xlsx", question="q2"),
+         "question 'q2' is not in this project (questions: answer)"),
     ]
     for kwargs, message in cases:
         with pytest.raises(ThematicError, match=f"^{re.escape(message)}$"):

@@ -159,7 +159,7 @@ def test_rows_that_do_not_map_are_each_named(coded_project, tmp_path):
             ["ID", "Code 1"],
             "column 'id' (from --id) not found in f.csv (columns are: ID, Code 1)",
         ),
-        (dict(question="q2"), ["ID", "Code 1"], "question 'q2' not found (questions are: answer)"),
+        (dict(question="q2"), ["ID", "Code 1"], "question 'q2' is not in this project (questions: answer)"),
         (
             dict(),
             ["ID", "role"],
@@ -169,9 +169,9 @@ def test_rows_that_do_not_map_are_each_named(coded_project, tmp_path):
         (
             dict(code_columns=["role"]),
             ["ID", "role"],
-            "f.csv: row 2, column 'role': 'x' is not 0 or 1 (code columns "
-            "take 0 or 1; fix the file and import it again; nothing was "
-            "recorded)",
+            "codes not in the codebook: 'x' (pass --add-codes to add them to a new codebook version, or "
+            "rename them to theme ids or names: negative-responses, possibilities-of-ai, mixed-support, "
+            "therapeutic-risks)",
         ),
         (
             dict(coder="machine"),
@@ -293,3 +293,28 @@ def test_step_rows_to_units_and_decisions(coded_project, tmp_path):
     (decision,) = wide_decisions(rows.coded, theme_lookup(version), "nvivo", version.content_hash, "d")
     assert (decision.unit_id, decision.themes, decision.kind) == (unit, {"mixed-support"}, "code")
     assert wide_decisions(rows.coded, theme_lookup(version), "nvivo", "h", "d")[0].uuid == decision.uuid
+
+
+def test_a_named_column_of_code_names(coded_project, tmp_path):
+    """--code-column on a column of code names (ids or names, any case; several in a cell separated by
+    ';', as corpora/ai-therapy-key.csv has them) reads them as codes, as the "Code 1" columns are read; a
+    named 0/1 column beside it is refused, nothing recorded."""
+    rows = [[rid, "; ".join(NAMES[t] for t in sorted(themes, key=THEMES.index))]
+            for rid, themes in KEY.items()]
+    path = write(tmp_path / "key.csv", ["ID", "themes"], rows)
+    report = import_wide(coded_project, path, coder="key", id_column="ID", question="answer",
+                         code_columns=["themes"])
+    assert report.layout == "code columns" and report.code_columns == ["themes"]
+    standing = store.current_codings(coded_project, "key")
+    units = {u.respondent_id: u.id for u in list_units(coded_project)}
+    assert standing == {units[rid]: themes for rid, themes in KEY.items() if rid in units}
+    assert any(len(themes) == 2 for themes in standing.values())  # "a; b" in one cell: two codes
+
+    mixed = write(tmp_path / "mixed.csv", ["ID", "themes", "risk"], [["R001", "mixed-support", "1"]])
+    with pytest.raises(ThematicError) as caught:
+        import_wide(coded_project, mixed, coder="other", id_column="ID", question="answer",
+                    code_columns=["themes", "risk"])
+    assert str(caught.value) == (
+        "--code-column names columns of code names (themes) and columns of 0/1 (risk); name columns of one "
+        "kind (code names, or one 0/1 column per code)")
+    assert "other" not in store.coders(coded_project)

@@ -148,6 +148,7 @@ def test_coder_with_no_codings_and_machine_without_run(mini_project):
 def test_bad_attribute_and_question(mini_coded):
     with pytest.raises(ThematicError, match=re.escape("attribute 'role' is not a column of the imported")):
         theme_by_attribute(mini_coded, "role")
-    with pytest.raises(ThematicError, match=re.escape("question 'q9' not found (questions are: answer)")):
+    unknown = "question 'q9' is not in this project (questions: answer)"
+    with pytest.raises(ThematicError, match=re.escape(unknown)):
         theme_by_attribute(mini_coded, "group", question="q9")
     assert theme_by_attribute(mini_coded, "group", question="answer").coded == (4, 5)

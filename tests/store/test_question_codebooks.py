@@ -4,6 +4,7 @@ migration of a project written before codebooks could be bound to questions."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 
@@ -135,8 +136,40 @@ def test_agreement_and_disagreements_per_question(cli, two_questions, project_lo
                 if u.question_id == "answer"
             ],
         )
-    result = cli("agree")
-    assert result.exit_code == 2 and "name one with --question Q" in result.stderr
+    # without --question: a section per codebook, over the questions it codes
+    result = cli("agree", "--n-boot", "50")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout.splitlines()
+    assert text[:3] == [
+        "== codebook ai-therapy version 1, questions: answer ==",
+        "agreement of ana and ben on 112 units coded by at least two of them (112 coded by any: ana 112, ben "
+        "112)",
+        "codebook ai-therapy version 1 (question answer); unit level; 95% bootstrap intervals from 50 "
+        "resamples of units, seed 0",
+    ]
+    at = text.index("== codebook other-book version 2, questions: other ==")
+    assert text[at - 1] == "" and text[at + 1] == (
+        "no agreement computed: no unit was coded by at least two of ana and ben (agreement needs units that "
+        "two coders coded; `thematic status` shows who coded how many)")
+    sections = json.loads(cli("agree", "--format", "json", "--n-boot", "50").stdout)
+    assert [(s["codebook"], s["codebook_version"], s["questions"]) for s in sections] == [
+        ("ai-therapy", 1, ["answer"]), ("other-book", 2, ["other"])]
+    one = json.loads(cli("agree", "--question", "answer", "--format", "json", "--n-boot", "50").stdout)
+    assert sections[0] == {"questions": ["answer"], **one}  # the one-codebook object, with its questions
+    assert sections[1]["problem"].startswith("no unit was coded by at least two of ana and ben")
+    rows = list(csv.DictReader(io.StringIO(cli("agree", "--format", "csv", "--n-boot", "50").stdout)))
+    assert {(r["codebook"], r["codebook_version"], r["questions"]) for r in rows} == {
+        ("ai-therapy", "1", "answer")}
+    md = cli("agree", "--format", "md", "--n-boot", "50").stdout
+    assert md.startswith("## Codebook ai-therapy version 1, questions: answer\n\nAgreement of ana and ben")
+    # every codebook failing for one reason is one error
+    result = cli("agree", "--coders", "ana,nobody")
+    assert (result.exit_code, result.stderr) == (
+        2, "error: coder 'nobody' has coded nothing in this project (coders with codings: ana, ben)\n")
+    result = cli("agree", "--theme", "nope")
+    assert (result.exit_code, result.stderr) == (
+        2, "error: theme 'nope' is not in the codebook (themes are: negative-responses, possibilities-of-ai, "
+        "mixed-support, therapeutic-risks)\n")
     data = json.loads(cli("agree", "--question", "answer", "--format", "json").stdout)
     assert (data["codebook"], data["question"], data["n_units"]) == ("ai-therapy", "answer", 112)
     assert cli("agree", "--question", "other").stderr.startswith("error: no unit was coded by at least two")
@@ -147,3 +180,36 @@ def test_agreement_and_disagreements_per_question(cli, two_questions, project_lo
     )
     assert listed["codebook"] == "ai-therapy" and listed["question"] == "answer"
     assert all(d["question_id"] == "answer" for d in listed["disagreements"])
+    every = json.loads(cli("disagreements", "--coders", "ana,ben", "--format", "json").stdout)
+    assert every[0] == {"codebook": "ai-therapy", "codebook_version": 1, "questions": ["answer"], **listed}
+    assert every[1] == {"codebook": "other-book", "codebook_version": 2, "questions": ["other"],
+                        "n_both": 0, **{k: every[1][k] for k in every[1] if k not in (
+                            "codebook", "codebook_version", "questions", "n_both")}}
+    text = cli("disagreements", "--coders", "ana,ben").stdout.splitlines()
+    assert text[0] == "== codebook ai-therapy version 1, questions: answer =="
+    assert text[1].startswith(f"ana and ben disagree on {listed['n_disagreements']} of the 112 units")
+    at = text.index("== codebook other-book version 2, questions: other ==")
+    assert text[at + 1] == ("ana and ben disagree on 0 of the 0 units they both coded (112 units coded by "
+                            "only one of them are left out)")
+
+
+def test_one_codebook_commands_say_why_they_need_a_question(cli, two_questions, tmp_path, project_location):
+    """review, reconcile and coding sheets record one codebook: with two in use they ask for --question
+    in one line that says so and lists the questions with their codebooks, and store nothing."""
+    cli("codebook", "use", DEMO_CODEBOOK, "--question", "answer")
+    cli("codebook", "use", two_questions, "--question", "other")
+    listing = "(ai-therapy version 1 on answer; other-book version 2 on other)"
+    for args, what in [
+        (("review", "--coder", "ana"), "a review session"),
+        (("reconcile", "--coders", "ana,ben"), "a reconcile session"),
+        (("sheet", "export", "--coder", "ana", "--out", tmp_path / "s.xlsx"), "a coding sheet"),
+    ]:
+        result = cli(*args)
+        assert (result.exit_code, result.stderr) == (
+            2, f"error: {what} records one codebook, and this project codes its questions with different "
+            f"codebooks {listing}; name one question with --question Q\n"), args
+    assert not (tmp_path / "s.xlsx").exists()
+    from thematic.store.project import open_project
+
+    with open_project(project_location) as project:
+        assert project.scalar("SELECT COUNT(*) FROM decisions") == 0

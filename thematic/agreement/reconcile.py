@@ -87,12 +87,14 @@ def check_pair(project: Project, coders: Sequence[str], *, command: str = "disag
 
 
 def compare(
-    project: Project, coders: Sequence[str], *, theme: str | None = None, question: str | None = None
+    project: Project, coders: Sequence[str], *, theme: str | None = None, question: str | None = None,
+    book=None,
 ) -> Comparison:
     """Sort the units both coders coded into agreements and disagreements (document order).
 
     ``theme`` (an id or name in the current codebook) compares that theme's presence only;
-    ``question``: only that question's units (and its codebook).
+    ``question``: only that question's units (and its codebook); ``book`` (a
+    :class:`thematic.review.codings.Book`): only its questions' units, under its codebook version.
     """
     a, b = check_pair(project, coders)
     theme_id = None
@@ -100,11 +102,15 @@ def compare(
         from thematic.review.session import resolve_themes
         from thematic.store.codebooks import require_current
 
-        theme_id = resolve_themes(require_current(project, question=question), [theme])[0]
+        version = book.version if book is not None else require_current(project, question=question)
+        theme_id = resolve_themes(version, [theme])[0]
     codings = {c: store.current_codings(project, c) for c in (a, b)}
     notes = {c: ({} if c == MACHINE else store.latest_notes(project, c)) for c in (a, b)}
     disagreements, agreed = [], []
-    units = list_units(project, question_id=question)
+    if book is not None:
+        units = [u for u in list_units(project) if u.question_id in set(book.questions)]
+    else:
+        units = list_units(project, question_id=question)
     in_scope = {u.id for u in units}
     for unit in units:
         if unit.id not in codings[a] or unit.id not in codings[b]:

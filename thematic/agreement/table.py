@@ -239,6 +239,7 @@ class AgreementTable:
     codebook: str = ""
     question: str | None = None
     min_positives: int = MIN_POSITIVES
+    questions: tuple[str, ...] = ()  # the questions whose units count (empty: every question)
 
     @property
     def coefficients(self) -> tuple[str, ...]:
@@ -528,6 +529,7 @@ def agreement_table(
     seed: int = 0,
     min_positives: int = MIN_POSITIVES,
     question: str | None = None,
+    book=None,
 ) -> AgreementTable:
     """Agreement per theme and overall, from the coders' current codings in ``project``.
 
@@ -535,8 +537,10 @@ def agreement_table(
     a coding. ``level``: ``"unit"`` or ``"response"``. ``theme``: one theme (id or name) instead of
     all. ``ci``, ``n_boot``, ``seed``: the bootstrap interval. ``min_positives``: themes with fewer
     positives are left out of every mean. ``question``: only the units of this question, with the
-    codebook bound to it (default: the project's one codebook). Raises ThematicError when fewer than
-    two coders are given, or no unit was coded by two of them.
+    codebook bound to it (default: the project's one codebook). ``book`` (a
+    :class:`thematic.review.codings.Book`): only the units of its questions, under its codebook version
+    (see :func:`agreement_per_book`). Raises ThematicError when fewer than two coders are given, or no
+    unit was coded by two of them.
     """
     from thematic.store.codebooks import require_current
 
@@ -550,7 +554,13 @@ def agreement_table(
         raise ThematicError(f"--seed must be a whole number of 0 or more (got {seed})")
     if isinstance(min_positives, bool) or not isinstance(min_positives, int) or min_positives < 0:
         raise ThematicError(f"--min-positives must be a whole number of 0 or more (got {min_positives})")
-    version = require_current(project, question=question)
+    if book is not None:
+        version, questions = book.version, tuple(book.questions)
+        if question is None and len(questions) == 1:
+            question = questions[0]
+    else:
+        version = require_current(project, question=question)
+        questions = () if question is None else (question,)
     codebook = version.codebook
     themes = list(codebook.themes)
     if theme is not None:
@@ -560,8 +570,8 @@ def agreement_table(
         themes = [t for t in themes if t.id == wanted]
     read: dict = {}
     chosen = choose_coders(project, coders, codings=read)
-    if question is not None:
-        read = _only_question(project, chosen, read, question)
+    if questions:
+        read = _only_questions(project, chosen, read, questions)
     data = coding_matrices(
         project, chosen, [t.id for t in themes], level=level, known=codebook.ids(), codings=read
     )
@@ -741,15 +751,26 @@ def agreement_table(
         codebook=codebook.codebook,
         question=question,
         min_positives=min_positives,
+        questions=questions,
     )
 
 
-def _only_question(project: Project, coders, read: dict, question: str) -> dict:
-    """The coders' current codings restricted to the units of one question."""
+def agreement_per_book(project: Project, books, **options) -> list:
+    """:func:`agreement_table` once per book (a codebook version and the questions it codes), since
+    agreement is only defined within one codebook: a list of :class:`thematic.review.codings.PerBook`
+    (see :func:`thematic.review.codings.each_book` for when it raises). ``options`` are agreement_table's,
+    less ``question`` and ``book``."""
+    from thematic.review.codings import each_book
+
+    return each_book(books, lambda book: agreement_table(project, book=book, **options))
+
+
+def _only_questions(project: Project, coders, read: dict, questions: Sequence[str]) -> dict:
+    """The coders' current codings restricted to the units of some questions."""
     from thematic.store import decisions as store
     from thematic.store.corpus import list_units
 
-    units = {u.id for u in list_units(project, question_id=question)}
+    units = {u.id for q in questions for u in list_units(project, question_id=q)}
     out = {}
     for c in coders:
         codings = read[c] if c in read else store.current_codings(project, c)

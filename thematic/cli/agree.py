@@ -8,7 +8,7 @@ import typer
 
 from thematic.cli.app import app
 from thematic.cli.context import open_current
-from thematic.cli.output import console, print_json, safe, warn
+from thematic.cli.output import book_entry, console, print_json, safe, section_title, warn
 from thematic.errors import ThematicError
 
 AGREE_FORMATS = ("table", "json", "csv", "md")
@@ -66,37 +66,70 @@ def agree(
     Only units coded by at least two of the coders count. An exclusive group of themes is one nominal
     variable (percent agreement, kappa, alpha, AC1 over its categories); independent themes get
     Krippendorff's alpha with the MASI distance on each unit's set of themes; the exact-match rate
-    stands beside every overall figure. Each theme is also compared as present/absent.
+    stands beside every overall figure. Each theme is also compared as present/absent. In a project
+    whose questions have different codebooks, one section per codebook, over the questions it codes.
     """
-    from thematic.agreement.table import agreement_table
+    from thematic.agreement.table import agreement_per_book, agreement_table
+    from thematic.review.codings import books_in_view, books_with_theme
 
     _check_format(format, AGREE_FORMATS)
+    options = dict(coders=_split_coders(coders), level=level, theme=theme, ci=ci, n_boot=n_boot, seed=seed,
+                   min_positives=min_positives)
     with open_current() as project, project.snapshot():
-        table = agreement_table(
-            project,
-            coders=_split_coders(coders),
-            level=level,
-            theme=theme,
-            ci=ci,
-            n_boot=n_boot,
-            seed=seed,
-            min_positives=min_positives,
-            question=question,
-        )
+        books = [] if question is not None else books_in_view(project)
+        if len(books) <= 1:
+            sections = [(None, agreement_table(project, question=question, **options))]
+        else:
+            results = agreement_per_book(project, books_with_theme(books, theme), **options)
+            sections = [(r, r.result) for r in results]
+    for _, table in sections:
+        if table is not None:
+            _warn_unknown(table)
+    _show_agree(format, sections)
+
+
+def _warn_unknown(table) -> None:
     if table.unknown_themes:
         warn(
             f"codings use themes that are not in codebook version {table.codebook_version}: "
             f"{', '.join(table.unknown_themes)} (they are left out; `thematic codebook use` the codebook "
             "they come from to include them)"
         )
+
+
+def _show_agree(format: str, sections) -> None:
+    """``sections``: (PerBook or None, table or None); one section without a title when the project
+    codes its questions with one codebook (the output it always had)."""
+    import sys
+
+    multi = sections[0][0] is not None
     if format == "json":
-        print_json(table.to_dict())
-    elif format == "csv":
-        _agree_csv(table)
-    elif format == "md":
-        _agree_md(table)
+        if not multi:
+            print_json(sections[0][1].to_dict())
+        else:
+            print_json([book_entry(r, None if t is None else t.to_dict()) for r, t in sections])
+        return
+    if format == "csv":
+        _agree_csv(sections)
+        return
+    out: list[str] = []
+    for r, table in sections:
+        if multi:
+            if out:
+                out.append("")
+            title = section_title(r.book)
+            out.append(f"## {title[0].upper()}{title[1:]}" if format == "md" else f"== {title} ==")
+            if format == "md":
+                out.append("")
+        if table is None:
+            out.append(f"no agreement computed: {r.problem}")
+        else:
+            out.extend(_agree_md(table) if format == "md" else _agree_table(table))
+    if format == "md":
+        sys.stdout.write("\n".join(out) + "\n")
     else:
-        _agree_table(table)
+        for line in out:
+            console.print(safe(line))
 
 
 def _heading(table) -> list[str]:
@@ -106,7 +139,8 @@ def _heading(table) -> list[str]:
         f"agreement of {_names(table.coders)} on {table.n_units} {what} coded by at least two of them "
         f"({table.n_coded} coded by any: {coded})",
         f"codebook {table.codebook} version {table.codebook_version}"
-        + (f" (question {table.question})" if table.question else "")
+        + (f" (questions {', '.join(table.questions)})" if len(table.questions) > 1
+           else f" (question {table.question})" if table.question else "")
         + f"; {table.level} level; "
         f"{table.ci:.0%} bootstrap intervals from {table.n_boot} resamples of {what}, seed {table.seed}",
     ]
@@ -142,7 +176,7 @@ def _footnotes(table, *, flags: bool = True) -> list[str]:
     return lines
 
 
-def _agree_table(table) -> None:
+def _agree_table(table) -> list[str]:
     """Plain aligned text (it fits 80 columns, and reads the same in a terminal, a pipe or a paper)."""
     from thematic.agreement.table import KAPPA_MISLEADING
 
@@ -203,15 +237,14 @@ def _agree_table(table) -> None:
     if extra:
         lines.append("")
         lines.extend(extra)
-    for line in lines:
-        console.print(safe(line))
+    return lines
 
 
 def _what(table) -> str:
     return "units" if table.level == "unit" else "responses"
 
 
-def _agree_md(table) -> None:
+def _agree_md(table) -> list[str]:
     lines = [f"{line[0].upper()}{line[1:]}." for line in _heading(table)]
     header = ["theme", "n", "prevalence"] + [e.label for e in (table.rows[0].estimates if table.rows else ())]
     out = [
@@ -238,18 +271,24 @@ def _agree_md(table) -> None:
     notes = _footnotes(table)
     if notes:
         out += [""] + [f"- {line}" for line in notes]
-    import sys
-
-    sys.stdout.write("\n".join(out) + "\n")
+    return out
 
 
-def _agree_csv(table) -> None:
+def _agree_csv(sections) -> None:
+    """Long form; with several codebooks each row starts with its codebook, version and questions."""
     import csv
     import sys
 
     from thematic.export.safety import guard_csv_value
 
-    rows = table.to_rows()
+    multi = sections[0][0] is not None
+    rows = []
+    for r, table in sections:
+        if table is None:
+            continue
+        head = {} if not multi else {"codebook": r.book.name, "codebook_version": r.book.version.number,
+                                     "questions": ",".join(r.book.questions)}
+        rows += [{**head, **row} for row in table.to_rows()]
     fields = list(rows[0]) if rows else []
     writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
     writer.writerow({f: guard_csv_value(f) for f in fields})
@@ -267,47 +306,87 @@ def disagreements(
     ),
     format: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
-    """Each unit two coders both coded but coded differently, with its text and both codings."""
+    """Each unit two coders both coded but coded differently, with its text and both codings.
+
+    In a project whose questions have different codebooks, one section per codebook, over the questions
+    it codes."""
     from thematic.agreement.reconcile import compare
+    from thematic.review.codings import Book, books_in_view, books_with_theme, each_book
     from thematic.store.codebooks import require_current
 
     _check_format(format, DISAGREEMENT_FORMATS)
+    pair = _split_coders(coders)
     with open_current() as project, project.snapshot():
-        version = require_current(project, question=question)
-        result = compare(project, _split_coders(coders), theme=theme, question=question)
+        books = [] if question is not None else books_in_view(project)
+        if len(books) <= 1:
+            version = require_current(project, question=question)
+            single = Book(version, (question,) if question else ())
+            results = each_book([single], lambda book: compare(project, pair, theme=theme, question=question))
+        else:
+            results = each_book(books_with_theme(books, theme),
+                                lambda book: compare(project, pair, theme=theme, book=book))
+    multi = len(books) > 1
+    if format == "json":
+        answers = [_disagreements_json(r.book.version, r.result, _one_question(r.book)) if r.result else None
+                   for r in results]
+        print_json([book_entry(r, a) for r, a in zip(results, answers, strict=True)] if multi else answers[0])
+        return
+    for i, r in enumerate(results):
+        if multi:
+            if i:
+                console.print()
+            console.print(safe(f"== {section_title(r.book)} =="))
+            if r.result is None:
+                console.print(safe(f"no comparison: {r.problem}"))
+                continue
+        _disagreements_text(r.book.version, r.result)
+
+
+def _one_question(book) -> str | None:
+    """The question a book's figures are for, when it is one (as agreement tables name it)."""
+    return book.questions[0] if len(book.questions) == 1 else None
+
+
+def _theme_names(version):
     names = {t.id: t.name for t in version.codebook.themes}
     order = {t.id: i for i, t in enumerate(version.codebook.themes)}
 
     def named(themes) -> list[str]:
         return [names.get(t, t) for t in sorted(themes, key=lambda t: (order.get(t, len(order)), t))]
 
+    return names, named
+
+
+def _disagreements_json(version, result, question: str | None) -> dict:
+    _names_of, named = _theme_names(version)
     a, b = result.coders
-    if format == "json":
-        print_json(
+    return {
+        "coders": [a, b],
+        "codebook": version.name,
+        "codebook_version": version.number,
+        "question": question,
+        "theme": result.theme,
+        "n_both": result.n_both,
+        "n_disagreements": len(result.disagreements),
+        "only_one": result.only_one,
+        "disagreements": [
             {
-                "coders": [a, b],
-                "codebook": version.name,
-                "codebook_version": version.number,
-                "question": question,
-                "theme": result.theme,
-                "n_both": result.n_both,
-                "n_disagreements": len(result.disagreements),
-                "only_one": result.only_one,
-                "disagreements": [
-                    {
-                        "unit_id": d.unit.id,
-                        "respondent_id": d.unit.respondent_id,
-                        "question_id": d.unit.question_id,
-                        "text": d.unit.text,
-                        "codings": {c: sorted(d.codings[c]) for c in (a, b)},
-                        "names": {c: named(d.codings[c]) for c in (a, b)},
-                        "notes": dict(d.notes),
-                    }
-                    for d in result.disagreements
-                ],
+                "unit_id": d.unit.id,
+                "respondent_id": d.unit.respondent_id,
+                "question_id": d.unit.question_id,
+                "text": d.unit.text,
+                "codings": {c: sorted(d.codings[c]) for c in (a, b)},
+                "names": {c: named(d.codings[c]) for c in (a, b)},
+                "notes": dict(d.notes),
             }
-        )
-        return
+            for d in result.disagreements
+        ],
+    }
+
+
+def _disagreements_text(version, result) -> None:
+    names, named = _theme_names(version)
+    a, b = result.coders
     about = f" about {names.get(result.theme, result.theme)}" if result.theme else ""
     left_out = f" ({result.only_one} units coded by only one of them are left out)" if result.only_one else ""
     console.print(
@@ -357,7 +436,7 @@ def reconcile(
 
     check_coder(as_, allow_consensus=True)
     with open_current() as project:
-        version = require_current(project, question=question)
+        version = require_current(project, question=question, one_for="a reconcile session")
         plan = plan_reconcile(
             project, _split_coders(coders), target=as_, codebook=version, question=question, add_pair=add_pair
         )

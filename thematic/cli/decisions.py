@@ -135,7 +135,9 @@ def decisions_import_wide(
     question: str = typer.Option(..., "--question", "-q", help="The question the codes are for."),
     add_codes: bool = typer.Option(False, "--add-codes", help="Add unknown codes to a new codebook version."),
     code_column: list[str] = typer.Option(
-        [], "--code-column", help="A column holding codes; repeat (default: detect)."
+        [], "--code-column",
+        help="A column holding codes: code names (several in a cell separated by ;), or 0/1 for one "
+        "code; repeat (default: detect).",
     ),
     sheet: str | None = opt.SHEET,
     format: str | None = opt.FILE_FORMAT,

@@ -36,19 +36,41 @@ def evaluate_(
     question: str | None = typer.Option(None, "--question", help="Only this question's units, under the "
                                         "codebook bound to it."),
 ) -> None:
-    """Machine-vs-human agreement on units the model never trained on (cross-validated), per theme."""
+    """Machine-vs-human agreement on units the model never trained on (cross-validated), per theme.
+
+    In a project whose questions have different codebooks, one evaluation per codebook, over the
+    questions it codes."""
     check_choice(format, FORMATS, "--format")
     from thematic.cli.ml import model_choice, progress_bar
+    from thematic.cli.output import book_entry, section_title
     from thematic.ml.evaluate import evaluate
+    from thematic.review.codings import books_in_view, each_book
 
     choice = model_choice(model, None)
+    options = dict(from_coder=from_coder, folds=folds, seed=seed, model=choice)
     with open_current() as project, progress_bar() as progress:
-        result = evaluate(project, from_coder=from_coder, folds=folds, seed=seed, model=choice,
-                          progress=progress, question=question)
-    if format == "json":
-        print_json(result.to_dict())
+        books = [] if question is not None else books_in_view(project)
+        if len(books) <= 1:
+            result = evaluate(project, progress=progress, question=question, **options)
+        else:
+            results = each_book(books, lambda b: evaluate(project, progress=progress, book=b, **options))
+    if len(books) <= 1:
+        if format == "json":
+            print_json(result.to_dict())
+        else:
+            render(result)
         return
-    render(result)
+    if format == "json":
+        print_json([book_entry(r, None if r.result is None else r.result.to_dict()) for r in results])
+        return
+    for i, r in enumerate(results):
+        if i:
+            console.print()
+        console.print(safe(f"== {section_title(r.book)} =="))
+        if r.result is None:
+            console.print(safe(f"no evaluation: {r.problem}"))
+        else:
+            render(r.result)
 
 
 def render(result) -> None:

@@ -122,3 +122,21 @@ def route_core_messages() -> None:
     logger.setLevel(logging.INFO)
     logger.propagate = False
 
+
+# -- a section per codebook (agree, disagreements, evaluate on a project with a codebook per question) --
+
+
+def section_title(book) -> str:
+    """The line above a codebook's section: ``codebook ai-therapy version 1, questions: answer``."""
+    questions = ", ".join(book.questions) or "-"
+    return f"codebook {book.name} version {book.version.number}, questions: {questions}"
+
+
+def book_entry(per_book, data: dict | None) -> dict:
+    """One codebook's part of a multi-codebook JSON answer: its questions, then the command's usual
+    object (or ``problem``: why there is none)."""
+    book = per_book.book
+    head = {"codebook": book.name, "codebook_version": book.version.number, "questions": list(book.questions)}
+    if data is None:
+        return {**head, "problem": per_book.problem}
+    return {**head, **data}

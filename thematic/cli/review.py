@@ -45,7 +45,7 @@ def review(
 
     check_coder(coder)
     with open_current() as project:
-        version = _sources.require_codebook(project, question)
+        version = _sources.require_codebook(project, question, one_for="a review session")
         walk = plan_walk(
             project, version, question=question, theme=theme, order=order, seed=seed, blind=blind
         )

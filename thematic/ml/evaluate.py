@@ -284,9 +284,11 @@ def describe_method(coder: str, folds: int, units: int, respondents: int, seed: 
 
 def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: int = 0, model=None,
              progress=None, sizes: Sequence[int] | None = None, n_boot: int = N_BOOT,
-             question: str | None = None) -> Evaluation:
+             question: str | None = None, book=None) -> Evaluation:
     """Cross-validated machine-vs-human agreement per theme, and a learning curve (see the module
-    docstring). ``sizes``: the learning-curve sizes (default :func:`curve_sizes`; empty: no curve)."""
+    docstring). ``sizes``: the learning-curve sizes (default :func:`curve_sizes`; empty: no curve).
+    ``question``: its units, under its codebook; ``book`` (a :class:`thematic.review.codings.Book`): the
+    units of its questions, under its codebook version."""
     import time
 
     from thematic.ml.embed import model_name, unit_vectors
@@ -299,13 +301,19 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
         raise ThematicError(f"--seed must be a whole number 0 or more, not '{seed}'")
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
         raise ThematicError(f"--folds must be a whole number of at least 2, not '{folds}'")
-    version = require_current(project, question=question)  # question: its units, under its codebook
+    if book is not None:
+        version = book.version
+    else:
+        version = require_current(project, question=question)  # question: its units, under its codebook
     themes = list(version.codebook.themes)
     if not themes:
         raise ThematicError(f"codebook {version.name} has no themes (add themes to the codebook, then "
                             "`thematic codebook use FILE`)")
     theme_ids = [t.id for t in themes]
-    units = corpus.list_units(project, question_id=question)
+    if book is not None:
+        units = [u for u in corpus.list_units(project) if u.question_id in set(book.questions)]
+    else:
+        units = corpus.list_units(project, question_id=question)
     if not units:
         raise ThematicError(NO_UNITS)
     training = L.training_labels(project, theme_ids, from_coder=from_coder)

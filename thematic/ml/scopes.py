@@ -12,41 +12,29 @@ This module only decides the scopes and runs :func:`thematic.ml.suggest.suggest`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from thematic.errors import ThematicError
+from thematic.review.codings import Book, books_in_view
+
+RunScope = Book  # one codebook version and the questions whose units a run scores against it
 
 
-@dataclass(frozen=True)
-class RunScope:
-    """One codebook version and the questions whose units a run scores against it."""
-
-    version: object  # a thematic.store.codebooks.CodebookVersion
-    questions: tuple[str, ...]
-
-
-def run_scopes(project, question: str | None = None) -> list[RunScope]:
+def run_scopes(project, question: str | None = None) -> list[Book]:
     """One scope per codebook version in use, in the order of the questions (``question``: that question
-    alone). Raises ThematicError for a question not in the project, a question with no codebook, no
-    codebook in use, or no question to score."""
+    alone): the books of :func:`thematic.review.codings.books_in_view` that have questions. Raises
+    ThematicError for a question not in the project, a question with no codebook, no codebook in use, or
+    no question to score."""
     from thematic.ml.suggest import NO_UNITS
-    from thematic.store import corpus
-    from thematic.store.codebooks import bindings, get_version, require_current
+    from thematic.store.codebooks import require_current
 
     if question is not None:
-        return [RunScope(require_current(project, question=question), (question,))]
-    state = bindings(project)
-    if not state:
+        return [Book(require_current(project, question=question), (question,))]
+    books = books_in_view(project)
+    if not books:
         require_current(project)  # raises: no codebook in use
-    known = [q for q, _ in corpus.questions(project)]
-    per_version: dict[int, list[str]] = {}
-    version_of = {b.question: b.version_number for b in state}
-    for q in known:
-        if q in version_of:
-            per_version.setdefault(version_of[q], []).append(q)
-    if not per_version:
+    books = [b for b in books if b.questions]
+    if not books:
         raise ThematicError(NO_UNITS)
-    return [RunScope(get_version(project, number), tuple(qs)) for number, qs in per_version.items()]
+    return books
 
 
 def scope_units(project, scope: RunScope) -> list:

@@ -21,12 +21,13 @@ def current_codebook(project: Project, question: str | None = None):
     return current_version(project, question=question)
 
 
-def require_codebook(project: Project, question: str | None = None):
+def require_codebook(project: Project, question: str | None = None, *, one_for: str | None = None):
     """The current CodebookVersion (of ``question``, when given); a ThematicError (from the codebook
-    store) if there is none, or if the questions have different codebooks and none is named."""
+    store) if there is none, or if the questions have different codebooks and none is named (``one_for``:
+    what records one codebook, named in that message)."""
     from thematic.store.codebooks import require_current
 
-    return require_current(project, question=question)
+    return require_current(project, question=question, one_for=one_for)
 
 
 def codebook_by_hash(project: Project, content_hash: str):

@@ -68,6 +68,50 @@ class Book:
         return f"{self.version.name} version {self.version.number} on {', '.join(self.questions) or '-'}"
 
 
+@dataclass(frozen=True)
+class PerBook:
+    """What a command computed within one codebook (``result``), or why it could not (``problem``)."""
+
+    book: Book
+    result: object | None
+    problem: str | None = None
+
+
+def each_book(books, compute, *, require_one: bool = True) -> list[PerBook]:
+    """``compute(book)`` for each book, in order; a ThematicError becomes that book's ``problem``. With
+    ``require_one``, when no book has a result, one ThematicError: the message itself when every book
+    failed for the same reason (a bad option, an unknown coder), else each book's, named."""
+    out = []
+    for book in books:
+        try:
+            out.append(PerBook(book, compute(book)))
+        except ThematicError as exc:
+            out.append(PerBook(book, None, exc.message))
+    if not require_one or any(r.problem is None for r in out) or not out:
+        return out
+    problems = [r.problem for r in out]
+    if len(set(problems)) == 1:
+        raise ThematicError(problems[0])
+    raise ThematicError("; ".join(f"codebook {r.book.label()}: {r.problem}" for r in out))
+
+
+def books_with_theme(books, theme: str | None) -> list[Book]:
+    """The books whose codebook has ``theme`` (an id or name); every book when none has it (so each says
+    it is unknown) or no theme is named."""
+    if theme is None:
+        return list(books)
+    from thematic.review.session import resolve_themes
+
+    def has(book) -> bool:
+        try:
+            resolve_themes(book.version, [theme])
+        except ThematicError:
+            return False
+        return True
+
+    return [b for b in books if has(b)] or list(books)
+
+
 def check_coder(project: Project, coder: str, *, what: str = "to export") -> str:
     """``coder`` if it has codings (the machine: a suggest run); a ThematicError that lists the coders."""
     from thematic.store.decisions import coders

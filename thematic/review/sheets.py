@@ -111,7 +111,7 @@ def export_sheet(
 
     path = _sheet_path(project, out, coder, force=force)
     corpus.check_question(project, question)
-    version = _sources.require_codebook(project, question)
+    version = _sources.require_codebook(project, question, one_for="a coding sheet")
     units = _sheet_units(project, question, sample, seed)
     run = _suggest_run(project, with_suggestions, question)
     themes = list(version.codebook.themes)

@@ -3,9 +3,13 @@
 Two layouts are read:
 
 - **code columns**: columns named ``Code 1``, ``Code 2``, ... (or ``Theme 1``..., ``code_1``...) hold code
-  names; a row's codes are the non-empty cells;
+  names; a row's codes are those of its non-empty cells;
 - **one 0/1 column per code**: a column per code, 1 where it applies. Without ``code_columns`` every
   column (other than the id) whose cells are all 0, 1 or empty is taken as a code column.
+
+Columns named with ``code_columns`` (``--code-column``) may be of either kind, whatever their names: those
+whose cells are all 0, 1 or blank are 0/1 columns, others hold code names; one kind per import. A cell
+of code names may hold several, separated by ``;``.
 
 A row maps to the unit of its respondent's answer to ``question`` (response units: one unit per answer).
 A row with no code becomes a "no theme applies" decision. Codes match themes by id or by name, case-
@@ -145,8 +149,7 @@ def find_code_columns(table, id_at: int, code_columns: list[str] | None, name: s
                     f"column '{col}' (from --code-column) not found in {name} "
                     f"(columns are: {', '.join(columns)})"
                 )
-        numbered = [c for c in code_columns if CODE_COLUMN_RE.fullmatch(c)]
-        return ("code columns" if len(numbered) == len(code_columns) else "0/1 columns"), list(code_columns)
+        return _named_layout(table, list(code_columns)), list(code_columns)
     chosen = [c for c in columns if CODE_COLUMN_RE.fullmatch(c) and c != columns[id_at]]
     if chosen:
         return "code columns", chosen
@@ -166,6 +169,33 @@ def find_code_columns(table, id_at: int, code_columns: list[str] | None, name: s
     return "0/1 columns", chosen
 
 
+def _cell_codes(cell: str) -> list[str]:
+    """The codes of a cell of code names: one, or several separated by ``;`` (``mixed-support;
+    therapeutic-risks``, as corpora/ai-therapy-key.csv writes them)."""
+    return [code.strip() for code in cell.split(";") if code.strip()]
+
+
+def _named_layout(table, named: list[str]) -> str:
+    """The layout of the columns named with --code-column: ``0/1 columns`` when every cell of each is 0,
+    1 or blank, ``code columns`` (code names) when none is, or when they are numbered ``Code 1``...;
+    one kind per import."""
+    def zero_one(column: str) -> bool:
+        i = table.columns.index(column)
+        numbered = CODE_COLUMN_RE.fullmatch(column)
+        return not numbered and all(_zero_one(row[i]) is not None for row in table.rows)
+
+    binary = [c for c in named if zero_one(c)]
+    if not binary:
+        return "code columns"
+    if len(binary) == len(named):
+        return "0/1 columns"
+    names = [c for c in named if c not in binary]
+    raise ThematicError(
+        f"--code-column names columns of code names ({', '.join(names)}) and columns of 0/1 "
+        f"({', '.join(binary)}); name columns of one kind (code names, or one 0/1 column per code)"
+    )
+
+
 def codes_in(table, layout: str, at: list[int], name: str) -> list[str]:
     """The codes the file uses, in the order first met: the cells of code columns, or the 0/1 columns'
     names (whose cells must all be 0, 1 or blank)."""
@@ -173,9 +203,9 @@ def codes_in(table, layout: str, at: list[int], name: str) -> list[str]:
         codes: list[str] = []
         for row in table.rows:
             for i in at:
-                value = row[i].strip()
-                if value and value not in codes:
-                    codes.append(value)
+                for value in _cell_codes(row[i]):
+                    if value not in codes:
+                        codes.append(value)
         return codes
     problems = [
         f"row {table.first_row_number + offset}, column '{table.columns[i]}': "
@@ -255,7 +285,7 @@ def rows_to_units(project: Project, table, question: str, id_at: int, layout: st
         number = table.first_row_number + offset
         rid = row[id_at].strip()
         if layout == "code columns":
-            row_codes = [row[i].strip() for i in at if row[i].strip()]
+            row_codes = [code for i in at for code in _cell_codes(row[i])]
         else:
             row_codes = [table.columns[i] for i in at if _zero_one(row[i]) == 1]
         problem = _respondent_problem(rid, number, id_column, seen, known_respondents)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from thematic.clock import utc_now
 from thematic.errors import ThematicError
+from thematic.store.corpus import check_question
 from thematic.store.project import Project
 
 if TYPE_CHECKING:  # the model is read when a version is stored or parsed, not to list bindings (`status`)
@@ -173,9 +174,7 @@ def _scope(project: Project, name: str, questions) -> tuple[str, list[str]]:
     for q in wanted:
         if not q:
             raise ThematicError("--question has an empty name (separate questions with commas, e.g. q1,q2)")
-        if q not in known:
-            have = ", ".join(known) if known else "none yet: import answers first"
-            raise ThematicError(f"question '{q}' is not in this project (questions: {have})")
+        check_question(project, q, known)
     for q in wanted:
         b = per_question.get(q)
         if b is not None and names[b.version_number] != name:
@@ -259,16 +258,16 @@ def _parse_stored(yaml_text: str, number: int) -> Codebook:
 _SELECT = "SELECT id, content_hash, yaml, created_at FROM codebook_versions"
 
 
-def current_version(project: Project, *, question: str | None = None) -> CodebookVersion | None:
+def current_version(project: Project, *, question: str | None = None,
+                    one_for: str | None = None) -> CodebookVersion | None:
     """The codebook version of ``question`` (default: the one version every question is coded with), or
     None when no codebook was ever used. Raises ThematicError when the question is not in the project,
-    or when no question is named and the questions have different codebooks."""
+    or when no question is named and the questions have different codebooks (``one_for``: what records
+    one codebook, e.g. "a review session", for a message that says why a question must be named)."""
     state = bindings(project)
     if question is not None:
         known = _question_ids(project)
-        if question not in known:
-            have = ", ".join(known) if known else "none yet: import answers first"
-            raise ThematicError(f"question '{question}' is not in this project (questions: {have})")
+        check_question(project, question, known)
         number = next((b.version_number for b in state if b.question == question), None)
         return None if number is None else get_version(project, number)
     numbers = {b.version_number for b in state}
@@ -279,6 +278,11 @@ def current_version(project: Project, *, question: str | None = None) -> Codeboo
         listing = "; ".join(
             f"{names[b.version_number].name} version {b.version_number} on {b.question}" for b in state
         )
+        if one_for:
+            raise ThematicError(
+                f"{one_for} records one codebook, and this project codes its questions with different "
+                f"codebooks ({listing}); name one question with --question Q"
+            )
         raise ThematicError(
             f"this project codes its questions with different codebooks ({listing}); name one with "
             "--question Q"
@@ -291,8 +295,9 @@ def question_codebooks(project: Project) -> dict[str | None, CodebookVersion]:
     return {b.question: get_version(project, b.version_number) for b in bindings(project)}
 
 
-def require_current(project: Project, *, question: str | None = None) -> CodebookVersion:
-    version = current_version(project, question=question)
+def require_current(project: Project, *, question: str | None = None,
+                    one_for: str | None = None) -> CodebookVersion:
+    version = current_version(project, question=question, one_for=one_for)
     if version is None:
         if question is not None:
             raise ThematicError(

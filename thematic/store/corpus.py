@@ -31,14 +31,16 @@ def _unit(row) -> Unit:
     return Unit(*row)
 
 
-def check_question(project: Project, question: str | None) -> None:
-    """Nothing when ``question`` is None or a question of the project; else a ThematicError listing them."""
+def check_question(project: Project, question: str | None, known: Sequence[str] | None = None) -> None:
+    """Nothing when ``question`` is None or a question of the project; else a ThematicError listing them
+    (the one message every command gives for an unknown question). ``known``: the project's question
+    ids, when the caller has them already."""
     if question is None:
         return
-    known = [q for q, _ in questions(project)]
+    known = [q for q, _ in questions(project)] if known is None else list(known)
     if question not in known:
-        listed = ", ".join(known) or "none yet"
-        raise ThematicError(f"question '{question}' not found (questions are: {listed})")
+        listed = ", ".join(known) if known else "none yet: import answers first"
+        raise ThematicError(f"question '{question}' is not in this project (questions: {listed})")
 
 
 def check_attributes(project: Project, names: Sequence[str], option: str = "--show-attr") -> list[str]:
