@@ -10,7 +10,7 @@ Scoring (all vectors L2-normalised, so dot products are cosine similarities):
    of the theme's own texts, the score drops by ``NEGATIVE_WEIGHT * (max_neg - max_pos)``.
 3. Keyword cue. When the unit contains one of the theme's keywords, matched on lemmas (spaCy's English
    tokenizer and the lookup lemma table of spacy-lookups-data, the table spaCy's lookup lemmatizer
-   uses; without that package, lower-cased words with a light suffix rule), the score rises by
+   uses), the score rises by
    ``KEYWORD_BOOST`` (once, however many keywords match). A keyword of several words matches when its
    lemmas occur in that order, side by side.
 4. Word cues (:mod:`thematic.ml.zeroshot`). The project's vocabulary (content words in at least two units)
@@ -176,21 +176,17 @@ def theme_prototypes(project, themes: Sequence, *, model=None) -> np.ndarray:
 # -- keyword cues ----------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def lemmatizer():
-    """(name, lemma table or None, spaCy's blank English pipeline).
+    """(name, lemma table, spaCy's blank English pipeline).
 
-    The table is spaCy's English lookup lemma table from the spacy-lookups-data package (the one spaCy's
-    lookup lemmatizer uses), read as word -> lemma; without that package, None, and words are reduced by
-    :func:`_suffix_rule` instead.
+    The table is spaCy's English lookup lemma table from the spacy-lookups-data package (a dependency; the
+    one spaCy's lookup lemmatizer uses), read as word -> lemma.
     """
     import gzip
     import importlib.metadata
     import importlib.resources
-    import importlib.util
     import json
 
     nlp = _import_spacy().blank("en")
-    if importlib.util.find_spec("spacy_lookups_data") is None:
-        return "lower-cased words, suffix rule (spacy-lookups-data not installed)", None, nlp
     source = importlib.resources.files("spacy_lookups_data") / "data" / "en_lemma_lookup.json.gz"
     with source.open("rb") as handle:
         table = json.loads(gzip.decompress(handle.read()))
@@ -219,18 +215,6 @@ def _import_spacy():
     return spacy
 
 
-def _suffix_rule(word: str) -> str:
-    """A light English stemmer for when no lemma table is installed (same rule on both sides of a match).
-
-    >>> [_suffix_rule(w) for w in ("dangers", "refused", "refusing", "glasses", "is")]
-    ['danger', 'refus', 'refus', 'glass', 'is']
-    """
-    for suffix, keep in (("sses", "ss"), ("ies", "y"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: len(word) - len(suffix)] + keep
-    return word
-
-
 def keyword_hits(texts: Sequence[str], themes: Sequence) -> tuple[np.ndarray, str]:
     """(units x themes 0/1: one of the theme's keywords occurs in the unit, the lemmatizer's name).
 
@@ -247,7 +231,7 @@ def keyword_hits(texts: Sequence[str], themes: Sequence) -> tuple[np.ndarray, st
     def lemma(word: str) -> str:
         found = cache.get(word)
         if found is None:
-            found = cache[word] = table.get(word, word) if table is not None else _suffix_rule(word)
+            found = cache[word] = table.get(word, word)
         return found
 
     def lemmas(doc) -> tuple[str, ...]:
