@@ -47,7 +47,7 @@ from thematic.store.project import Project
 
 from ._matrix import UnitStatistics
 from .bands import prevalence, prevalence_is_extreme
-from .bootstrap import _counts, _resamples
+from .bootstrap import _counts, _resamples, percentile_interval
 from .coefficients import COEFFICIENTS, FIGURES
 from .sets import masi_alpha_statistics
 
@@ -873,19 +873,15 @@ def _bootstrap(statistics: dict, exact: np.ndarray, *, seed: int, n_boot: int):
 
 
 def _estimate(name: str, estimate: float, values: np.ndarray, ci: float, *, se: float = math.nan) -> Estimate:
-    """As :func:`thematic.agreement.bootstrap_ci` makes its interval from the resampled values."""
-    defined = values[~np.isnan(values)]
-    if defined.size:
-        low, high = np.quantile(defined, [(1.0 - ci) / 2.0, (1.0 + ci) / 2.0])
-    else:
-        low = high = math.nan
+    """The interval :func:`thematic.agreement.bootstrap_ci` makes from the resampled values."""
+    low, high, n_undefined = percentile_interval(values, ci)
     return Estimate(
         coefficient=name,
         label=FIGURES[name].label,
         estimate=float(estimate),
-        low=float(low),
-        high=float(high),
-        n_undefined=int(values.size - defined.size),
+        low=low,
+        high=high,
+        n_undefined=n_undefined,
         band=FIGURES[name].reading(estimate, se),
     )
 
