@@ -31,7 +31,6 @@ FORMATS = ("html", "md")
 MAX_GROUPS = 12
 MAX_VALUE_CHARS = 40
 DEFAULT_EXEMPLARS = 3
-NO_AGREEMENT = "no agreement computed: fewer than two coders"
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}")
 
 
