@@ -60,8 +60,10 @@ def _sha256(path: Path) -> str | None:
 
 def _imported_as(project, path: Path) -> tuple[str, str] | None:
     """(name, imported_at) of the project source whose bytes ``path`` holds, else None."""
+    from thematic.store.corpus import source_hashes, source_with_hash
+
     try:
-        hashes = {r[0] for r in project.query("SELECT DISTINCT sha256 FROM sources")}
+        hashes = source_hashes(project)
     except Exception:  # a foreign or damaged database: the other checks still hold
         return None
     if not hashes:
@@ -69,10 +71,7 @@ def _imported_as(project, path: Path) -> tuple[str, str] | None:
     digest = _sha256(path)
     if digest is None or digest not in hashes:
         return None
-    row = project.query(
-        "SELECT name, imported_at FROM sources WHERE sha256 = ? ORDER BY id LIMIT 1", (digest,)
-    )
-    return (row[0][0], row[0][1]) if row else None
+    return source_with_hash(project, digest)
 
 
 def _check_place(out: Path, option: str) -> None:

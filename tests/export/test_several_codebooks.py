@@ -199,7 +199,7 @@ def test_refi_export_steps_without_a_codebook(tmp_path):
 
 def test_report_per_codebook(bound, project_location, cli, tmp_path):
     """The report on a project with a codebook per question: the themes of both codebooks, agreement
-    per question, the machine's runs per codebook in the audit; `report --question` keeps one."""
+    per codebook, the machine's runs per codebook in the audit; `report --question` keeps one."""
     from thematic.export.report import build_report
     from thematic.review.decisions import Decision
     from thematic.store import corpus
@@ -216,9 +216,9 @@ def test_report_per_codebook(bound, project_location, cli, tmp_path):
         assert len(report.themes) == 8 and report.themes[4].id == "other-book/negative-responses"
         assert [a.question for a in report.agreements] == ["answer"]
         assert report.agreement_note == (
-            "no agreement computed on some questions: question other: no unit was coded by at least two of "
-            "ana and ben (agreement needs units that two coders coded; `thematic status` shows who coded how "
-            "many)")
+            "no agreement computed for some codebooks: codebook other-book version 2 on other: no unit was "
+            "coded by at least two of ana and ben (agreement needs units that two coders coded; `thematic "
+            "status` shows who coded how many)")
         assert [(m["id"], m["codebook"], m["questions"]) for m in report.audit["machine_runs"]] == [
             (1, "ai-therapy", "answer"), (2, "other-book", "other")]
         one = build_report(project, coder="ana", question="other", charts=False, n_boot=20)
@@ -228,7 +228,64 @@ def test_report_per_codebook(bound, project_location, cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     text = out.read_text(encoding="utf-8")
     assert "Machine suggestions, one suggest run per codebook: run 1" in text
-    assert "### Question answer" not in text  # one table: no per-question heading
+    assert "### Codebook" not in text  # one table: no per-codebook heading
+
+
+@pytest.fixture
+def one_book_two_questions(cli, tmp_path, project_location):
+    """The demo survey asked three times: ai-therapy codes `answer` and `again`, other-book `third`; ana
+    codes every unit with the key, ben with the key's scripted changes (tests.conftest.ben_changes)."""
+    import csv
+
+    from tests.conftest import DEMO_CSV, ben_changes
+    from thematic.review.decisions import Decision
+    from thematic.store import corpus
+    from thematic.store import decisions as log
+    from thematic.store.project import open_project
+
+    survey = tmp_path / "three.csv"
+    with survey.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["respondent_id", "answer", "again", "third"])
+        for row in csv.DictReader(DEMO_CSV.open(encoding="utf-8")):
+            out.writerow([row["respondent_id"], row["answer"], row["answer"].upper(), row["answer"].lower()])
+    other = tmp_path / "other.yaml"
+    text = DEMO_CODEBOOK.read_text(encoding="utf-8")
+    other.write_text(text.replace("codebook: ai-therapy", "codebook: other-book"), encoding="utf-8")
+    assert cli("init").exit_code == 0
+    args = ["--text", "answer", "--text", "again", "--text", "third"]
+    assert cli("import", survey, "--id", "respondent_id", *args).exit_code == 0
+    assert cli("codebook", "use", DEMO_CODEBOOK, "--question", "answer", "--question", "again").exit_code == 0
+    assert cli("codebook", "use", other, "--question", "third").exit_code == 0
+    key = read_demo_key()
+    with open_project(project_location) as project:
+        units = corpus.list_units(project)
+        log.record_many(project, [Decision.new("ana", u.id, key[u.respondent_id]) for u in units])
+        ben = [Decision.new("ben", u.id, ben_changes(u.respondent_id, key[u.respondent_id])) for u in units]
+        log.record_many(project, ben)
+
+
+@pytest.mark.usefixtures("one_book_two_questions")
+def test_report_agreement_per_codebook_is_agrees(cli, project_location, tmp_path):
+    """With a codebook bound to two questions, the report's agreement is `agree`'s: one table per codebook
+    over every question it codes (not one per question), with the same figures."""
+    from thematic.export.report import build_report
+    from thematic.store.project import open_project
+
+    sections = json.loads(cli("agree", "--format", "json", "--n-boot", "20").stdout)
+    assert [(s["codebook"], s["questions"], s["n_units"]) for s in sections] == [
+        ("ai-therapy", ["answer", "again"], 224), ("other-book", ["third"], 112)]
+    with open_project(project_location) as project:
+        report = build_report(project, coder="ana", charts=False, n_boot=20)
+    assert report.agreement_note is None
+    assert [{"questions": list(t.questions), **json.loads(json.dumps(t.to_dict()))} for t in report.agreements
+            ] == sections
+    out = tmp_path / "report.md"
+    assert cli("report", "--out", out, "--coder", "ana", "--n-boot", "20").exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "### Codebook ai-therapy version 1, questions: answer, again\n" in text
+    assert "Codebook ai-therapy version 1, questions answer, again. Overall figures" in text
+    assert "### Codebook other-book version 2, questions: third\n" in text
 
 
 def test_refi_no_theme_code_only_where_a_codebook_needs_it(bound, project_location, cli, tmp_path):

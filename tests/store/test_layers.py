@@ -1,6 +1,7 @@
 """The import arrows of docs/design.md ("Packages and the direction of their imports") point one way:
 cli -> features -> store -> leaves. Every ``import`` in the source counts, at the top of a module or inside
-a function (a deferred import is still an arrow)."""
+a function (a deferred import is still an arrow). And the store holds all SQL: no module outside store/
+runs a statement on a project or its connection."""
 
 import ast
 from pathlib import Path
@@ -79,3 +80,36 @@ def test_the_checker_sees_an_arrow_back(tmp_path):
     allowed = {"", "store", *LEAVES}
     found = [(line, m) for line, m in _imports(probe, "thematic.store") if _top(m) not in allowed]
     assert found == [(6, "thematic.review"), (7, "thematic.codebook.load"), (8, "thematic.ml")]
+
+
+SQL_CALLS = ("execute", "executemany", "executescript", "query", "scalar", "insert_id", "insert_rows")
+
+
+def _sql_calls(path: Path) -> list[tuple[int, str]]:
+    """(line, call) for every ``X.execute(...)`` (or query, scalar, ...) in ``path`` whose receiver is a
+    project or a connection: a name, or an attribute chain, with ``project`` or ``conn`` in it."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        call = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        if call and node.func.attr in SQL_CALLS:
+            receiver = ast.unparse(node.func.value)
+            if any(word in part.lower() for part in receiver.split(".") for word in ("project", "conn")):
+                found.append((node.lineno, f"{receiver}.{node.func.attr}"))
+    return sorted(found)
+
+
+def test_only_the_store_runs_sql():
+    outside = [p for p in sorted(PACKAGE.rglob("*.py")) if p.relative_to(PACKAGE).parts[0] != "store"]
+    assert len(outside) > 50
+    assert [f"{p.relative_to(PACKAGE)}:{line} calls {call}" for p in outside for line, call in _sql_calls(p)
+            ] == []
+
+
+def test_the_checker_sees_sql_outside_the_store(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "def f(project, rows):\n    project.query('SELECT 1')\n    self.project.execute('x')\n"
+        "    project.conn.execute('y')\n    rows.query('not sql')\n    conn.scalar('z')\n"
+    )
+    assert _sql_calls(probe) == [
+        (2, "project.query"), (3, "self.project.execute"), (4, "project.conn.execute"), (6, "conn.scalar")]

@@ -134,20 +134,27 @@ def bootstrap_ci(
             dtype=float,
         )
 
+    low, high, n_undefined = percentile_interval(values, ci)
+    return BootstrapResult(
+        estimate=float(estimate),
+        low=low,
+        high=high,
+        ci=float(ci),
+        n_boot=n_boot,
+        n_undefined=n_undefined,
+        seed=seed,
+    )
+
+
+def percentile_interval(values: np.ndarray, ci: float) -> tuple[float, float, int]:
+    """(low, high, n_undefined): the ``ci`` percentile interval of the resampled ``values``, leaving out
+    the ``n_undefined`` that are ``nan`` (both ends ``nan`` when every one is)."""
     defined = values[~np.isnan(values)]
     if defined.size:
         low, high = np.quantile(defined, [(1.0 - ci) / 2.0, (1.0 + ci) / 2.0])
     else:
         low = high = math.nan
-    return BootstrapResult(
-        estimate=float(estimate),
-        low=float(low),
-        high=float(high),
-        ci=float(ci),
-        n_boot=n_boot,
-        n_undefined=int(values.size - defined.size),
-        seed=seed,
-    )
+    return float(low), float(high), int(values.size - defined.size)
 
 
 def _resolve(func) -> tuple[Callable[..., float], dict]:

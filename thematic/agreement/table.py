@@ -47,7 +47,7 @@ from thematic.store.project import Project
 
 from ._matrix import UnitStatistics
 from .bands import prevalence, prevalence_is_extreme
-from .bootstrap import _counts, _resamples
+from .bootstrap import _counts, _resamples, percentile_interval
 from .coefficients import COEFFICIENTS, FIGURES
 from .sets import masi_alpha_statistics
 
@@ -765,6 +765,22 @@ def agreement_per_book(project: Project, books, **options) -> list:
     return each_book(books, lambda book: agreement_table(project, book=book, **options))
 
 
+def agreement_sections(project: Project, *, question: str | None = None, theme: str | None = None,
+                       **options) -> list:
+    """What `thematic agree` and the report show: ``[(None, table)]`` when the project codes its
+    questions with one codebook (or ``question`` names one), else one ``(PerBook, table or None)`` per
+    codebook in view that has ``theme`` (all of them when no theme is named), over the questions it
+    codes (:func:`agreement_per_book`). ``options`` are :func:`agreement_table`'s. Raises ThematicError
+    as :func:`agreement_table` does with one codebook, and as :func:`each_book` does with several."""
+    from thematic.review.codings import books_in_view, books_with_theme
+
+    books = [] if question is not None else books_in_view(project)
+    if len(books) <= 1:
+        return [(None, agreement_table(project, question=question, theme=theme, **options))]
+    results = agreement_per_book(project, books_with_theme(books, theme), theme=theme, **options)
+    return [(r, r.result) for r in results]
+
+
 def _only_questions(project: Project, coders, read: dict, questions: Sequence[str]) -> dict:
     """The coders' current codings restricted to the units of some questions."""
     from thematic.store import decisions as store
@@ -857,19 +873,15 @@ def _bootstrap(statistics: dict, exact: np.ndarray, *, seed: int, n_boot: int):
 
 
 def _estimate(name: str, estimate: float, values: np.ndarray, ci: float, *, se: float = math.nan) -> Estimate:
-    """As :func:`thematic.agreement.bootstrap_ci` makes its interval from the resampled values."""
-    defined = values[~np.isnan(values)]
-    if defined.size:
-        low, high = np.quantile(defined, [(1.0 - ci) / 2.0, (1.0 + ci) / 2.0])
-    else:
-        low = high = math.nan
+    """The interval :func:`thematic.agreement.bootstrap_ci` makes from the resampled values."""
+    low, high, n_undefined = percentile_interval(values, ci)
     return Estimate(
         coefficient=name,
         label=FIGURES[name].label,
         estimate=float(estimate),
-        low=float(low),
-        high=float(high),
-        n_undefined=int(values.size - defined.size),
+        low=low,
+        high=high,
+        n_undefined=n_undefined,
         band=FIGURES[name].reading(estimate, se),
     )
 

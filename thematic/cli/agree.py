@@ -69,19 +69,13 @@ def agree(
     stands beside every overall figure. Each theme is also compared as present/absent. In a project
     whose questions have different codebooks, one section per codebook, over the questions it codes.
     """
-    from thematic.agreement.table import agreement_per_book, agreement_table
-    from thematic.review.codings import books_in_view, books_with_theme
+    from thematic.agreement.table import agreement_sections
 
     _check_format(format, AGREE_FORMATS)
-    options = dict(coders=_split_coders(coders), level=level, theme=theme, ci=ci, n_boot=n_boot, seed=seed,
-                   min_positives=min_positives)
     with open_current() as project, project.snapshot():
-        books = [] if question is not None else books_in_view(project)
-        if len(books) <= 1:
-            sections = [(None, agreement_table(project, question=question, **options))]
-        else:
-            results = agreement_per_book(project, books_with_theme(books, theme), **options)
-            sections = [(r, r.result) for r in results]
+        sections = agreement_sections(project, question=question, theme=theme, coders=_split_coders(coders),
+                                      level=level, ci=ci, n_boot=n_boot, seed=seed,
+                                      min_positives=min_positives)
     for _, table in sections:
         if table is not None:
             _warn_unknown(table)

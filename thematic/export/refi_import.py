@@ -646,6 +646,8 @@ class _Import:
         return respondent_of, attributes
 
     def _sources(self, root: ET.Element, respondent_of: dict[str, str]) -> list[_Source]:
+        from thematic.store.corpus import questions_answered_with
+
         sources: list[_Source] = []
         skipped = 0
         seen: dict[tuple[str, str], int] = {}
@@ -671,11 +673,8 @@ class _Import:
                 if question and respondent.endswith(f" ({question})") and guid not in respondent_of:
                     respondent = respondent[: -len(f" ({question})")]  # thematic names "R001 (q1)"
                 if question is None:  # no question variable: the question of the same answer, if known
-                    known = self.project.query(
-                        "SELECT question_id FROM responses WHERE respondent_id = ? AND text = ?",
-                        (respondent, text),
-                    )
-                    question = known[0][0] if len(known) == 1 else self.question
+                    known = questions_answered_with(self.project, respondent, text)
+                    question = known[0] if len(known) == 1 else self.question
                 count = seen.get((respondent, question), 0)
                 seen[(respondent, question)] = count + 1
                 if count:

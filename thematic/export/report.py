@@ -31,7 +31,6 @@ FORMATS = ("html", "md")
 MAX_GROUPS = 12
 MAX_VALUE_CHARS = 40
 DEFAULT_EXEMPLARS = 3
-NO_AGREEMENT = "no agreement computed: fewer than two coders"
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}")
 
 
@@ -138,7 +137,7 @@ class Report:
     audit: dict
     charts: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    agreements: list = field(default_factory=list)  # one table, or one per question of several codebooks
+    agreements: list = field(default_factory=list)  # one table, or one per codebook of several
 
     def chart_uri(self, name: str) -> str | None:
         data = self.charts.get(name)
@@ -271,25 +270,19 @@ def _discovery(project: Project, theme_names: dict[str, str]) -> tuple[Discovery
     return Discovery(run.id, run.created_at, str(p.get("method", "")), p.get("k"), rows), None, run
 
 
-def _agreement(project: Project, n_boot: int, seed: int, question: str | None = None, books=()):
-    """([agreement tables], a note or None): one table, or with several codebooks in view one per
-    question (agreement is computed within one codebook); the note says where none could be computed."""
-    from thematic.agreement.table import agreement_table
+def _agreement(project: Project, n_boot: int, seed: int, question: str | None = None):
+    """([agreement tables], a note or None): what `thematic agree` computes (one table, or with several
+    codebooks in view one per codebook over the questions it codes); the note says where none could be
+    computed."""
+    from thematic.agreement.table import agreement_sections
 
-    questions = [question] if question is not None or len(books) <= 1 else [q for b in books
-                                                                            for q in b.questions]
-    tables, missing = [], []
-    for q in questions:
-        try:
-            tables.append(agreement_table(project, n_boot=n_boot, seed=seed, question=q))
-        except ThematicError as exc:
-            missing.append(exc.message if len(questions) == 1 else f"question {q}: {exc.message}")
-    if not missing:
-        return tables, None
-    where = " on some questions" if tables else ""
-    if len(missing) > 1 and len({m.split(": ", 1)[1] for m in missing}) == 1:  # one reason for all
-        return tables, f"no agreement computed{where}: " + missing[0].split(": ", 1)[1]
-    return tables, f"no agreement computed{where}: " + "; ".join(missing)
+    try:
+        sections = agreement_sections(project, question=question, n_boot=n_boot, seed=seed)
+    except ThematicError as exc:
+        return [], f"no agreement computed: {exc.message}"
+    tables = [table for _, table in sections if table is not None]
+    missing = [f"codebook {r.book.label()}: {r.problem}" for r, table in sections if table is None]
+    return tables, ("no agreement computed for some codebooks: " + "; ".join(missing)) if missing else None
 
 
 def _closed_items(project: Project, scales, by: str | None, coder: str, n_boot: int, seed: int):
@@ -408,7 +401,7 @@ def build_report(
     ]
     theme_names = {t.id: t.name for t in themes}
     discovery, discovery_note, run = _discovery(project, theme_names)
-    agreements, agreement_note = _agreement(project, n_boot, seed, question, coded.books)
+    agreements, agreement_note = _agreement(project, n_boot, seed, question)
     closed, closed_note = _closed_items(project, scales, chosen[0] if chosen else None, coder, n_boot, seed)
     title = (
         version.codebook.title if version is not None and version.codebook.title else None

@@ -143,6 +143,30 @@ class ScaleSet:
 # -- loading ------------------------------------------------------------------------------------------
 
 
+def _entry_id(source: str, entry, kind: str, position: int, keys, *, layout: str, give_id: str) -> str:
+    """The id of entry ``position`` of a list of ``kind`` (an item, a subscale), once the entry is a
+    mapping with known keys only and an id; else the error says how to write it (``layout``, ``give_id``)."""
+    if not isinstance(entry, dict):
+        raise _fail(source, f"{kind} {position} must be a mapping ({layout})")
+    entry_id = _text(source, entry.get("id"), f"the id of {kind} {position}")
+    _check_keys(source, entry, keys, f"in {kind} '{entry_id}'" if entry_id else f"in {kind} {position}")
+    if not entry_id:
+        raise _fail(source, f"{kind} {position} has no id ({give_id})")
+    return entry_id
+
+
+def _check_listed(source: str, ids, declared, *, twice, undeclared) -> None:
+    """Each of ``ids`` (item ids under reverse, or in a subscale) listed once and declared under items;
+    ``twice(id)`` and ``undeclared(id)`` give the message otherwise."""
+    seen: set[str] = set()
+    for item_id in ids:
+        if item_id in seen:
+            raise _fail(source, twice(item_id))
+        seen.add(item_id)
+        if item_id not in declared:
+            raise _fail(source, undeclared(item_id))
+
+
 def load_scales(path: str | Path) -> ScaleSet:
     """Read and validate a scale file; a ThematicError says what is wrong and where."""
     path = Path(path)
@@ -283,15 +307,9 @@ def _build(data, source: str) -> ScaleSet:
         raise _fail(source, "no items (list the closed items under items:, each with an id and responses)")
     declared: dict[str, tuple[str | None, ResponseSet]] = {}
     for position, entry in enumerate(raw_items, start=1):
-        if not isinstance(entry, dict):
-            raise _fail(source, f"item {position} must be a mapping "
-                                "(write e.g. - id: q1 with responses: ...)")
-        item_id = _text(source, entry.get("id"), f"the id of item {position}")
-        where = f"in item '{item_id}'" if item_id else f"in item {position}"
-        _check_keys(source, entry, ITEM_KEYS, where)
-        if not item_id:
-            raise _fail(source, f"item {position} has no id "
-                                "(give every item an id: the data column it is in)")
+        item_id = _entry_id(source, entry, "item", position, ITEM_KEYS,
+                            layout="write e.g. - id: q1 with responses: ...",
+                            give_id="give every item an id: the data column it is in")
         if item_id in declared:
             raise _fail(source, f"item '{item_id}' is listed twice under items (list each item once)")
         responses = entry.get("responses")
@@ -311,41 +329,30 @@ def _build(data, source: str) -> ScaleSet:
 
     reverse_raw = data.get("reverse") or []
     reverse = _id_list(source, reverse_raw, "reverse") if reverse_raw else []
-    seen_reverse: set[str] = set()
-    for item_id in reverse:
-        if item_id in seen_reverse:
-            raise _fail(source, f"item '{item_id}' is listed twice under reverse (list each item once)")
-        seen_reverse.add(item_id)
-        if item_id not in declared:
-            raise _fail(source, f"reverse-keyed item '{item_id}' is not under items "
-                                "(declare it under items, or remove it from reverse)")
+    _check_listed(source, reverse, declared,
+                  twice=lambda i: f"item '{i}' is listed twice under reverse (list each item once)",
+                  undeclared=lambda i: f"reverse-keyed item '{i}' is not under items "
+                                       "(declare it under items, or remove it from reverse)")
+    reversed_items = set(reverse)
 
     raw_subscales = data.get("subscales") or []
     if not isinstance(raw_subscales, list):
         raise _fail(source, "subscales must be a list (write each as - id: ..., name: ..., items: [...])")
     subscales: list[Subscale] = []
     for position, entry in enumerate(raw_subscales, start=1):
-        if not isinstance(entry, dict):
-            raise _fail(source, f"subscale {position} must be a mapping "
-                                "(write - id: ..., name: ..., items: [...])")
-        sub_id = _text(source, entry.get("id"), f"the id of subscale {position}")
-        where = f"in subscale '{sub_id}'" if sub_id else f"in subscale {position}"
-        _check_keys(source, entry, SUBSCALE_KEYS, where)
-        if not sub_id:
-            raise _fail(source, f"subscale {position} has no id (give every subscale an id, e.g. id: goal)")
+        sub_id = _entry_id(source, entry, "subscale", position, SUBSCALE_KEYS,
+                           layout="write - id: ..., name: ..., items: [...]",
+                           give_id="give every subscale an id, e.g. id: goal")
         if any(s.id == sub_id for s in subscales):
             raise _fail(source, f"subscale '{sub_id}' is listed twice (give each subscale its own id)")
         if "items" not in entry:
             raise _fail(source, f"subscale '{sub_id}' has no items (list its item ids under items:)")
         items = _id_list(source, entry.get("items"), f"the items of subscale '{sub_id}'")
-        seen: set[str] = set()
-        for item_id in items:
-            if item_id in seen:
-                raise _fail(source, f"subscale '{sub_id}' lists item '{item_id}' twice (list each item once)")
-            seen.add(item_id)
-            if item_id not in declared:
-                raise _fail(source, f"subscale '{sub_id}' lists item '{item_id}', which is not under items "
-                                    "(declare it under items, or correct the id)")
+        _check_listed(source, items, declared,
+                      twice=lambda i, s=sub_id: f"subscale '{s}' lists item '{i}' twice "
+                                                "(list each item once)",
+                      undeclared=lambda i, s=sub_id: f"subscale '{s}' lists item '{i}', which is not under "
+                                                     "items (declare it under items, or correct the id)")
         set_names = sorted({declared[i][1].name for i in items})
         if len({declared[i][1].options for i in items}) > 1:
             raise _fail(source, f"subscale '{sub_id}' mixes response sets {' and '.join(set_names)} "
@@ -370,7 +377,7 @@ def _build(data, source: str) -> ScaleSet:
         missing_raw = [missing_raw]
     missing = tuple(str(m).strip() for m in missing_raw if m is not None)
 
-    items = tuple(Item(item_id, response_set, text, item_id in seen_reverse)
+    items = tuple(Item(item_id, response_set, text, item_id in reversed_items)
                   for item_id, (text, response_set) in declared.items())
     return ScaleSet(name=name, items=items, subscales=tuple(subscales),
                     title=_text(source, data.get("title"), "title"),

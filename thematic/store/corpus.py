@@ -61,6 +61,25 @@ def find_source(project: Project, sha256: str, options: str):
     ).fetchone()
 
 
+def source_hashes(project: Project) -> set[str]:
+    """The sha256 of every file imported into the project."""
+    return {r[0] for r in project.query("SELECT DISTINCT sha256 FROM sources")}
+
+
+def source_with_hash(project: Project, sha256: str) -> tuple[str, str] | None:
+    """(name, imported_at) of the first file imported with these bytes, else None."""
+    rows = project.query(
+        "SELECT name, imported_at FROM sources WHERE sha256 = ? ORDER BY id LIMIT 1", (sha256,)
+    )
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def questions_answered_with(project: Project, respondent_id: str, text: str) -> list[str]:
+    """The questions to which ``respondent_id`` gave exactly the answer ``text``."""
+    return [r[0] for r in project.query(
+        "SELECT question_id FROM responses WHERE respondent_id = ? AND text = ?", (respondent_id, text))]
+
+
 def insert_source(project: Project, *, name: str, sha256: str, options: str, imported_at: str) -> int:
     project.lock("import")  # one import at a time writes respondents and numbers questions
     return project.insert_id(

@@ -434,12 +434,17 @@ def create_project(path: str | Path) -> tuple[Project, bool]:
         project = Project(path, conn)
         _migrate(project)
         with project.transaction():
-            project.set_meta("application", "thematic")
-            project.set_meta("created_at", utc_now())
+            _stamp_new(project)
         return project, True
     except BaseException:
         conn.close()
         raise
+
+
+def _stamp_new(project: Project) -> None:
+    """What a new project says about itself in ``meta`` (either engine): whose it is, when it was made."""
+    project.set_meta("application", "thematic")
+    project.set_meta("created_at", utc_now())
 
 
 # -- PostgreSQL --------------------------------------------------------------------------------------------
@@ -493,8 +498,7 @@ def _open_postgres(url: str, *, create: bool) -> tuple[Project, bool]:
                     project.conn.execute(sql)  # no parameters: the whole file in one round trip
             project.set_meta("schema_version", str(schema_version()))
             if created:
-                project.set_meta("application", "thematic")
-                project.set_meta("created_at", utc_now())
+                _stamp_new(project)
         return project, created
     except BaseException:
         conn.close()
