@@ -88,6 +88,16 @@ TOKEN_WEIGHT = 0.5
 EXACT_SVD_UNITS = 2000
 #: A theme with too few decisions is assigned when its pooled-calibrated zero-shot probability reaches this.
 ZERO_SHOT_CUT = 0.5
+#: When at least this share of the coded units (and at least :data:`SINGLE_LABEL_MIN_UNITS` of them) got
+#: exactly one theme, the learner suggests one theme per unit (:func:`one_per_unit`), even when the
+#: codebook does not say ``exclusive``: the most probable of the themes that clear their thresholds, else
+#: the most probable. It abstains where none clears only when the coders left some units without a theme
+#: and the coded units' leave-one-out probabilities say it pays (:func:`choose_abstain`). NHS FFT phase 1
+#: (single-label; benchmarks/quality/single_label.py, docs/performance.md).
+SINGLE_LABEL_SHARE = 0.95
+SINGLE_LABEL_MIN_UNITS = 20
+SINGLE_LABEL_NOTE = ("coders gave one theme per answer in {one} of {coded}; suggesting one theme per answer; "
+                     "mark the codebook `exclusive: true` to make it a rule")
 
 
 
@@ -391,6 +401,7 @@ class Learner:
     candidates: dict = field(default_factory=dict)  # candidate -> mean leave-one-out kappa
     zero_shot_coefficients: tuple[float, ...] | None = None  # pooled calibration of the prototype scores
     shared: dict = field(default_factory=dict, repr=False)  # sharing key -> (theme shares, known counts)
+    single_label: dict | None = None  # coded_units, one_theme, abstain: one theme per unit (see fit)
 
     @property
     def learned(self) -> np.ndarray:
@@ -422,14 +433,7 @@ class Learner:
             Pz = (prototype_scores - self.prototype_mean) / self.prototype_scale
             R = np.asarray(vectors, dtype=np.float64) @ self.weights + self.intercepts
             inputs = combine_inputs(R, Pz, learned)
-            for t, f in enumerate(self.fits):
-                coef = f.coefficients if f.coefficients is not None else self.zero_shot_coefficients
-                if coef is None:  # nothing to calibrate with: the prototype score as it is
-                    continue
-                coef = np.asarray(coef)
-                x = {5: inputs[:, t, :], 2: inputs[:, t, :1], 3: inputs[:, t, 1:3]}[len(coef)]
-                scores[:, t] = _sigmoid(x @ coef[:-1] + coef[-1])
-            scores = np.round(scores, DECIMALS)
+            scores = np.round(_calibrated(inputs, self.fits, self.zero_shot_coefficients, scores), DECIMALS)
             zero_assigned = assigned
             assigned = scores >= thresholds[None, :]
             assigned[:, raw] = zero_assigned[:, raw]
@@ -441,6 +445,8 @@ class Learner:
                         seen = counts > 0
                         scores[i, seen] = np.round(share[seen], DECIMALS)
                         assigned[i, seen] = share[seen] >= 0.5
+            if self.single_label is not None:
+                assigned = one_per_unit(scores, assigned, self.single_label["abstain"])
         return scores, thresholds, assigned
 
     def describe(self) -> dict:
@@ -454,7 +460,58 @@ class Learner:
             "zero_shot_calibration": (None if self.zero_shot_coefficients is None else
                                       [round(float(c), DECIMALS) for c in self.zero_shot_coefficients]),
             "shared_texts": len(self.shared),
+            "single_label": (None if self.single_label is None else {**self.single_label, "note": (
+                SINGLE_LABEL_NOTE.format(one=self.single_label["one_theme"],
+                                         coded=self.single_label["coded_units"]))}),
         }
+
+
+def _calibrated(inputs: np.ndarray, fits: Sequence[ThemeFit], pooled, scores: np.ndarray) -> np.ndarray:
+    """``scores`` with each theme's column replaced by its calibrated probability (its own calibration,
+    else the pooled zero-shot one; a theme with neither keeps its column)."""
+    for t, f in enumerate(fits):
+        coef = f.coefficients if f.coefficients is not None else pooled
+        if coef is None:  # nothing to calibrate with: the prototype score as it is
+            continue
+        coef = np.asarray(coef)
+        x = {5: inputs[:, t, :], 2: inputs[:, t, :1], 3: inputs[:, t, 1:3]}[len(coef)]
+        scores[:, t] = _sigmoid(x @ coef[:-1] + coef[-1])
+    return scores
+
+
+def one_per_unit(scores: np.ndarray, assigned: np.ndarray, abstain: bool) -> np.ndarray:
+    """Units x themes bools, one theme per unit at most: the highest-scoring of the themes ``assigned``
+    gives the unit (those that clear their thresholds); where none does, the highest-scoring theme
+    (``abstain`` False) or none (``abstain`` True). Ties: the first theme.
+
+    >>> scores = np.array([[0.2, 0.7, 0.6], [0.3, 0.1, 0.2], [0.9, 0.4, 0.1]])
+    >>> assigned = np.array([[0, 1, 1], [0, 0, 0], [0, 1, 0]], dtype=bool)  # unit 2: only b clears
+    >>> one_per_unit(scores, assigned, abstain=False).astype(int).tolist()
+    [[0, 1, 0], [1, 0, 0], [0, 1, 0]]
+    >>> one_per_unit(scores, assigned, abstain=True).astype(int).tolist()
+    [[0, 1, 0], [0, 0, 0], [0, 1, 0]]
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    assigned = np.asarray(assigned, dtype=bool)
+    out = np.zeros(scores.shape, dtype=bool)
+    if scores.size:
+        clears = assigned.any(axis=1)
+        best = np.where(clears, np.where(assigned, scores, -np.inf).argmax(axis=1), scores.argmax(axis=1))
+        keep = clears | (not abstain)
+        out[np.flatnonzero(keep), best[keep]] = True
+    return out
+
+
+def choose_abstain(probabilities: np.ndarray, assigned: np.ndarray, labels: np.ndarray,
+                   themes: np.ndarray) -> bool:
+    """Whether :func:`one_per_unit` should abstain where no theme clears its threshold: the choice with
+    the higher mean kappa over ``themes`` (column indices) against ``labels``; ties: not abstaining (coders
+    who give one theme per unit rarely leave one empty)."""
+    def figure(abstain: bool) -> float:
+        A = one_per_unit(probabilities, assigned, abstain)
+        return float(np.nanmean([kappas_at(labels[:, t], A[None, :, t])[0] for t in themes]))
+
+    return figure(True) > figure(False) + 1e-12
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -501,14 +558,17 @@ def _held_out_kappa(X: np.ndarray, y: np.ndarray) -> float:
 
 def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, theme_ids: Sequence[str], *,
         known: np.ndarray | None = None, keys: Sequence[str] | None = None,
-        candidates: Sequence[str] = CANDIDATES) -> Learner:
+        candidates: Sequence[str] = CANDIDATES, single_label: bool | None = None) -> Learner:
     """Learn every theme that has enough decisions, from these training units only (rows of the arrays).
 
     ``vectors``: (n, d) unit features (:func:`unit_features`, or plain embeddings); ``prototype_scores``:
     (n, themes); ``labels``: (n, themes) bools; ``known``: (n, themes) bools, False where a decision says
     nothing about a theme (default: all True); ``keys``: the units' sharing keys (:func:`sharing_keys`),
     for identical-text sharing. ``candidates``: the learners to choose from by mean leave-one-out kappa
-    over the learned themes (:data:`CANDIDATES`). Pure: reads nothing but its arguments.
+    over the learned themes (:data:`CANDIDATES`). ``single_label``: suggest one theme per unit (True),
+    as many as clear their thresholds (False), or decide from the decisions (None: one per unit when at
+    least :data:`SINGLE_LABEL_SHARE` of the coded units have exactly one theme). Pure: reads nothing but
+    its arguments.
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
@@ -578,8 +638,21 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
             counts = known[members].sum(axis=0)
             hits = (labels[members] & known[members]).sum(axis=0)
             shared[key] = (hits / np.maximum(counts, 1), counts)
+    one = int(((labels & known).sum(axis=1) == 1).sum())
+    single = None
+    if (single_label if single_label is not None else
+            n >= SINGLE_LABEL_MIN_UNITS and one >= SINGLE_LABEL_SHARE * n) and learned.any():
+        held = np.round(_calibrated(inputs, fitted[best], pooled, prototype_scores.copy()), DECIMALS)
+        cuts = np.array([f.threshold if f.threshold is not None else ZERO_SHOT_CUT for f in fitted[best]])
+        # abstain only where the coders themselves left units without a theme: chosen on the leave-one-out
+        # probabilities, whose thresholds were fitted on them, abstaining always looked better there
+        # and lost on held-out units (NHS FFT phase 1: docs/performance.md)
+        empty = int(((labels & known).sum(axis=1) == 0).sum())
+        abstain = bool(empty) and choose_abstain(held, held >= cuts[None, :], labels & known,
+                                                 np.flatnonzero(learned))
+        single = {"coded_units": int(n), "one_theme": one, "abstain": abstain}
     return Learner(list(theme_ids), fitted[best], weights, intercepts, mean, scale, n, best, figures, pooled,
-                   shared)
+                   shared, single)
 
 
 
@@ -645,7 +718,8 @@ def check_training(project, theme_ids: Sequence[str], units, *, from_coder: str 
 def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequence[str], *,
                    from_coder: str = "consensus", seed: int = 0, vectors: np.ndarray | None = None,
                    model=None, zero_shot_thresholds: np.ndarray | None = None,
-                   zero_shot_assigned: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+                   zero_shot_assigned: np.ndarray | None = None, single_label: bool | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, dict]:
     """Scores of ``units`` (units x themes) learned from ``from_coder``'s decisions, with per-theme
     thresholds and what was done, as (scores, thresholds, info).
 
@@ -653,8 +727,8 @@ def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequ
     scores of ``units`` (same row order); themes with too few decisions keep them, with the zero-shot
     thresholds and assignments (computed from ``prototype_scores`` when not given). ``info``: JSON-ready
     ``themes`` (per theme: method, positives, negatives, threshold, leave-one-out kappas, ...),
-    ``coded_units``, ``from_coder``, ``seed``, ``method``, plus ``assigned`` (a units x themes
-    bool array; not JSON).
+    ``coded_units``, ``from_coder``, ``seed``, ``method``, ``single_label`` (:func:`fit`'s argument of
+    that name, and what it decided), plus ``assigned`` (a units x themes bool array; not JSON).
     """
     from thematic.ml import suggest as S
     from thematic.ml.embed import unit_vectors
@@ -670,7 +744,7 @@ def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequ
     features = unit_features([u.text for u in units], vectors, [u.question_id for u in units])
     index = np.array([position[training.unit_ids[k]] for k in rows], dtype=int)
     learner = fit(features.matrix[index], prototype_scores[index], labels, theme_ids, known=known,
-                  keys=[features.keys[i] for i in index])
+                  keys=[features.keys[i] for i in index], single_label=single_label)
     if zero_shot_thresholds is None:
         zero_shot_thresholds, _ = S.theme_thresholds(prototype_scores)
     if zero_shot_assigned is None:
@@ -719,7 +793,9 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
     zero_shot = prototype_scores(project, units, themes, model=model, vectors=vectors)
     scores, thresholds, info = learned_scores(
         project, units, zero_shot.scores, theme_ids, from_coder=from_coder, seed=seed, vectors=vectors,
-        model=model, zero_shot_thresholds=zero_shot.thresholds, zero_shot_assigned=zero_shot.assigned)
+        model=model, zero_shot_thresholds=zero_shot.thresholds, zero_shot_assigned=zero_shot.assigned,
+        # a codebook with exclusive groups says itself how many themes a unit takes (apply_structure)
+        single_label=False if any(g.exclusive for g in version.codebook.groups) else None)
     from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
 
     assigned = apply_structure(scores, thresholds, version.codebook.groups, theme_ids,
