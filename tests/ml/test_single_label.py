@@ -73,7 +73,8 @@ def test_suggest_learn_from_one_theme_per_unit_says_so(make_project, bow, cli, m
 
     text = DEMO_CODEBOOK.read_text(encoding="utf-8")  # the demo codebook without its exclusive group
     independent = tmp_path / "independent.yaml"
-    independent.write_text(text[: text.index("groups:")] + text[text.index("\nthemes:") + 1:], encoding="utf-8")
+    without = text[: text.index("groups:")] + text[text.index("\nthemes:") + 1:]
+    independent.write_text(without, encoding="utf-8")
     # the demo: 100 of its 120 answers have a theme in the key; each is coded with one of its themes
     project = make_project(codebook=independent)
     coded = [u for u in corpus.list_units(project) if by_key(u)]
@@ -84,10 +85,12 @@ def test_suggest_learn_from_one_theme_per_unit_says_so(make_project, bow, cli, m
         "coded_units": 100, "one_theme": 100, "abstain": False,
         "note": "coders gave one theme per answer in 100 of 100; suggesting one theme per answer; mark the "
                 "codebook `exclusive: true` to make it a rule"}
-    per_unit = [sum(assigned for _, assigned in per.values()) for per in store.run_scores(project, run.id).values()]
+    stored = store.run_scores(project, run.id).values()
+    per_unit = [sum(assigned for _, assigned in per.values()) for per in stored]
     assert max(per_unit) == 1
     monkeypatch.setattr(cli_ml, "model_choice", lambda model, device, backend=None: bow)
     result = cli("suggest", "--learn", project=project.path)
     assert result.exit_code == 0, result.stderr
     assert ("coders gave one theme per answer in 100 of 100; suggesting one theme per answer; mark the "
-            "codebook `exclusive: true` to make it a rule; check the figures") in " ".join(result.stderr.split())
+            "codebook `exclusive: true` to make it a rule; check the figures") in " ".join(
+                result.stderr.split())
