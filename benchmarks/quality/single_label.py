@@ -176,8 +176,12 @@ def learned(data, U, rows, score_rows, single_label=None):
                   single_label=single_label)
     scores, thresholds, assigned = model.predict(F.matrix[score_rows], P[score_rows], limits, Z[score_rows],
                                                  keys=[F.keys[i] for i in score_rows])
-    assigned = apply_structure(scores, thresholds, codebook_groups(data), ids, assigned=assigned)
-    return assigned, np.eye(len(ids), dtype=bool)[scores.argmax(axis=1)], model
+    suggested = apply_structure(scores, thresholds, codebook_groups(data), ids, assigned=assigned)
+    if single_label is False:  # what suggest --learn does once the codebook says exclusive + required
+        exclusive = apply_structure(scores, thresholds, codebook_groups(data, exclusive=True, required=True),
+                                    ids, assigned=assigned)
+        learned.exclusive = exclusive
+    return suggested, np.eye(len(ids), dtype=bool)[scores.argmax(axis=1)], model
 
 
 # -- figures -------------------------------------------------------------------------------------------------
@@ -233,7 +237,7 @@ def rows_table(data, U, rows_fit, rows_score, only=None) -> dict:
     for single, tag in MODES:
         if only and not any(o.lower() in f"learned {tag}".lower() for o in only):
             continue
-        draws = {"suggested": [], "top-1": []}
+        draws = {"suggested": [], "top-1": [], "codebook exclusive + required": []}
         for draw in range(DRAWS):
             coded = np.random.default_rng([16, draw]).choice(rng_rows, size=CODED, replace=False)
             fit_rows = np.sort(coded)
@@ -241,10 +245,12 @@ def rows_table(data, U, rows_fit, rows_score, only=None) -> dict:
             suggested, top1, model = learned(data, U, fit_rows, rows_score, single)
             draws["suggested"].append(figures(data, suggested))
             draws["top-1"].append(figures(data, top1))
-            if draw == 0 and model.single_label:
-                print("   single-label:", model.settings()["single_label"], flush=True)
+            if single is False:
+                draws["codebook exclusive + required"].append(figures(data, learned.exclusive))
+            if model.single_label:
+                print(f"   draw {draw}:", model.settings()["single_label"], flush=True)
         for kind, figs in draws.items():
-            if single is None and kind == "top-1":
+            if single is None and kind != "suggested":
                 continue
             name = f"learned from {CODED} coded, {tag}, {kind} (mean of {DRAWS} draws)"
             row = {k: round(float(np.mean([f[k] for f in figs])), 4) for k in figs[0]}
@@ -261,6 +267,9 @@ def rows_table(data, U, rows_fit, rows_score, only=None) -> dict:
         put(name, suggested)
         if single is False:
             put("learned from all train, top-1", top1)
+            put("learned from all train, codebook exclusive + required", learned.exclusive)
+        elif model.single_label:
+            print("  ", model.settings()["single_label"], flush=True)
     return out
 
 

@@ -21,30 +21,44 @@ def single_label(n=100, d=8, seed=0, doubles=0):
 
 
 @pytest.mark.parametrize(("doubles", "single"), [(0, True), (5, True), (6, False), (30, False)])
-def test_the_learner_goes_single_label_when_95_percent_of_coded_units_have_one_theme(doubles, single):
+def test_the_learner_measures_one_theme_per_unit_when_95_percent_of_coded_units_have_one(doubles, single):
     vectors, prototype, labels = single_label(doubles=doubles)
     learner = L.fit(vectors, prototype, labels, ["a", "b", "c"])
     assert (learner.single_label is not None) == single
-    if single:
-        abstain = False  # the coders left no unit without a theme: neither does the learner
-        assert learner.single_label == {"coded_units": 100, "one_theme": 100 - doubles, "abstain": abstain}
-        assert learner.settings()["single_label"]["note"] == (
-            f"coders gave one theme per answer in {100 - doubles} of 100; suggesting one theme per answer; "
-            "mark the codebook `exclusive: true` to make it a rule")
     scores, thresholds, assigned = learner.predict(vectors, prototype, np.zeros(3), np.zeros((100, 3), bool))
     clears = scores >= thresholds[None, :]
-    if single:  # one theme at most: the best that clears its threshold, else the best (or none, abstaining)
-        assert assigned.sum(axis=1).max() == 1
-        np.testing.assert_array_equal(assigned.any(axis=1), clears.any(axis=1) | (not abstain))
-        np.testing.assert_array_equal(assigned, L.one_per_unit(scores, clears, abstain))
-    else:
+    if not single:
         assert learner.settings()["single_label"] is None
+        np.testing.assert_array_equal(assigned, clears)
+        return
+    info = learner.single_label
+    figure = info["loo_kappa"]
+    chosen = figure["one per unit"] > figure["per theme"]
+    # the coders left no unit without a theme: neither does the learner
+    assert info == {"coded_units": 100, "one_theme": 100 - doubles, "abstain": False, "loo_kappa": figure,
+                    "one_per_unit": chosen}
+    assert set(figure) == {"one per unit", "per theme"}
+    note = learner.settings()["single_label"]["note"]
+    if chosen:  # one theme each: the best that clears its threshold, else the best
+        assert note == (f"coders gave one theme per answer in {100 - doubles} of 100; suggesting one theme "
+                        "per answer; mark the codebook `exclusive: true` to make it a rule")
+        np.testing.assert_array_equal(assigned, L.one_per_unit(scores, clears, False))
+        assert assigned.sum(axis=1).tolist() == [1] * 100
+    else:
+        assert note == (f"coders gave one theme per answer in {100 - doubles} of 100; one theme per answer "
+                        "agreed less with them than a threshold per theme (held-out kappa "
+                        f"{figure['one per unit']:.2f} against {figure['per theme']:.2f}), so themes are "
+                        "suggested one by one; mark the codebook `exclusive: true` to make one per answer "
+                        "a rule")
+        np.testing.assert_array_equal(assigned, clears)
 
 
 def test_single_label_can_be_forced_either_way():
     vectors, prototype, labels = single_label(doubles=30)
-    forced = L.fit(vectors, prototype, labels, ["a", "b", "c"], single_label=True).single_label
-    assert forced == {"coded_units": 100, "one_theme": 70, "abstain": False}
+    forced = L.fit(vectors, prototype, labels, ["a", "b", "c"], single_label=True)
+    assert forced.single_label["one_theme"] == 70 and forced.single_label["one_per_unit"] is True
+    scores, thresholds, assigned = forced.predict(vectors, prototype, np.zeros(3), np.zeros((100, 3), bool))
+    np.testing.assert_array_equal(assigned, L.one_per_unit(scores, scores >= thresholds[None, :], False))
     vectors, prototype, labels = single_label()
     learner = L.fit(vectors, prototype, labels, ["a", "b", "c"], single_label=False)
     assert learner.single_label is None
@@ -81,16 +95,13 @@ def test_suggest_learn_from_one_theme_per_unit_says_so(make_project, bow, cli, m
     code_units(project, "consensus", lambda u: frozenset(sorted(by_key(u))[:1]), units=coded)
     run = L.suggest_learned(project, model=bow)
     params = store.get_suggest_run(project, run.id).parameters
-    assert params["single_label"] == {
-        "coded_units": 100, "one_theme": 100, "abstain": False,
-        "note": "coders gave one theme per answer in 100 of 100; suggesting one theme per answer; mark the "
-                "codebook `exclusive: true` to make it a rule"}
+    single = params["single_label"]
+    assert single["coded_units"] == 100 and single["one_theme"] == 100 and single["abstain"] is False
+    assert single["note"].startswith("coders gave one theme per answer in 100 of 100; ")
     stored = store.run_scores(project, run.id).values()
     per_unit = [sum(assigned for _, assigned in per.values()) for per in stored]
-    assert max(per_unit) == 1
+    assert (max(per_unit) == 1) == single["one_per_unit"]
     monkeypatch.setattr(cli_ml, "model_choice", lambda model, device, backend=None: bow)
     result = cli("suggest", "--learn", project=project.path)
     assert result.exit_code == 0, result.stderr
-    assert ("coders gave one theme per answer in 100 of 100; suggesting one theme per answer; mark the "
-            "codebook `exclusive: true` to make it a rule; check the figures") in " ".join(
-                result.stderr.split())
+    assert f"{single['note']}; check the figures" in " ".join(result.stderr.split())
