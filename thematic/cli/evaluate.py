@@ -179,4 +179,7 @@ def learned_note(run) -> str:
         line += (f"; {', '.join(kept)} scored zero-shot, calibrated on the learned themes (fewer than "
                  f"{params.get('min_positives')} units coded with, or {params.get('min_negatives')} without, "
                  "the theme)")
+    single = params.get("single_label")
+    if single and single.get("note"):
+        line += f"; {single['note']}"
     return line + "; check the figures with `thematic evaluate`"

@@ -94,7 +94,12 @@ def cross_validate(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np
     import time
 
     started = time.perf_counter()
+    import inspect
+
     fit = L.fit if fit is None else fit
+    # a codebook with exclusive groups says itself how many themes a unit takes, as in suggest --learn
+    structured = ({"single_label": False} if any(g.exclusive for g in groups)
+                  and "single_label" in inspect.signature(fit).parameters else {})
     labels = np.asarray(labels, dtype=bool)
     known = np.ones_like(labels) if known is None else np.asarray(known, dtype=bool)
     n, n_themes = labels.shape
@@ -110,7 +115,7 @@ def cross_validate(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np
             train = np.sort(rng.choice(train, size=train_size, replace=False))
         extra = {} if keys is None else {"keys": [keys[i] for i in train]}
         model = fit(vectors[train], prototype_scores[train], labels[train], theme_ids, known=known[train],
-                    **extra)
+                    **extra, **structured)
         extra = {} if keys is None else {"keys": [keys[i] for i in test]}
         s, t, a = model.predict(vectors[test], prototype_scores[test], zero_shot_thresholds,
                                 zero_shot_assigned[test], **extra)

@@ -22,6 +22,11 @@ What is learned (``docs/learning.md`` gives the reasons and the figures behind t
 6. A theme with fewer than :data:`MIN_POSITIVES` positive or :data:`MIN_NEGATIVES` negative decisions
    is scored by one logistic regression of the decisions on the prototype inputs, pooled over the
    learned themes, and assigned at :data:`ZERO_SHOT_CUT`.
+7. Coders who give one theme per unit (at least :data:`SINGLE_LABEL_SHARE` of the coded units have exactly
+   one): where it agrees better with their decisions (leave-one-out, as in 3), each unit gets one theme,
+   the most probable of those that clear their thresholds, else the most probable (:func:`one_per_unit`);
+   either way the run says so (``single_label`` in its parameters, a note under
+   ``suggest --learn``). A codebook with exclusive groups decides this itself (``apply_structure``).
 
 Nothing is random: the same decisions and vectors give the same scores (the seed is stored anyway).
 :func:`learned_scores` scores every unit of the project, the training units among them (in-sample);
@@ -88,6 +93,21 @@ TOKEN_WEIGHT = 0.5
 EXACT_SVD_UNITS = 2000
 #: A theme with too few decisions is assigned when its pooled-calibrated zero-shot probability reaches this.
 ZERO_SHOT_CUT = 0.5
+#: When at least this share of the coded units (and at least :data:`SINGLE_LABEL_MIN_UNITS` of them) got
+#: exactly one theme, the learner suggests one theme per unit (:func:`one_per_unit`), even when the
+#: codebook does not say ``exclusive``: the most probable of the themes that clear their thresholds, else
+#: the most probable; chosen only when it gives the coded units' leave-one-out probabilities a better mean
+#: kappa than the per-theme thresholds. It abstains where none clears only when the coders left some
+#: units without a theme and those probabilities say it pays (:func:`choose_abstain`). NHS FFT phase 1
+#: (single-label; benchmarks/quality/single_label.py, docs/performance.md).
+SINGLE_LABEL_SHARE = 0.95
+SINGLE_LABEL_MIN_UNITS = 20
+SINGLE_LABEL_NOTE = ("coders gave one theme per answer in {one} of {coded}; suggesting one theme per answer; "
+                     "mark the codebook `exclusive: true` to make it a rule")
+SINGLE_LABEL_NOT_CHOSEN = ("coders gave one theme per answer in {one} of {coded}; one theme per answer "
+                           "agreed less with them than a threshold per theme (held-out kappa {single} "
+                           "against {each}), so themes are suggested one by one; mark the codebook "
+                           "`exclusive: true` to make one per answer a rule")
 
 
 
@@ -391,6 +411,7 @@ class Learner:
     candidates: dict = field(default_factory=dict)  # candidate -> mean leave-one-out kappa
     zero_shot_coefficients: tuple[float, ...] | None = None  # pooled calibration of the prototype scores
     shared: dict = field(default_factory=dict, repr=False)  # sharing key -> (theme shares, known counts)
+    single_label: dict | None = None  # coders gave one theme per unit: what fit measured and chose
 
     @property
     def learned(self) -> np.ndarray:
@@ -422,14 +443,7 @@ class Learner:
             Pz = (prototype_scores - self.prototype_mean) / self.prototype_scale
             R = np.asarray(vectors, dtype=np.float64) @ self.weights + self.intercepts
             inputs = combine_inputs(R, Pz, learned)
-            for t, f in enumerate(self.fits):
-                coef = f.coefficients if f.coefficients is not None else self.zero_shot_coefficients
-                if coef is None:  # nothing to calibrate with: the prototype score as it is
-                    continue
-                coef = np.asarray(coef)
-                x = {5: inputs[:, t, :], 2: inputs[:, t, :1], 3: inputs[:, t, 1:3]}[len(coef)]
-                scores[:, t] = _sigmoid(x @ coef[:-1] + coef[-1])
-            scores = np.round(scores, DECIMALS)
+            scores = np.round(_calibrated(inputs, self.fits, self.zero_shot_coefficients, scores), DECIMALS)
             zero_assigned = assigned
             assigned = scores >= thresholds[None, :]
             assigned[:, raw] = zero_assigned[:, raw]
@@ -441,10 +455,20 @@ class Learner:
                         seen = counts > 0
                         scores[i, seen] = np.round(share[seen], DECIMALS)
                         assigned[i, seen] = share[seen] >= 0.5
+            if self.single_label is not None and self.single_label["one_per_unit"]:
+                assigned = one_per_unit(scores, assigned, self.single_label["abstain"])
         return scores, thresholds, assigned
 
     def describe(self) -> dict:
         return {fit.theme_id: fit.describe() for fit in self.fits}
+
+    def _note(self) -> str:
+        s = self.single_label
+        if s["one_per_unit"]:
+            return SINGLE_LABEL_NOTE.format(one=s["one_theme"], coded=s["coded_units"])
+        return SINGLE_LABEL_NOT_CHOSEN.format(one=s["one_theme"], coded=s["coded_units"],
+                                              single=f"{s['loo_kappa']['one per unit']:.2f}",
+                                              each=f"{s['loo_kappa']['per theme']:.2f}")
 
     def settings(self) -> dict:
         """What was chosen, JSON-ready: the candidate, every candidate's figure, the pooled calibration."""
@@ -454,7 +478,60 @@ class Learner:
             "zero_shot_calibration": (None if self.zero_shot_coefficients is None else
                                       [round(float(c), DECIMALS) for c in self.zero_shot_coefficients]),
             "shared_texts": len(self.shared),
+            "single_label": (None if self.single_label is None else
+                             {**self.single_label, "note": self._note()}),
         }
+
+
+def _calibrated(inputs: np.ndarray, fits: Sequence[ThemeFit], pooled, scores: np.ndarray) -> np.ndarray:
+    """``scores`` with each theme's column replaced by its calibrated probability (its own calibration,
+    else the pooled zero-shot one; a theme with neither keeps its column)."""
+    for t, f in enumerate(fits):
+        coef = f.coefficients if f.coefficients is not None else pooled
+        if coef is None:  # nothing to calibrate with: the prototype score as it is
+            continue
+        coef = np.asarray(coef)
+        x = {5: inputs[:, t, :], 2: inputs[:, t, :1], 3: inputs[:, t, 1:3]}[len(coef)]
+        scores[:, t] = _sigmoid(x @ coef[:-1] + coef[-1])
+    return scores
+
+
+def one_per_unit(scores: np.ndarray, assigned: np.ndarray, abstain: bool) -> np.ndarray:
+    """Units x themes bools, one theme per unit at most: the highest-scoring of the themes ``assigned``
+    gives the unit (those that clear their thresholds); where none does, the highest-scoring theme
+    (``abstain`` False) or none (``abstain`` True). Ties: the first theme.
+
+    >>> scores = np.array([[0.2, 0.7, 0.6], [0.3, 0.1, 0.2], [0.9, 0.4, 0.1]])
+    >>> assigned = np.array([[0, 1, 1], [0, 0, 0], [0, 1, 0]], dtype=bool)  # unit 2: only b clears
+    >>> one_per_unit(scores, assigned, abstain=False).astype(int).tolist()
+    [[0, 1, 0], [1, 0, 0], [0, 1, 0]]
+    >>> one_per_unit(scores, assigned, abstain=True).astype(int).tolist()
+    [[0, 1, 0], [0, 0, 0], [0, 1, 0]]
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    assigned = np.asarray(assigned, dtype=bool)
+    out = np.zeros(scores.shape, dtype=bool)
+    if scores.size:
+        clears = assigned.any(axis=1)
+        best = np.where(clears, np.where(assigned, scores, -np.inf).argmax(axis=1), scores.argmax(axis=1))
+        keep = clears | (not abstain)
+        out[np.flatnonzero(keep), best[keep]] = True
+    return out
+
+
+def _mean_kappa(labels: np.ndarray, assigned: np.ndarray, themes: np.ndarray) -> float:
+    return float(np.nanmean([kappas_at(labels[:, t], assigned[None, :, t])[0] for t in themes]))
+
+
+def choose_abstain(probabilities: np.ndarray, assigned: np.ndarray, labels: np.ndarray,
+                   themes: np.ndarray) -> bool:
+    """Whether :func:`one_per_unit` should abstain where no theme clears its threshold: the choice with
+    the higher mean kappa over ``themes`` (column indices) against ``labels``; ties: not abstaining (coders
+    who give one theme per unit rarely leave one empty)."""
+    def figure(abstain: bool) -> float:
+        return _mean_kappa(labels, one_per_unit(probabilities, assigned, abstain), themes)
+
+    return figure(True) > figure(False) + 1e-12
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -501,14 +578,17 @@ def _held_out_kappa(X: np.ndarray, y: np.ndarray) -> float:
 
 def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, theme_ids: Sequence[str], *,
         known: np.ndarray | None = None, keys: Sequence[str] | None = None,
-        candidates: Sequence[str] = CANDIDATES) -> Learner:
+        candidates: Sequence[str] = CANDIDATES, single_label: bool | None = None) -> Learner:
     """Learn every theme that has enough decisions, from these training units only (rows of the arrays).
 
     ``vectors``: (n, d) unit features (:func:`unit_features`, or plain embeddings); ``prototype_scores``:
     (n, themes); ``labels``: (n, themes) bools; ``known``: (n, themes) bools, False where a decision says
     nothing about a theme (default: all True); ``keys``: the units' sharing keys (:func:`sharing_keys`),
     for identical-text sharing. ``candidates``: the learners to choose from by mean leave-one-out kappa
-    over the learned themes (:data:`CANDIDATES`). Pure: reads nothing but its arguments.
+    over the learned themes (:data:`CANDIDATES`). ``single_label``: suggest one theme per unit (True),
+    as many as clear their thresholds (False), or decide from the decisions (None: one per unit when at
+    least :data:`SINGLE_LABEL_SHARE` of the coded units have exactly one theme). Pure: reads nothing but
+    its arguments.
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
@@ -578,8 +658,30 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
             counts = known[members].sum(axis=0)
             hits = (labels[members] & known[members]).sum(axis=0)
             shared[key] = (hits / np.maximum(counts, 1), counts)
+    one = int(((labels & known).sum(axis=1) == 1).sum())
+    single = None
+    if (single_label if single_label is not None else
+            n >= SINGLE_LABEL_MIN_UNITS and one >= SINGLE_LABEL_SHARE * n) and learned.any():
+        held = np.round(_calibrated(inputs, fitted[best], pooled, prototype_scores.copy()), DECIMALS)
+        coded = labels & known
+        themes = np.flatnonzero(learned)
+        cuts = np.array([f.threshold if f.threshold is not None else ZERO_SHOT_CUT for f in fitted[best]])
+        # the learned thresholds; thresholds cross-fitted over 5 folds of the coded units instead made the
+        # choice noisier: it picked one per unit on Counsel Chat and cost 0.008 to 0.011 there
+        clears = held >= cuts[None, :]
+        # abstain only where the coders themselves left units without a theme
+        empty = int((coded.sum(axis=1) == 0).sum())
+        abstain = bool(empty) and choose_abstain(held, clears, coded, themes)
+        # chosen per project, as the candidates are: one theme per unit only where it gives the coded
+        # units' leave-one-out probabilities a better mean kappa than the per-theme thresholds (these
+        # were fitted on the same probabilities, which favours them: a conservative choice)
+        figure = {"one per unit": _mean_kappa(coded, one_per_unit(held, clears, abstain), themes),
+                  "per theme": _mean_kappa(coded, clears, themes)}
+        figure = {k: round(v, 4) for k, v in figure.items()}
+        single = {"coded_units": int(n), "one_theme": one, "abstain": abstain, "loo_kappa": figure,
+                  "one_per_unit": bool(single_label or figure["one per unit"] > figure["per theme"])}
     return Learner(list(theme_ids), fitted[best], weights, intercepts, mean, scale, n, best, figures, pooled,
-                   shared)
+                   shared, single)
 
 
 
@@ -645,7 +747,8 @@ def check_training(project, theme_ids: Sequence[str], units, *, from_coder: str 
 def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequence[str], *,
                    from_coder: str = "consensus", seed: int = 0, vectors: np.ndarray | None = None,
                    model=None, zero_shot_thresholds: np.ndarray | None = None,
-                   zero_shot_assigned: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+                   zero_shot_assigned: np.ndarray | None = None, single_label: bool | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, dict]:
     """Scores of ``units`` (units x themes) learned from ``from_coder``'s decisions, with per-theme
     thresholds and what was done, as (scores, thresholds, info).
 
@@ -653,8 +756,8 @@ def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequ
     scores of ``units`` (same row order); themes with too few decisions keep them, with the zero-shot
     thresholds and assignments (computed from ``prototype_scores`` when not given). ``info``: JSON-ready
     ``themes`` (per theme: method, positives, negatives, threshold, leave-one-out kappas, ...),
-    ``coded_units``, ``from_coder``, ``seed``, ``method``, plus ``assigned`` (a units x themes
-    bool array; not JSON).
+    ``coded_units``, ``from_coder``, ``seed``, ``method``, ``single_label`` (:func:`fit`'s argument of
+    that name, and what it decided), plus ``assigned`` (a units x themes bool array; not JSON).
     """
     from thematic.ml import suggest as S
     from thematic.ml.embed import unit_vectors
@@ -670,7 +773,7 @@ def learned_scores(project, units, prototype_scores: np.ndarray, theme_ids: Sequ
     features = unit_features([u.text for u in units], vectors, [u.question_id for u in units])
     index = np.array([position[training.unit_ids[k]] for k in rows], dtype=int)
     learner = fit(features.matrix[index], prototype_scores[index], labels, theme_ids, known=known,
-                  keys=[features.keys[i] for i in index])
+                  keys=[features.keys[i] for i in index], single_label=single_label)
     if zero_shot_thresholds is None:
         zero_shot_thresholds, _ = S.theme_thresholds(prototype_scores)
     if zero_shot_assigned is None:
@@ -719,7 +822,9 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
     zero_shot = prototype_scores(project, units, themes, model=model, vectors=vectors)
     scores, thresholds, info = learned_scores(
         project, units, zero_shot.scores, theme_ids, from_coder=from_coder, seed=seed, vectors=vectors,
-        model=model, zero_shot_thresholds=zero_shot.thresholds, zero_shot_assigned=zero_shot.assigned)
+        model=model, zero_shot_thresholds=zero_shot.thresholds, zero_shot_assigned=zero_shot.assigned,
+        # a codebook with exclusive groups says itself how many themes a unit takes (apply_structure)
+        single_label=False if any(g.exclusive for g in version.codebook.groups) else None)
     from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
 
     assigned = apply_structure(scores, thresholds, version.codebook.groups, theme_ids,
