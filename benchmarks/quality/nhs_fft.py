@@ -213,22 +213,6 @@ def thematic_zero_shot_before(data, U, names):
     return S.assign(scores, limits)[data.test]
 
 
-def _zero_shot_before_scores(data, U):
-    from vector_cache import vectors_for
-
-    from thematic.ml import suggest as S
-
-    themes = themes_of(data)
-    pos = [S.positive_texts(t) for t in themes]
-    flat = [x for p in pos for x in p]
-    owner = np.array([i for i, p in enumerate(pos) for _ in p])
-    tv = S.ThemeVectors(vectors_for(flat).astype(np.float64), owner, np.zeros((0, U.shape[1])),
-                        np.zeros(0, dtype=int), len(themes))
-    scores = S.score_matrix(U, tv, None)
-    limits, _ = S.theme_thresholds(scores)
-    return scores, limits, S.assign(scores, limits)
-
-
 def zero_shot_scores(data, U, settings=None, questions=True):
     """`thematic suggest`'s zero-shot scores of every answer from the theme names alone, through its own
     functions (thematic.ml.zeroshot.score_units: keyword and word cues, non-answers restated under their
@@ -308,7 +292,7 @@ def thematic_learned(data, U, names, *, candidates=None, words=True, rows=None, 
     score_rows = data.test if score_rows is None else score_rows
     F = features(data, U) if words else L.Features(U.astype(np.float64), L.sharing_keys(data.texts,
                                                                                        data.questions), {})
-    P, limits, Z = _zero_shot_before_scores(data, U)
+    P, limits, Z = zero_shot_scores(data, U)
     ids = [f"t{t:02d}" for t in range(len(data.theme_names))]
     model = L.fit(F.matrix[rows], P[rows], data.Y[rows], ids, keys=[F.keys[i] for i in rows],
                   **({} if candidates is None else {"candidates": candidates}))
@@ -343,7 +327,7 @@ def learning_curve(data, U, draws: int = 3, sizes=CURVE_SIZES) -> dict:
     from thematic.ml import learner as L
 
     F = features(data, U)
-    P, limits, Z = _zero_shot_before_scores(data, U)
+    P, limits, Z = zero_shot_scores(data, U)
     ids = [f"t{t:02d}" for t in range(len(data.theme_names))]
     test_keys = [F.keys[i] for i in data.test]
 

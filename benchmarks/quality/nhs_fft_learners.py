@@ -52,7 +52,7 @@ class Setup:
         self.Un = self.U / np.linalg.norm(self.U, axis=1, keepdims=True)
         self.features = B.features(d, self.U)
         self.F = self.features.matrix
-        self.P, self.limits, self.Z = B._zero_shot_before_scores(d, self.U)
+        self.P, self.limits, self.Z = B.zero_shot_scores(d, self.U)
         self.keys = self.features.keys
         self.Y = d.Y
         self.ids = [f"t{t:02d}" for t in range(len(d.theme_names))]

@@ -140,18 +140,11 @@ _PROTO: dict = {}
 
 
 def prototype_inputs(data, U):
-    """The zero-shot prototype scores ``suggest --learn`` gives the learner (learner.prototype_scores)."""
+    """The zero-shot scores and assignments ``suggest --learn`` gives the learner (learner.prototype_scores,
+    which is suggest's own scoring: suggest.score_and_assign), for the codebook as written."""
     if "p" not in _PROTO:
-        from vector_cache import vectors_for
-
-        from thematic.ml import suggest as S
-
-        themes = themes_of(data)
-        settings = S.Settings()
-        scores = S.score_matrix(U, S.theme_vectors(themes, vectors_for),
-                                S.keyword_hits(data.texts, themes)[0], settings)
-        limits, _ = S.theme_thresholds(scores, settings)
-        assigned = S.assign(scores, limits, settings.margin)
+        scores, limits, _, _ = zero_shot_scores(data, U)
+        assigned = zero_shot(data, U, codebook_groups(data))
         _PROTO["p"] = (scores, np.asarray(limits, dtype=np.float64), assigned)
     return _PROTO["p"]
 

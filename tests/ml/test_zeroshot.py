@@ -152,3 +152,27 @@ def test_a_theme_for_non_answers_takes_them_without_being_residual():
     out = Z.route_non_answers(assigned, np.array([[0.5, 0.1, 0.2], [0.1, 0.6, 0.3]]), np.array([False, True]),
                               groups, ids, Z.non_answer_themes(themes))
     assert out.astype(int).tolist() == [[1, 0, 0], [0, 0, 1]]
+
+
+def test_the_learner_starts_from_the_zero_shot_run_suggest_stores(make_project, tmp_path, st_model):
+    """`suggest --learn` and `evaluate` give the learner the scores and assignments `suggest` stores
+    (word cues, a residual theme taking the non-answers), not a scoring of their own."""
+    from thematic.ml.learner import prototype_scores
+    from thematic.store.codebooks import require_current
+    from thematic.store.corpus import list_units
+
+    codebook = write_codebook(tmp_path / "cb.yaml", [
+        {"id": "timeliness", "name": "Timeliness of care", "definition": "How long people waited."},
+        {"id": "food", "name": "Food and drink", "definition": "Meals and drinks."},
+        {"id": "none", "name": "No answer", "definition": "No codable content.", "residual": True}])
+    project = make_project(["Waiting.", "Meals were cold.", "Nothing.", "n/a", "The meals."] * 3,
+                           codebook=codebook)
+    run = S.suggest(project, model=st_model)
+    units = list_units(project)
+    zero = prototype_scores(project, units, list(require_current(project).codebook.themes), model=st_model,
+                            groups=require_current(project).codebook.groups)
+    stored = store.run_scores(project, run.id)
+    ids = ("timeliness", "food", "none")
+    assert zero.scores.tolist() == [[stored[u.id][t][0] for t in ids] for u in units]
+    assert zero.assigned.tolist() == [[bool(stored[u.id][t][1]) for t in ids] for u in units]
+    assert [bool(row[2]) for row in zero.assigned] == [u.text in ("Nothing.", "n/a") for u in units]

@@ -330,7 +330,8 @@ def evaluate(project, *, from_coder: str = "consensus", folds: int = 5, seed: in
     fold_of = assign_folds(groups, folds, seed=seed)
 
     vectors = unit_vectors(project, units, model=model, progress=progress)
-    zero_shot = L.prototype_scores(project, units, themes, model=model, vectors=vectors)
+    zero_shot = L.prototype_scores(project, units, themes, model=model, vectors=vectors,
+                                   groups=version.codebook.groups)
     features = L.unit_features([u.text for u in units], vectors, [u.question_id for u in units])
     V, P, Z = features.matrix[index], zero_shot.scores[index], zero_shot.assigned[index]
     keys = [features.keys[i] for i in index]

@@ -699,26 +699,21 @@ class PrototypeScores:
     theme_texts: dict
 
 
-def prototype_scores(project, units, themes, *, model=None, vectors: np.ndarray | None = None
-                     ) -> PrototypeScores:
+def prototype_scores(project, units, themes, *, model=None, vectors: np.ndarray | None = None,
+                     groups=()) -> PrototypeScores:
     """The zero-shot scores of ``units`` against ``themes``, exactly as ``thematic suggest`` makes them
-    (thresholds from the score distribution over ``units``)."""
+    (:func:`thematic.ml.suggest.score_and_assign`: thresholds from the score distribution over ``units``,
+    the structure of ``groups``, the codebook's, and the non-answers)."""
     from dataclasses import asdict
 
     from thematic.ml import suggest as S
-    from thematic.ml.embed import unit_vectors
 
     settings = S.Settings()
-    U = unit_vectors(project, units, model=model) if vectors is None else vectors
-    theme_vectors = S.embed_theme_texts(project, themes, model=model)
-    hits, lemmatizer_name = S.keyword_hits([u.text for u in units], themes)
-    scores = S.score_matrix(U, theme_vectors, hits, settings)
-    thresholds, rule = S.theme_thresholds(scores, settings)
-    assigned = S.assign(scores, thresholds, settings.margin)
-    theme_texts = {t.id: {"positive": int((theme_vectors.positive_owner == i).sum()),
-                          "negative": int((theme_vectors.negative_owner == i).sum())}
+    run = S.score_and_assign(project, units, themes, groups, vectors=vectors, model=model, settings=settings)
+    theme_texts = {t.id: {"positive": int((run.theme_vectors.positive_owner == i).sum()),
+                          "negative": int((run.theme_vectors.negative_owner == i).sum())}
                    for i, t in enumerate(themes)}
-    return PrototypeScores(scores, np.asarray(thresholds, dtype=np.float64), assigned, rule, lemmatizer_name,
+    return PrototypeScores(run.scores, run.thresholds, run.assigned, run.rule, run.lemmatizer,
                            asdict(settings), theme_texts)
 
 
@@ -819,7 +814,8 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
     vectors = unit_vectors(project, units, model=model, progress=progress)
     if progress:
         progress("learning", 0, len(theme_ids))
-    zero_shot = prototype_scores(project, units, themes, model=model, vectors=vectors)
+    zero_shot = prototype_scores(project, units, themes, model=model, vectors=vectors,
+                                 groups=version.codebook.groups)
     scores, thresholds, info = learned_scores(
         project, units, zero_shot.scores, theme_ids, from_coder=from_coder, seed=seed, vectors=vectors,
         model=model, zero_shot_thresholds=zero_shot.thresholds, zero_shot_assigned=zero_shot.assigned,

@@ -415,6 +415,53 @@ def question_texts(project, units) -> list[str]:
     return [text.get(u.question_id) or u.question_id for u in units]
 
 
+@dataclass
+class ZeroShotRun:
+    """What zero-shot scoring gives a set of units (:func:`score_and_assign`): scores, each theme's
+    threshold, the assignments after the codebook's structure and the non-answers, and how."""
+
+    scores: np.ndarray
+    thresholds: np.ndarray
+    assigned: np.ndarray
+    rule: str
+    lemmatizer: str
+    theme_vectors: ThemeVectors
+    vocabulary: int
+    non_answers: int
+    non_answers_restated: int
+
+
+def score_and_assign(project, units, themes, groups=(), *, vectors: np.ndarray | None = None, model=None,
+                     thresholds=None, settings: Settings = Settings()) -> ZeroShotRun:
+    """The zero-shot scores and assignments of ``units`` against ``themes``, exactly as ``thematic
+    suggest`` stores them (and as ``suggest --learn`` starts from): the scores of the module docstring,
+    thresholds from their distribution over ``units`` (or ``thresholds``, as :func:`suggest` takes them),
+    then the structure of ``groups`` (the codebook's; none: independent themes) and the non-answers."""
+    from thematic.ml import zeroshot
+    from thematic.ml.embed import embed_texts, unit_vectors
+    from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
+
+    U = unit_vectors(project, units, model=model) if vectors is None else vectors
+    theme_vectors = embed_theme_texts(project, themes, model=model)
+    theme_ids = [t.id for t in themes]
+    found = zeroshot.score_units(U, theme_vectors, themes, [u.text for u in units],
+                                 lambda some: embed_texts(project, some, model=model), settings,
+                                 questions=question_texts(project, units))
+    scores = found.scores
+    limits, rule = theme_thresholds(scores, settings)
+    if thresholds is not None:
+        limits = _override(limits, thresholds, theme_ids)
+        rule = "given" if not isinstance(thresholds, dict) or "*" in thresholds else rule + "; some given"
+    assigned = assign(scores, limits, settings.margin)
+    assigned = apply_structure(scores, limits, groups, theme_ids, assigned=assigned)
+    assigned = zeroshot.route_non_answers(assigned, scores, found.blank, groups, theme_ids,
+                                          zeroshot.non_answer_themes(themes))
+    restated = int(found.restated.sum())
+    return ZeroShotRun(scores, np.asarray(limits, dtype=np.float64), assigned, rule, found.lemmatizer,
+                       theme_vectors, len(found.words.vocabulary), int(found.blank.sum()) + restated,
+                       restated)
+
+
 def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=None,
             settings: Settings = Settings(), scope=None) -> SuggestRun:
     """Score every unit against every theme of the current codebook and store the run.
@@ -425,33 +472,20 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     per codebook in use).
     """
     from thematic.clock import utc_now
-    from thematic.ml.embed import embed_texts, model_fingerprint, model_name, unit_vectors
+    from thematic.ml.embed import model_fingerprint, model_name, unit_vectors
     from thematic.store import ml as store
 
     version, themes, units = run_inputs(project, seed, scope)
     questions = sorted({u.question_id for u in units})
     theme_ids = [t.id for t in themes]
     U = unit_vectors(project, units, model=model, progress=progress)
-    vectors = embed_theme_texts(project, themes, model=model)
     if progress:
         progress("scoring", 0, len(units))
-    from thematic.ml import zeroshot
-
-    texts = [u.text for u in units]
-    zero_shot = zeroshot.score_units(U, vectors, themes, texts,
-                                     lambda some: embed_texts(project, some, model=model), settings,
-                                     questions=question_texts(project, units))
-    scores, lemmatizer_name, blank = zero_shot.scores, zero_shot.lemmatizer, zero_shot.blank
-    limits, rule = theme_thresholds(scores, settings)
-    if thresholds is not None:
-        limits = _override(limits, thresholds, theme_ids)
-        rule = "given" if not isinstance(thresholds, dict) or "*" in thresholds else rule + "; some given"
-    assigned = assign(scores, limits, settings.margin)
-    from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
-
-    assigned = apply_structure(scores, limits, version.codebook.groups, theme_ids, assigned=assigned)
-    assigned = zeroshot.route_non_answers(assigned, scores, blank, version.codebook.groups, theme_ids,
-                                          zeroshot.non_answer_themes(themes))
+    zero_shot = score_and_assign(project, units, themes, version.codebook.groups, vectors=U, model=model,
+                                 thresholds=thresholds, settings=settings)
+    scores, limits, rule, assigned = (zero_shot.scores, zero_shot.thresholds, zero_shot.rule,
+                                      zero_shot.assigned)
+    lemmatizer_name, vectors = zero_shot.lemmatizer, zero_shot.theme_vectors
     if progress:
         progress("scoring", len(units), len(units))
 
@@ -471,9 +505,9 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
         "lemmatizer": lemmatizer_name,
         "units": len(units),
         "questions": questions,
-        "vocabulary": len(zero_shot.words.vocabulary),
-        "non_answers": int(blank.sum() + zero_shot.restated.sum()),
-        "non_answers_restated": int(zero_shot.restated.sum()),
+        "vocabulary": zero_shot.vocabulary,
+        "non_answers": zero_shot.non_answers,
+        "non_answers_restated": zero_shot.non_answers_restated,
         "theme_texts": {tid: {"positive": int((vectors.positive_owner == i).sum()),
                               "negative": int((vectors.negative_owner == i).sum())}
                         for i, tid in enumerate(theme_ids)},
