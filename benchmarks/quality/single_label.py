@@ -36,10 +36,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(HERE))
-DATA = REPO.parent / "shared" / "data" / "nhs_fft"
-MIN_TEST_POSITIVES = 10
+from nhs_fft import DATA, FOLDS, MIN_TEST_POSITIVES, cv_folds  # noqa: E402  (same data folder, same folds)
+
 MIN_TRAIN_POSITIVES = 20
-FOLDS = 5
 CODED = 400
 #: The learner's modes: fit(single_label=False), the per-theme thresholds of before; None, its own choice.
 MODES = ((False, "per-theme thresholds (before)"), (None, "one per answer when coders give one"))
@@ -61,8 +60,7 @@ class Phase1:
         self.questions = items["question"].tolist()  # an identifier only, as a project without question texts
         ids = items["id"].astype(str).tolist()
         self.bucket = np.array([int(hashlib.sha256(i.encode()).hexdigest(), 16) % 10 for i in ids])
-        self.fold_of = np.array([int(hashlib.sha256(f"cv:{i}".encode()).hexdigest(), 16) % FOLDS
-                                 for i in ids])
+        self.fold_of = cv_folds(ids, np.arange(len(ids)))
         self.train = np.flatnonzero(self.bucket >= 3)
         self.test = np.flatnonzero(self.bucket < 3)
         self.set_scored(self.train, self.test, MIN_TEST_POSITIVES)

@@ -684,37 +684,15 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
                    shared, single)
 
 
-
 # -- zero-shot prototype scores for a project ------------------------------------------------------------
-@dataclass
-class PrototypeScores:
-    """What a zero-shot suggest run computes: scores, thresholds and assignments, and how."""
-
-    scores: np.ndarray
-    thresholds: np.ndarray
-    assigned: np.ndarray
-    rule: str
-    lemmatizer: str
-    settings: dict
-    theme_texts: dict
-
-
-def prototype_scores(project, units, themes, *, model=None, vectors: np.ndarray | None = None,
-                     groups=()) -> PrototypeScores:
-    """The zero-shot scores of ``units`` against ``themes``, exactly as ``thematic suggest`` makes them
-    (:func:`thematic.ml.suggest.score_and_assign`: thresholds from the score distribution over ``units``,
-    the structure of ``groups``, the codebook's, and the non-answers)."""
-    from dataclasses import asdict
-
+def prototype_scores(project, units, themes, *, model=None, vectors: np.ndarray | None = None, groups=()):
+    """The zero-shot run of ``units`` against ``themes`` that ``thematic suggest`` stores
+    (:class:`thematic.ml.suggest.ZeroShotRun` of :func:`thematic.ml.suggest.score_and_assign`: thresholds
+    from the score distribution over ``units``, the structure of ``groups``, the codebook's, and the
+    non-answers): what the learner starts from."""
     from thematic.ml import suggest as S
 
-    settings = S.Settings()
-    run = S.score_and_assign(project, units, themes, groups, vectors=vectors, model=model, settings=settings)
-    theme_texts = {t.id: {"positive": int((run.theme_vectors.positive_owner == i).sum()),
-                          "negative": int((run.theme_vectors.negative_owner == i).sum())}
-                   for i, t in enumerate(themes)}
-    return PrototypeScores(run.scores, run.thresholds, run.assigned, run.rule, run.lemmatizer,
-                           asdict(settings), theme_texts)
+    return S.score_and_assign(project, units, themes, groups, vectors=vectors, model=model)
 
 
 # -- for the project -------------------------------------------------------------------------------------

@@ -429,6 +429,8 @@ class ZeroShotRun:
     vocabulary: int
     non_answers: int
     non_answers_restated: int
+    settings: dict  # the Settings used, as a dict
+    theme_texts: dict  # theme id -> {"positive": n, "negative": n}: the texts its prototype was made of
 
 
 def score_and_assign(project, units, themes, groups=(), *, vectors: np.ndarray | None = None, model=None,
@@ -457,9 +459,12 @@ def score_and_assign(project, units, themes, groups=(), *, vectors: np.ndarray |
     assigned = zeroshot.route_non_answers(assigned, scores, found.blank, groups, theme_ids,
                                           zeroshot.non_answer_themes(themes))
     restated = int(found.restated.sum())
+    theme_texts = {tid: {"positive": int((theme_vectors.positive_owner == i).sum()),
+                         "negative": int((theme_vectors.negative_owner == i).sum())}
+                   for i, tid in enumerate(theme_ids)}
     return ZeroShotRun(scores, np.asarray(limits, dtype=np.float64), assigned, rule, found.lemmatizer,
                        theme_vectors, len(found.words.vocabulary), int(found.blank.sum()) + restated,
-                       restated)
+                       restated, asdict(settings), theme_texts)
 
 
 def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=None,
@@ -485,14 +490,13 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
                                  thresholds=thresholds, settings=settings)
     scores, limits, rule, assigned = (zero_shot.scores, zero_shot.thresholds, zero_shot.rule,
                                       zero_shot.assigned)
-    lemmatizer_name, vectors = zero_shot.lemmatizer, zero_shot.theme_vectors
     if progress:
         progress("scoring", len(units), len(units))
 
     fingerprint = model_fingerprint(model)
     parameters = {
         "seed": seed,
-        "settings": asdict(settings),
+        "settings": zero_shot.settings,
         "threshold_rule": rule,
         "thresholds": {tid: float(x) for tid, x in zip(theme_ids, limits, strict=True)},
         "thresholds_given": (thresholds if thresholds is None or isinstance(thresholds, dict)
@@ -502,15 +506,13 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
         "codebook": version.name,
         "codebook_version": version.number,
         "codebook_hash": version.content_hash,
-        "lemmatizer": lemmatizer_name,
+        "lemmatizer": zero_shot.lemmatizer,
         "units": len(units),
         "questions": questions,
         "vocabulary": zero_shot.vocabulary,
         "non_answers": zero_shot.non_answers,
         "non_answers_restated": zero_shot.non_answers_restated,
-        "theme_texts": {tid: {"positive": int((vectors.positive_owner == i).sum()),
-                              "negative": int((vectors.negative_owner == i).sum())}
-                        for i, tid in enumerate(theme_ids)},
+        "theme_texts": zero_shot.theme_texts,
     }
     created_at = utc_now()
     with project.transaction():
