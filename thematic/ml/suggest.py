@@ -32,9 +32,13 @@ Assignment: theme ``t`` goes to unit ``u`` when both hold
 - ``score(u, t) >= best(u) - MARGIN``: it is one of the unit's best themes, so a unit gets a second theme
   only when that one is nearly as strong as the first.
 
-Then the codebook's structure (:func:`thematic.ml.structure.apply_structure`), then non-answers not
-restated under their question: no theme, or the best of each group's themes for non-answers (residual
-themes, and themes that speak of non-answers or give one as an example).
+Then the codebook's structure (:func:`thematic.ml.structure.apply_structure`), in which a catch-all
+theme ("Other", "Miscellaneous", "Comments that do not fit any other category") is residual where its
+group marks no residual theme (:func:`thematic.ml.residual.implied_groups`), then non-answers not restated
+under their question: no theme, or, in each group, the best of its themes for "nothing" of the question's
+polarity ("Nothing to improve", "Nothing was good"; :func:`thematic.ml.residual.route_non_answers`), else
+the best of its themes for non-answers (residual themes, and themes that speak of non-answers or give one
+as an example).
 
 How the constants were chosen (benchmarks/quality/zero_shot.py, docs/performance.md): on the Counsel
 Chat train+val questions only. ``CENTRING`` and ``KEYWORD_BOOST`` by top-1 accuracy there; ``Z`` and
@@ -431,6 +435,7 @@ class ZeroShotRun:
     non_answers_restated: int
     settings: dict  # the Settings used, as a dict
     theme_texts: dict  # theme id -> {"positive": n, "negative": n}: the texts its prototype was made of
+    implied_residual: list = field(default_factory=list)  # themes made residual by their words (residual.py)
 
 
 def score_and_assign(project, units, themes, groups=(), *, vectors: np.ndarray | None = None, model=None,
@@ -439,32 +444,36 @@ def score_and_assign(project, units, themes, groups=(), *, vectors: np.ndarray |
     suggest`` stores them (and as ``suggest --learn`` starts from): the scores of the module docstring,
     thresholds from their distribution over ``units`` (or ``thresholds``, as :func:`suggest` takes them),
     then the structure of ``groups`` (the codebook's; none: independent themes) and the non-answers."""
-    from thematic.ml import zeroshot
+    from thematic.ml import residual, zeroshot
     from thematic.ml.embed import embed_texts, unit_vectors
     from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
 
     U = unit_vectors(project, units, model=model) if vectors is None else vectors
     theme_vectors = embed_theme_texts(project, themes, model=model)
     theme_ids = [t.id for t in themes]
+    questions = question_texts(project, units)
     found = zeroshot.score_units(U, theme_vectors, themes, [u.text for u in units],
                                  lambda some: embed_texts(project, some, model=model), settings,
-                                 questions=question_texts(project, units))
+                                 questions=questions)
     scores = found.scores
     limits, rule = theme_thresholds(scores, settings)
     if thresholds is not None:
         limits = _override(limits, thresholds, theme_ids)
         rule = "given" if not isinstance(thresholds, dict) or "*" in thresholds else rule + "; some given"
     assigned = assign(scores, limits, settings.margin)
+    groups = residual.implied_groups(themes, groups)  # "Other", "Miscellaneous": residual unless marked
+    implied = sorted({t for g in groups for t in g.residual} - {t.id for t in themes if t.residual})
     assigned = apply_structure(scores, limits, groups, theme_ids, assigned=assigned)
-    assigned = zeroshot.route_non_answers(assigned, scores, found.blank, groups, theme_ids,
-                                          zeroshot.non_answer_themes(themes))
+    takers = zeroshot.non_answer_themes(themes) + implied
+    assigned = residual.route_non_answers(assigned, scores, found.blank, groups, theme_ids, themes, takers,
+                                          questions)
     restated = int(found.restated.sum())
     theme_texts = {tid: {"positive": int((theme_vectors.positive_owner == i).sum()),
                          "negative": int((theme_vectors.negative_owner == i).sum())}
                    for i, tid in enumerate(theme_ids)}
     return ZeroShotRun(scores, np.asarray(limits, dtype=np.float64), assigned, rule, found.lemmatizer,
                        theme_vectors, len(found.words.vocabulary), int(found.blank.sum()) + restated,
-                       restated, asdict(settings), theme_texts)
+                       restated, asdict(settings), theme_texts, implied)
 
 
 def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=None,
@@ -513,6 +522,7 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
         "non_answers": zero_shot.non_answers,
         "non_answers_restated": zero_shot.non_answers_restated,
         "theme_texts": zero_shot.theme_texts,
+        "implied_residual": zero_shot.implied_residual,
     }
     created_at = utc_now()
     with project.transaction():
