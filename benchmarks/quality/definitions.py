@@ -18,10 +18,13 @@ are chosen there; ``--test`` scores the test splits once, for the settings kept)
   ``codebooks/ai-therapy.yaml`` (no split: illustrative answers; a guard, not a choice).
 
 Figures: macro binary Cohen's kappa over the themes with at least :data:`MIN_POSITIVES` positives in
-the scored rows (Counsel Chat, demo: 5), for ``suggest``'s assignment with the codebook as written
-(independent themes; the demo's exclusive group), and for phase 1 also with ``exclusive: true,
-required: true`` and the top-1; themes per answer; for the phase-1 codebooks, how many answers the
-generic theme ("Miscellaneous" / "Other") gets against the coder's count.
+the scored rows (on NHS test splits 10, as ``nhs_fft.py``; Counsel Chat, demo: 5), for ``suggest``'s
+assignment with the codebook as written (independent themes; the demo's exclusive group), and for
+phase 1 also with ``exclusive: true, required: true`` and the top-1; themes per answer; for the phase-1
+codebooks, how many answers the generic theme ("Miscellaneous" / "Other") gets against the coder's
+count. ``--routing``: the catch-all and non-answer rules (what ``suggest`` now does is the row "suggest
+now"); the default run: the prototype variants (:class:`Variant`), ``--residual`` with each also made
+residual.
 
 Every row runs thematic's own zero-shot scoring (:func:`thematic.ml.zeroshot.score_units`, with its word
 cues, keyword cues, non-answers and thresholds) on cached vectors (``vector_cache.py``); the variants
@@ -45,7 +48,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(HERE))
-from nhs_fft import kappa  # noqa: E402
+from nhs_fft import MIN_TEST_POSITIVES, kappa  # noqa: E402
 
 MIN_POSITIVES = 20
 MIN_POSITIVES_SMALL = 5
@@ -373,6 +376,12 @@ ROUTING = [(False, "today"), (True, "today"), (True, "structure only"), (False, 
            (True, "nothing themes"), (False, "suggest now")]
 
 
+ROW_LABEL = {"today": "suggest before (codebook as written)",
+             "suggest now": "suggest now (catch-all residual, non-answers to the nothing themes)"}
+#: What ``--test`` scores, once: before and after the kept change, with today's prototypes.
+TEST_ROWS = [(False, "today"), (False, "suggest now")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--test", action="store_true", help="score the test splits (once, at the end)")
@@ -390,15 +399,19 @@ def main() -> None:
             continue
         U = embed(data.texts)
         rows = data.test if args.test else data.train
+        if args.test and data.minimum == MIN_POSITIVES:
+            data.minimum = MIN_TEST_POSITIVES  # as nhs_fft.py and single_label.py score test
         part = "test" if args.test else "train"
         print(f"## {data.name} ({part}: {len(rows)} answers; {time.perf_counter() - started:.1f} s to load)",
               flush=True)
         for label in data.codebooks:
             flagged = residual_like(data.codebooks[label][0])
             print(f"{data.name} | {label}: residual-like themes {flagged}", flush=True)
-            if args.routing:
-                for residual, rule in ROUTING:
-                    name = f"{data.name} | {label} | residual-like residual: {residual} | non-answers: {rule}"
+            if args.routing or args.test:
+                for residual, rule in (ROUTING if not args.test else TEST_ROWS):
+                    row = (ROW_LABEL[rule] if not residual and rule in ROW_LABEL
+                           else f"residual-like residual: {residual} | non-answers: {rule}")
+                    name = f"{data.name} | {label} | {row}"
                     figs = evaluate(data, U, label, TODAY, rows, residual=residual, takers_rule=rule)
                     out[name] = figs
                     print(name, json.dumps(figs), flush=True)
