@@ -87,3 +87,19 @@ def test_without_a_nothing_theme_of_the_question_s_polarity_it_falls_back_to_the
     out = R.route_non_answers(np.zeros((2, 3), dtype=bool), np.zeros((2, 3)), np.array([True, True]), groups,
                               ["ni", "o", "food"], themes, ["o"], ["What was good?", "How could we improve?"])
     assert out.astype(int).tolist() == [[0, 1, 0], [1, 0, 0]]
+
+
+def test_suggest_says_which_theme_it_read_as_a_catch_all(make_project, bow, cli, monkeypatch):
+    from thematic.cli import ml as cli_ml
+
+    project = make_project(ANSWERS, codebook=THEMES)
+    monkeypatch.setattr(cli_ml, "model_choice", lambda model, device, backend=None: bow)
+    result = cli("suggest", project=project.path)
+    assert result.exit_code == 0, result.stderr
+    assert ("read as catch-all: other (Other): given only where no other theme of the group is, and to "
+            "non-answers; mark it `residual: true` in the codebook to make this a rule, or rename it to "
+            "score it as any other theme") in " ".join(result.stderr.split())
+    marked = make_project(ANSWERS, codebook=[dict(t, residual=True) if t["id"] == "other" else t
+                                             for t in THEMES], name="marked")
+    result = cli("suggest", project=marked.path)
+    assert result.exit_code == 0 and "catch-all" not in result.stderr

@@ -134,6 +134,20 @@ def render_suggest_run(run) -> None:
         table.add_row(safe(theme.id), f"{theme.threshold:.3f}", str(theme.units), f"{share:.1f}")
     console.print(table)
     console.print(f"{run.unassigned_units} units with no theme; see them with `thematic suggestions`")
+    if implied_residual_note(run):
+        note(implied_residual_note(run))
+
+
+def implied_residual_note(run) -> str | None:
+    """One line when suggest read catch-all themes ("Other") as residual (thematic.ml.residual)."""
+    implied = run.parameters.get("implied_residual") or []
+    if not implied:
+        return None
+    names = {t.id: t.name for t in run.themes}
+    listed = ", ".join(f"{t} ({safe(names.get(t, t))})" for t in implied)
+    return (f"read as catch-all{'s' if len(implied) > 1 else ''}: {listed}: given only where no other theme "
+            "of the group is, and to non-answers; mark it `residual: true` in the codebook to make this a "
+            "rule, or rename it to score it as any other theme")
 
 
 @app.command("suggest")
@@ -282,6 +296,8 @@ def render_run(summary) -> None:
         render_discovery(summary.discovery)
     if summary.discovery_note:
         note(summary.discovery_note)
+    if implied_residual_note(summary.suggested):
+        note(implied_residual_note(summary.suggested))
     if summary.csv_path:
         console.print(f"\nwrote {safe(summary.csv_path)}")
     note("machine suggestions are the coder `machine`: review them with `thematic review` before reporting")
