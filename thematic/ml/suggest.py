@@ -52,6 +52,12 @@ score that gave the best macro kappa on that split for the top theme alone.
 and the Counsel Chat train+val questions together: the largest weight that costs Counsel Chat nothing
 (docs/performance.md, "Zero-shot suggestions that read the answers").
 
+The catch-all and "nothing" rules (:mod:`thematic.ml.residual`) have no constants; they were measured
+on the NHS phase-1 and multi-label train splits, Counsel Chat train+val and the demo's answer key
+(benchmarks/quality/definitions.py, docs/performance.md "Zero-shot with definitions (issue 16)"), as were
+the alternatives to the averaged prototype (one prototype per text with a max, a soft max or a mix,
+definition sentences, the name's weight): none of those paid on every set, so the centroid stays.
+
 No step is random; the seed is stored with the run all the same, with every parameter, the model
 fingerprint and the codebook version.
 """

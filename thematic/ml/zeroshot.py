@@ -21,6 +21,10 @@ non-answers (:func:`non_answer_themes`: residual themes, ``residual: true``, e.g
 content", and themes that speak of non-answers or give one as an example), it gets the best-scoring of
 them in each group that has one.
 
+:mod:`thematic.ml.residual` reads two more kinds of theme from the codebook's words for ``suggest``:
+catch-alls ("Other"), made residual, and themes for "nothing" ("Nothing to improve"), which take the
+non-answers first.
+
 **The question** (:func:`question_polarity`, :func:`restatements`). "Nothing." under "What could we do
 better?" says there is nothing to complain about; under "What was good?" it says nothing was good. When
 the question asks what to improve (better, improve, change, wrong, worse, problem, complaint, dislike,
