@@ -132,3 +132,22 @@ def test_reconcile_and_agree_without_question(cli, split_runs, stdin, project_lo
     result = cli("agree", "--coders", "ana,machine", "--n-boot", "20")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("agreement of ana and machine on 2 units")
+
+
+def test_each_units_threshold_and_review_order_come_from_its_own_run():
+    from thematic.review._sources import Suggestions
+    from thematic.store.ml import SuggestRunRecord
+
+    first = SuggestRunRecord(1, 1, "m", {"thresholds": {"t": 0.3}, "review_order": ["a2", "a1"]}, "x",
+                             ("answer",))
+    second = SuggestRunRecord(2, 1, "m", {"thresholds": {"t": 0.9}, "review_order": ["b1", "b2"]}, "y",
+                              ("other",))
+    scores = {u: {"t": (0.5, False)} for u in ("a1", "a2", "b1", "b2", "b3")}
+    found = Suggestions(scores, {"a1": first, "a2": first, "b1": second, "b2": second, "b3": second},
+                        {"answer": first, "other": second})
+    assert found.run is None and [r.id for r in found.runs] == [1, 2]
+    assert found.run_ids() == {"a1": 1, "a2": 1, "b1": 2, "b2": 2, "b3": 2}
+    assert {u: cut["t"] for u, cut in found.thresholds().items()} == {
+        "a1": 0.3, "a2": 0.3, "b1": 0.9, "b2": 0.9, "b3": 0.9}
+    # each run's first before any run's second; units no run ranked are left out
+    assert found.review_order() == {"a2": 0, "a1": 1, "b1": 0, "b2": 1}

@@ -519,7 +519,8 @@ def plan_walk(
         # those come first, in that order (with several runs, each run's first before any run's second).
         rank = found.review_order()
         if rank and not theme:
-            units.sort(key=lambda u: rank.get(u.id, len(units)))
+            last = len(rank)  # not len(units): a list is empty while it sorts
+            units.sort(key=lambda u: rank.get(u.id, last))
     if blind or found is None:
         return Walk(units, None, None)
     return Walk(units, scores, found.run.id if found.run is not None else found.run_ids())

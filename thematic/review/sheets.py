@@ -341,8 +341,10 @@ def _run_meta(found) -> str:
 def _shown_runs(project: Project, meta: str | None, decided) -> str | dict[str, int] | None:
     """What each row's decision records as the run whose suggestions the sheet showed: the meta's run id,
     or (a JSON object of question id -> run id) unit id -> the run of the unit's question."""
-    if not meta or not meta.startswith("{"):
-        return meta
+    if meta is None or meta == "":
+        return None
+    if not str(meta).startswith("{"):
+        return str(meta)
     try:
         per_question = json.loads(meta)
     except ValueError:
@@ -351,7 +353,7 @@ def _shown_runs(project: Project, meta: str | None, decided) -> str | dict[str, 
         return None
     question_of = {u.id: u.question_id for u in corpus.list_units(project)}
     return {r.unit_id: per_question[question_of[r.unit_id]] for r in decided
-            if question_of.get(r.unit_id) in per_question}
+            if isinstance(per_question.get(question_of.get(r.unit_id)), int)}
 
 
 def _write_meta(ws, coder: str, version, question: str | None, found) -> None:
