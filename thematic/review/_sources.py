@@ -6,6 +6,7 @@ are imported lazily here, so that review, sheets and merges work in a project wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from thematic.store.project import Project
@@ -36,24 +37,73 @@ def codebook_by_hash(project: Project, content_hash: str):
     return version_by_hash(project, content_hash)
 
 
-def suggest_run(project: Project, question: str | None = None) -> SuggestRunRecord | None:
-    """The suggest run whose suggestions a review of ``question`` shows: the latest that covers it; with
-    no question, the run that is current on every question (a ThematicError when the questions' current
-    runs differ). None when no run covers them."""
-    from thematic.errors import ThematicError
-    from thematic.store.ml import current_runs, latest_suggest_run
+@dataclass
+class Suggestions:
+    """The machine's suggestions a review or a sheet shows: each unit's from the latest suggest run that
+    covers its question (``thematic.store.ml.current_runs``), so a project whose questions were suggested
+    in separate runs (``suggest --question A``, then ``--question B``) shows them all."""
 
-    if question is not None:
-        return latest_suggest_run(project, question=question)
-    runs = current_runs(project)
-    distinct = {run.id: run for run in runs.values()}
-    if len(distinct) <= 1:
-        return next(iter(distinct.values()), None)
-    listing = "; ".join(f"run {run.id} on {q}" for q, run in runs.items())
-    raise ThematicError(
-        f"the machine's suggestions come from different suggest runs per question ({listing}); name one "
-        "with --question Q"
-    )
+    scores: dict[str, dict[str, tuple[float, bool]]]  # unit id -> theme id -> (score, assigned)
+    run_of: dict[str, SuggestRunRecord]  # unit id -> the run its scores come from
+    by_question: dict[str, SuggestRunRecord]  # question id -> its current run
+
+    @property
+    def runs(self) -> list[SuggestRunRecord]:
+        """The runs the suggestions come from, oldest first."""
+        return sorted({r.id: r for r in self.run_of.values()}.values(), key=lambda r: r.id)
+
+    @property
+    def run(self) -> SuggestRunRecord | None:
+        """The one run every unit's suggestions come from; None when they come from several."""
+        runs = self.runs
+        return runs[0] if len(runs) == 1 else None
+
+    def run_ids(self) -> dict[str, int]:
+        """unit id -> the id of its run."""
+        return {u: r.id for u, r in self.run_of.items()}
+
+    def thresholds(self) -> dict[str, dict[str, float]]:
+        """unit id -> theme id -> the threshold of the unit's run (:func:`thresholds`)."""
+        per_run = {}
+        for run in self.runs:
+            mine = {u: per for u, per in self.scores.items() if self.run_of[u].id == run.id}
+            per_run[run.id] = thresholds(run, mine)
+        return {u: per_run[r.id] for u, r in self.run_of.items()}
+
+    def review_order(self) -> dict[str, int]:
+        """unit id -> its place in its learned run's review order (``review_order`` in the run's
+        parameters: the uncoded units it is least sure of, spread out); runs without one add nothing."""
+        out: dict[str, int] = {}
+        for run in self.runs:
+            ranked = run.parameters.get("review_order")
+            if isinstance(ranked, list):
+                out.update({u: k for k, u in enumerate(ranked) if u in self.run_of
+                            and self.run_of[u].id == run.id})
+        return out
+
+
+def suggestions(project: Project, question: str | None = None) -> Suggestions | None:
+    """The machine's suggestions on ``question``'s units (or every unit), each unit's from the latest run
+    that covers its question; None when no run covers any of them."""
+    from thematic.store.corpus import list_units
+    from thematic.store.ml import current_runs
+
+    runs = {q: r for q, r in current_runs(project).items() if question is None or q == question}
+    if not runs:
+        return None
+    wanted: dict[int, set[str]] = {}
+    for unit in list_units(project, question_id=question):
+        run = runs.get(unit.question_id)
+        if run is not None:
+            wanted.setdefault(run.id, set()).add(unit.id)
+    merged: dict[str, dict[str, tuple[float, bool]]] = {}
+    run_of: dict[str, SuggestRunRecord] = {}
+    for run in {r.id: r for r in runs.values()}.values():
+        mine = wanted.get(run.id, set())
+        for unit_id, per in scores(project, run).items():
+            if unit_id in mine:
+                merged[unit_id], run_of[unit_id] = per, run
+    return Suggestions(merged, run_of, runs)
 
 
 def scores(project: Project, run: SuggestRunRecord) -> dict[str, dict[str, tuple[float, bool]]]:

@@ -90,7 +90,8 @@ class ReviewSession:
         are left out, and units they skipped or flagged come after the rest (resume where they stopped).
       coder: whose decisions these are (``consensus`` needs ``allow_consensus=True``; ``machine`` never).
       codebook: the CodebookVersion on screen; each decision records its content hash.
-      suggestions: unit id -> theme id -> (score, assigned), from a suggest run; ``run_id`` names it.
+      suggestions: unit id -> theme id -> (score, assigned), from suggest runs; ``run_id`` names the run
+        (or, unit id -> run id, each unit's run, when they come from several: one run per question).
       blind: hide the suggestions and the panel, and record no suggestions.
       panel: unit -> extra lines to show (other coders' codings, for reconciliation).
       attributes: the respondent attributes to show, in order; None shows them all, () none.
@@ -104,7 +105,7 @@ class ReviewSession:
         coder: str,
         codebook,
         suggestions: Mapping[str, Mapping[str, tuple[float, bool]]] | None = None,
-        run_id: int | None = None,
+        run_id: int | Mapping[str, int] | None = None,
         blind: bool = False,
         recode: bool = False,
         panel: Callable[[Unit], Sequence[str]] | None = None,
@@ -363,7 +364,7 @@ class ReviewSession:
             return None
         per_theme = self.suggestions[unit.id]
         return {
-            "run": self.run_id,
+            "run": self.run_id.get(unit.id) if isinstance(self.run_id, Mapping) else self.run_id,
             "scores": {t: round(float(s), 4) for t, (s, _) in sorted(per_theme.items())},
             "assigned": sorted(t for t, (_, a) in per_theme.items() if a),
         }
@@ -448,7 +449,7 @@ class Walk:
 
     units: list[Unit]
     suggestions: dict[str, dict[str, tuple[float, bool]]] | None
-    run_id: int | None
+    run_id: int | dict[str, int] | None  # the run; unit id -> run id when they come from several
 
 
 def plan_walk(
@@ -488,8 +489,8 @@ def plan_walk(
             if question is None
             else f"question '{question}' has no units to review"
         )
-    run = _sources.suggest_run(project, question) if (order == "uncertain" or theme or not blind) else None
-    scores = _sources.scores(project, run) if run else None
+    found = _sources.suggestions(project, question) if (order == "uncertain" or theme or not blind) else None
+    scores = found.scores if found else None
     if theme is not None:
         if not scores:
             raise ThematicError("--theme needs machine suggestions (run `thematic suggest` first)")
@@ -504,23 +505,25 @@ def plan_walk(
                 "--order uncertain needs machine suggestions (run `thematic suggest` first, "
                 "or use --order document)"
             )
-        cut = _sources.thresholds(run, scores)
+        cut = found.thresholds()  # each unit's run's thresholds
 
         def margin(unit: Unit) -> float:
             per = scores.get(unit.id)
             if not per:
                 return float("inf")
             wanted = [theme] if theme else list(per)
-            return min(abs(per[t][0] - cut.get(t, 0.0)) for t in wanted if t in per)
+            return min(abs(per[t][0] - cut[unit.id].get(t, 0.0)) for t in wanted if t in per)
 
         units.sort(key=margin)  # stable: ties keep document order
         # A learned run ranks the uncoded units it is least sure of, spread out (learner.review_order):
-        # those come first, in that order.
-        ranked = run.parameters.get("review_order") if run is not None else None
-        if isinstance(ranked, list) and ranked and not theme:
-            rank = {unit_id: k for k, unit_id in enumerate(ranked)}
-            units.sort(key=lambda u: rank.get(u.id, len(rank)))
-    return Walk(units, None if blind else scores, None if (blind or run is None) else run.id)
+        # those come first, in that order (with several runs, each run's first before any run's second).
+        rank = found.review_order()
+        if rank and not theme:
+            last = len(rank)  # not len(units): a list is empty while it sorts
+            units.sort(key=lambda u: rank.get(u.id, last))
+    if blind or found is None:
+        return Walk(units, None, None)
+    return Walk(units, scores, found.run.id if found.run is not None else found.run_ids())
 
 
 def structure_message(codebook, themes) -> str | None:

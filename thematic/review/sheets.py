@@ -19,6 +19,7 @@ file twice adds nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ def export_sheet(
     corpus.check_question(project, question)
     version = _sources.require_codebook(project, question, one_for="a coding sheet")
     units = _sheet_units(project, question, sample, seed)
-    run = _suggest_run(project, with_suggestions, question)
+    found = _suggestions(project, with_suggestions, question)
     themes = list(version.codebook.themes)
     attr_names = _attribute_columns(project, attributes, themes)
     book = openpyxl.Workbook()
@@ -123,13 +124,14 @@ def export_sheet(
         themes,
         attr_names,
         corpus.respondent_attributes(project) if attr_names else {},
-        _sources.scores(project, run) if run else None,
+        found.scores if found else None,
     )
     _write_codebook(book.create_sheet(CODEBOOK), version)
-    _write_meta(book.create_sheet(META), coder, version, question, run)
+    _write_meta(book.create_sheet(META), coder, version, question, found)
     book.active = 0
     atomic_write(path, book.save)
-    return SheetExport(str(path), coder, len(units), [t.id for t in themes], version.number, run is not None)
+    return SheetExport(str(path), coder, len(units), [t.id for t in themes], version.number,
+                       found is not None)
 
 
 def _sheet_path(project: Project, out: str | Path, coder: str, *, force: bool) -> Path:
@@ -158,15 +160,15 @@ def _sheet_units(project: Project, question: str | None, sample: int | None, see
     return units
 
 
-def _suggest_run(project: Project, with_suggestions: bool, question: str | None = None):
-    """The suggest run whose suggestions the sheet shows (the one covering ``question``), or None for a
-    blind sheet."""
+def _suggestions(project: Project, with_suggestions: bool, question: str | None = None):
+    """The machine's suggestions the sheet shows (each unit's from the run covering its question), or
+    None for a blind sheet."""
     if not with_suggestions:
         return None
-    run = _sources.suggest_run(project, question)
-    if run is None:
+    found = _sources.suggestions(project, question)
+    if found is None:
         raise ThematicError("--with-suggestions needs machine suggestions (run `thematic suggest` first)")
-    return run
+    return found
 
 
 def _attribute_columns(project: Project, attributes: Sequence[str], themes: list) -> list[str]:
@@ -326,7 +328,35 @@ def _write_codebook(ws, version) -> None:
         ws.column_dimensions[col].width = width
 
 
-def _write_meta(ws, coder: str, version, question: str | None, run) -> None:
+def _run_meta(found) -> str:
+    """The ``suggest_run`` the sheet records: the run's id; with several runs (one per question), a JSON
+    object of question id -> run id."""
+    if found is None:
+        return ""
+    if found.run is not None:
+        return str(found.run.id)
+    return json.dumps({q: r.id for q, r in found.by_question.items()}, sort_keys=True)
+
+
+def _shown_runs(project: Project, meta: str | None, decided) -> str | dict[str, int] | None:
+    """What each row's decision records as the run whose suggestions the sheet showed: the meta's run id,
+    or (a JSON object of question id -> run id) unit id -> the run of the unit's question."""
+    if meta is None or meta == "":
+        return None
+    if not str(meta).startswith("{"):
+        return str(meta)
+    try:
+        per_question = json.loads(meta)
+    except ValueError:
+        return None
+    if not isinstance(per_question, dict):
+        return None
+    question_of = {u.id: u.question_id for u in corpus.list_units(project)}
+    return {r.unit_id: per_question[question_of[r.unit_id]] for r in decided
+            if isinstance(per_question.get(question_of.get(r.unit_id)), int)}
+
+
+def _write_meta(ws, coder: str, version, question: str | None, found) -> None:
     """The hidden ``thematic`` sheet: what an import checks the sheet against."""
     ws.sheet_state = "hidden"
     for row, (key, value) in enumerate(
@@ -339,8 +369,8 @@ def _write_meta(ws, coder: str, version, question: str | None, run) -> None:
             ("codebook", version.name),
             ("question", question or ""),
             ("exported_at", stamp()),
-            ("suggest_run", "" if run is None else str(run.id)),
-            ("with_suggestions", "1" if run else "0"),
+            ("suggest_run", _run_meta(found)),
+            ("with_suggestions", "1" if found else "0"),
         ],
         start=1,
     ):
@@ -449,7 +479,8 @@ def import_sheet(
     problems = theme_column_problems(layout, made_for)
     rows = read_rows(project, sheet, layout)
     raise_problems(name, problems + rows.problems)
-    new = sheet_decisions(rows.decided, coder, made_for.codebook_hash, path, sheet.meta.get("suggest_run"))
+    new = sheet_decisions(rows.decided, coder, made_for.codebook_hash, path,
+                          _shown_runs(project, sheet.meta.get("suggest_run"), rows.decided))
     DecisionValidator(project).require(
         [(r.row, d) for r, d in zip(rows.decided, new, strict=True)], source=name, hint=NOTHING, label="row"
     )
@@ -726,13 +757,23 @@ def raise_problems(name: str, problems: list[str]) -> None:
 
 
 def sheet_decisions(decided: list[RowCoding], coder: str, codebook_hash: str, path: Path,
-                    suggest_run: str | None) -> list[Decision]:
+                    suggest_run: str | dict[str, int] | None) -> list[Decision]:
     """The rows' decisions, one time for all, ids derived from the file's bytes (a second import of the
-    same file adds nothing): ``code``, or ``flag`` for a note alone."""
+    same file adds nothing): ``code``, or ``flag`` for a note alone. ``suggest_run``: the run whose
+    suggestions the sheet showed, or unit id -> run id when they came from several."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     at = stamp()
-    run = suggest_run or None
-    shown_run = int(run) if run and run.isdigit() else run
+    if isinstance(suggest_run, dict):
+        runs = suggest_run
+
+        def shown(unit_id):
+            return runs.get(unit_id)
+    else:
+        run = suggest_run or None
+        single = int(run) if run and run.isdigit() else run
+
+        def shown(unit_id):
+            return single
     return [
         Decision.new(
             coder,
@@ -741,7 +782,7 @@ def sheet_decisions(decided: list[RowCoding], coder: str, codebook_hash: str, pa
             "flag" if r.themes is None else "code",
             note=r.note,
             codebook_hash=codebook_hash,
-            suggestions=None if r.suggested is None else {"run": shown_run, "assigned": r.suggested},
+            suggestions=None if r.suggested is None else {"run": shown(r.unit_id), "assigned": r.suggested},
             uuid=derived_uuid("sheet", digest, coder, r.unit_id),
             at=at,
         )
