@@ -20,8 +20,12 @@ What is learned (``docs/learning.md`` gives the reasons and the figures behind t
 5. Identical answers (:func:`sharing_keys`: same question, same normalised text) share the coders'
    decisions: a unit whose key a coded unit has gets the share of decisions per theme as its score.
 6. A theme with fewer than :data:`MIN_POSITIVES` positive or :data:`MIN_NEGATIVES` negative decisions
-   is scored by one logistic regression of the decisions on the prototype inputs, pooled over the
-   learned themes, and assigned at :data:`ZERO_SHOT_CUT`.
+   is not learned. With at least :data:`MIN_POOLED_THEMES` learned themes it is scored by one logistic
+   regression of the decisions on the prototype inputs, pooled over the learned themes, and assigned at
+   :data:`ZERO_SHOT_CUT` (method :data:`TOO_FEW`); with fewer, it keeps the zero-shot run's own score,
+   threshold and assignment, as ``suggest`` gave them (method :data:`ZERO_SHOT_KEPT`): a calibration
+   pooled over one to four themes made the rare themes over-fire. The run's settings say which
+   (``unlearned_themes``).
 7. Coders who give one theme per unit (at least :data:`SINGLE_LABEL_SHARE` of the coded units have exactly
    one): where it agrees better with their decisions (leave-one-out, as in 3), each unit gets one theme,
    the most probable of those that clear their thresholds, else the most probable (:func:`one_per_unit`);
@@ -65,6 +69,17 @@ METHOD = ("ridge regression on the unit features (sentence embedding, character 
 
 LEARNED = "learned"
 TOO_FEW = "calibrated zero-shot (too few decisions)"
+ZERO_SHOT_KEPT = "zero-shot (too few decisions)"
+#: Themes with too few decisions are scored by the calibration of their zero-shot scores pooled over the
+#: learned themes only when at least this many themes are learned; below, they keep the zero-shot run's
+#: assignment. Pooled over one to four themes, the calibration made them over-fire: with 20 coded
+#: answers (about two themes learned) the unlearned themes assigned four times the zero-shot run's
+#: answers, and macro kappa fell from 0.222 (zero-shot) to 0.100 on the NHS FFT train split's
+#: cross-validation, 0.189 to 0.108 on NHS phase 1 and 0.415 to 0.345 on Counsel Chat; from about
+#: 100 coded answers on, the pooled calibration beats the zero-shot assignment for them (NHS 0.278 against
+#: 0.257 at 100, 0.365 against 0.346 at 400). 3 let it in too early (NHS 0.192 at 20), 8 too late (0.266
+#: at 100); docs/performance.md, "Few coded answers".
+MIN_POOLED_THEMES = 5
 #: The learners :func:`fit` chooses from, by mean leave-one-out kappa over the learned themes.
 RIDGE = "ridge"
 RIDGE_PROTOTYPE = "ridge + prototype"
@@ -91,7 +106,8 @@ TOKEN_WEIGHT = 0.5
 #: Up to this many units the SVDs are exact, from the units x units Gram matrix (cheaper than the
 #: randomized SVD there); above, scikit-learn's randomized TruncatedSVD.
 EXACT_SVD_UNITS = 2000
-#: A theme with too few decisions is assigned when its pooled-calibrated zero-shot probability reaches this.
+#: A theme with too few decisions, scored by the pooled calibration (:data:`MIN_POOLED_THEMES`), is assigned
+#: when its calibrated zero-shot probability reaches this.
 ZERO_SHOT_CUT = 0.5
 #: When at least this share of the coded units (and at least :data:`SINGLE_LABEL_MIN_UNITS` of them) got
 #: exactly one theme, the learner suggests one theme per unit (:func:`one_per_unit`), even when the
@@ -425,9 +441,10 @@ class Learner:
 
         Learned themes: calibrated probabilities, assigned at or above the learned threshold. Themes with
         too few decisions: the probability that the pooled calibration of the prototype scores gives,
-        assigned at :data:`ZERO_SHOT_CUT` or more. Units whose sharing key (``keys``) a coded unit has:
-        the coders' share of decisions per theme, assigned at one half or more. ``zero_shot_thresholds``
-        and ``zero_shot_assigned`` are used only when nothing was learned at all.
+        assigned at :data:`ZERO_SHOT_CUT` or more, when there is one (at least :data:`MIN_POOLED_THEMES`
+        learned themes); else their prototype scores, ``zero_shot_thresholds`` and ``zero_shot_assigned``
+        as they are. Units whose sharing key (``keys``) a coded unit has: the coders' share of decisions
+        per theme, assigned at one half or more.
         """
         prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
         scores = prototype_scores.copy()
@@ -462,6 +479,16 @@ class Learner:
     def describe(self) -> dict:
         return {fit.theme_id: fit.describe() for fit in self.fits}
 
+    def unlearned_rule(self) -> str | None:
+        """How the themes with too few decisions are scored, in words (None: every theme is learned)."""
+        if self.learned.all():
+            return None
+        if self.zero_shot_coefficients is not None:
+            return ("calibrated zero-shot: one logistic regression of the decisions on the zero-shot scores, "
+                    f"pooled over the {int(self.learned.sum())} learned themes, assigned at {ZERO_SHOT_CUT}")
+        return (f"the zero-shot run's own scores, thresholds and assignments ({int(self.learned.sum())} "
+                f"themes learned; a pooled calibration needs {MIN_POOLED_THEMES})")
+
     def _note(self) -> str:
         s = self.single_label
         if s["one_per_unit"]:
@@ -477,6 +504,8 @@ class Learner:
             "candidates_loo_kappa": {k: round(float(v), 4) for k, v in self.candidates.items()},
             "zero_shot_calibration": (None if self.zero_shot_coefficients is None else
                                       [round(float(c), DECIMALS) for c in self.zero_shot_coefficients]),
+            "unlearned_themes": self.unlearned_rule(),
+            "min_pooled_themes": MIN_POOLED_THEMES,
             "shared_texts": len(self.shared),
             "single_label": (None if self.single_label is None else
                              {**self.single_label, "note": self._note()}),
@@ -640,14 +669,20 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
         kappas = [f.training_kappa for f in fits if f.method == LEARNED]
         figures[candidate] = float(np.mean(kappas)) if kappas else float("nan")
     best = max(candidates, key=lambda c: (np.nan_to_num(figures[c], nan=-1.0), -list(candidates).index(c)))
-    # Themes with too few decisions: one calibration of the prototype scores pooled over the learned themes.
+    # Themes with too few decisions: one calibration of the prototype scores pooled over the learned themes,
+    # when there are enough of them to pool (MIN_POOLED_THEMES); else they keep the zero-shot run's own
     pooled = None
-    if learned.any() and (~learned).any() and n:
+    if learned.sum() >= MIN_POOLED_THEMES and (~learned).any() and n:
         rows, cols = np.nonzero(known[:, learned])
         X = inputs[:, learned][rows, cols][:, 1:3]
         y = labels[:, learned][rows, cols]
         if y.any() and not y.all():
             pooled = _logistic(X, y)[1]
+    if pooled is None:
+        for fits in fitted.values():
+            for f in fits:
+                if f.method == TOO_FEW:
+                    f.method = ZERO_SHOT_KEPT
     shared: dict = {}
     if keys is not None:
         keys = list(keys)
@@ -819,7 +854,8 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
         **info,
         "thresholds": {tid: float(x) for tid, x in zip(theme_ids, thresholds, strict=True)},
         "threshold_rule": "learned per theme (leave-one-out kappa on the coder's decisions); themes with too "
-                          f"few decisions: {zero_shot.rule}",
+                          "few decisions: " + (zero_shot.rule if info["zero_shot_calibration"] is None else
+                                               f"pooled zero-shot calibration, {ZERO_SHOT_CUT}"),
         "zero_shot": {
             "settings": zero_shot.settings,
             "threshold_rule": zero_shot.rule,
