@@ -428,6 +428,7 @@ class Learner:
     zero_shot_coefficients: tuple[float, ...] | None = None  # pooled calibration of the prototype scores
     shared: dict = field(default_factory=dict, repr=False)  # sharing key -> (theme shares, known counts)
     single_label: dict | None = None  # coders gave one theme per unit: what fit measured and chose
+    min_pooled_themes: int = MIN_POOLED_THEMES  # learned themes needed for the pooled calibration
 
     @property
     def learned(self) -> np.ndarray:
@@ -487,7 +488,7 @@ class Learner:
             return ("calibrated zero-shot: one logistic regression of the decisions on the zero-shot scores, "
                     f"pooled over the {int(self.learned.sum())} learned themes, assigned at {ZERO_SHOT_CUT}")
         return (f"the zero-shot run's own scores, thresholds and assignments ({int(self.learned.sum())} "
-                f"themes learned; a pooled calibration needs {MIN_POOLED_THEMES})")
+                f"themes learned; a pooled calibration needs {self.min_pooled_themes})")
 
     def _note(self) -> str:
         s = self.single_label
@@ -505,7 +506,7 @@ class Learner:
             "zero_shot_calibration": (None if self.zero_shot_coefficients is None else
                                       [round(float(c), DECIMALS) for c in self.zero_shot_coefficients]),
             "unlearned_themes": self.unlearned_rule(),
-            "min_pooled_themes": MIN_POOLED_THEMES,
+            "min_pooled_themes": self.min_pooled_themes,
             "shared_texts": len(self.shared),
             "single_label": (None if self.single_label is None else
                              {**self.single_label, "note": self._note()}),
@@ -607,7 +608,8 @@ def _held_out_kappa(X: np.ndarray, y: np.ndarray) -> float:
 
 def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, theme_ids: Sequence[str], *,
         known: np.ndarray | None = None, keys: Sequence[str] | None = None,
-        candidates: Sequence[str] = CANDIDATES, single_label: bool | None = None) -> Learner:
+        candidates: Sequence[str] = CANDIDATES, single_label: bool | None = None,
+        min_pooled_themes: int = MIN_POOLED_THEMES) -> Learner:
     """Learn every theme that has enough decisions, from these training units only (rows of the arrays).
 
     ``vectors``: (n, d) unit features (:func:`unit_features`, or plain embeddings); ``prototype_scores``:
@@ -616,8 +618,9 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
     for identical-text sharing. ``candidates``: the learners to choose from by mean leave-one-out kappa
     over the learned themes (:data:`CANDIDATES`). ``single_label``: suggest one theme per unit (True),
     as many as clear their thresholds (False), or decide from the decisions (None: one per unit when at
-    least :data:`SINGLE_LABEL_SHARE` of the coded units have exactly one theme). Pure: reads nothing but
-    its arguments.
+    least :data:`SINGLE_LABEL_SHARE` of the coded units have exactly one theme). ``min_pooled_themes``:
+    the fewest learned themes from which the themes with too few decisions get the pooled calibration
+    (:data:`MIN_POOLED_THEMES`; the benchmarks measure others). Pure: reads nothing but its arguments.
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
@@ -672,7 +675,7 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
     # Themes with too few decisions: one calibration of the prototype scores pooled over the learned themes,
     # when there are enough of them to pool (MIN_POOLED_THEMES); else they keep the zero-shot run's own
     pooled = None
-    if learned.sum() >= MIN_POOLED_THEMES and (~learned).any() and n:
+    if learned.sum() >= min_pooled_themes and (~learned).any() and n:
         rows, cols = np.nonzero(known[:, learned])
         X = inputs[:, learned][rows, cols][:, 1:3]
         y = labels[:, learned][rows, cols]
@@ -716,7 +719,7 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
         single = {"coded_units": int(n), "one_theme": one, "abstain": abstain, "loo_kappa": figure,
                   "one_per_unit": bool(single_label or figure["one per unit"] > figure["per theme"])}
     return Learner(list(theme_ids), fitted[best], weights, intercepts, mean, scale, n, best, figures, pooled,
-                   shared, single)
+                   shared, single, min_pooled_themes)
 
 
 # -- zero-shot prototype scores for a project ------------------------------------------------------------
