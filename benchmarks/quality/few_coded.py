@@ -1,7 +1,8 @@
 """Learning from few coded answers against not learning at all: train cross-validation on three data sets.
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/quality/few_coded.py [--sets nhs phase1 counsel]
-     [--sizes 20 50 100 200 400] [--draws 3] [--only NAME ...] [--counsel-project PATH] [--json FILE]
+     [--sizes 20 50 100 200 400] [--draws 3] [--only NAME ...] [--why] [--counsel-project PATH]
+     [--json FILE]
 
 Why: with 20 to 50 coded answers `suggest --learn` scored below the zero-shot run it starts from (issue 16;
 `thematic evaluate --from labeller` on NHS FFT: 0.056 at 20 coded against 0.152 zero-shot). Each row is a
@@ -22,6 +23,8 @@ zero-shot run and thematic's learner in the same run. Train splits only (the tes
 The zero-shot run is ``suggest``'s own (scores, thresholds, assignments: :func:`nhs_fft.zero_shot_scores`,
 :func:`single_label.prototype_inputs`, :func:`thematic.ml.learner.prototype_scores`); the learner reads the
 features ``suggest --learn`` computes. Figures: mean over draws; the zero-shot row has nothing to draw.
+``--why``: instead of the rows, where the learner gains or loses against zero-shot, per group of themes
+(:func:`why`).
 """
 
 from __future__ import annotations
@@ -178,6 +181,69 @@ def sparse_or_zero_shot(s: Set, coded, held, *, below: int = 10):
     return A
 
 
+def shrunk_thresholds(s: Set, coded, held, *, weight: float = 10.0):
+    """Each learned threshold shrunk toward the median learned threshold, with the weight of ``weight``
+    positives: (positives x threshold + weight x median) / (positives + weight)."""
+    model = fitted(s, coded)
+    learned = [f for f in model.fits if f.method == L.LEARNED]
+    if learned:
+        median = float(np.median([f.threshold for f in learned]))
+        for f in learned:
+            f.threshold = (f.positives * f.threshold + weight * median) / (f.positives + weight)
+    return predicted(s, model, held)
+
+
+def why(s: Set, sizes, draws) -> dict:
+    """Where learning gains or loses against the zero-shot run: per group of themes (learned from 5-9, 10-19
+    or 20+ positives; not learned, scored as thematic scores them or by the pooled calibration whatever the
+    number of learned themes), the themes per fold, their mean kappa against zero-shot's on the same themes,
+    their share of the macro figure's difference, and the answers assigned per fold (zero-shot, the coder).
+    Per-fold kappas over the themes the figure counts (NHS: the themes with 20 train positives)."""
+    out = {}
+    for size in sizes:
+        groups: dict = {}
+        runs = []
+        for draw in range(draws):
+            for k in sorted(set(s.fold.tolist())):
+                coded, held = s.coded(k, size, draw), s.rows[s.fold == k]
+                now = fitted(s, coded)
+                before = fitted(s, coded, min_pooled_themes=1)
+                A, B, Z = predicted(s, now, held), predicted(s, before, held), s.Z[held]
+                themes = (np.flatnonzero(s.Y[s.rows].sum(axis=0) >= s.minimum) if s.pooled else
+                          np.flatnonzero(s.Y[held].sum(axis=0) >= s.minimum))
+                runs.append(len(themes))
+                positives = s.Y[coded].sum(axis=0)
+                for t in themes:
+                    y, z = s.Y[held, t], kappa(s.Y[held, t], Z[:, t])
+                    if now.learned[t]:
+                        bucket = ("learned from 5-9 positives" if positives[t] < 10 else
+                                  "learned from 10-19" if positives[t] < 20 else "learned from 20+")
+                        pairs = [(bucket, A)]
+                    else:
+                        pairs = [("not learned, thematic", A),
+                                 ("not learned, pooled from 1 learned theme", B)]
+                    for name, M in pairs:
+                        groups.setdefault(name, []).append((kappa(y, M[:, t]) - z, kappa(y, M[:, t]), z,
+                                                            M[:, t].sum(), Z[:, t].sum(), y.sum()))
+        scale = len(runs) * float(np.mean(runs))
+        out[size] = {name: {"themes_per_fold": round(len(r) / len(runs), 1),
+                            "kappa": round(float(np.mean([x[1] for x in r])), 3),
+                            "zero_shot_kappa": round(float(np.mean([x[2] for x in r])), 3),
+                            "share_of_macro_difference": round(float(sum(x[0] for x in r) / scale), 4),
+                            "assigned_per_fold": round(float(np.mean([x[3] for x in r])), 1),
+                            "zero_shot_assigned": round(float(np.mean([x[4] for x in r])), 1),
+                            "coder_assigned": round(float(np.mean([x[5] for x in r])), 1)}
+                     for name, r in sorted(groups.items())}
+        print(f"| {s.name}, {size} coded | themes per fold | kappa | zero-shot kappa "
+              "| share of macro difference | assigned per fold (zero-shot / coder) |\n"
+              "| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, r in out[size].items():
+            print(f"| {name} | {r['themes_per_fold']} | {r['kappa']:.3f} | {r['zero_shot_kappa']:.3f} | "
+                  f"{r['share_of_macro_difference']:+.3f} | {r['assigned_per_fold']} "
+                  f"({r['zero_shot_assigned']} / {r['coder_assigned']}) |", flush=True)
+    return out
+
+
 ZERO_SHOT = "zero-shot run (nothing learned)"
 THEMATIC = "thematic: pooled calibration from 5 learned themes, else the zero-shot run's assignment"
 ROWS = {
@@ -193,6 +259,7 @@ ROWS = {
         against_zero_shot,
     "under 5 learned themes, a theme learned from under 10 positives also where zero-shot assigns it":
         sparse_or_zero_shot,
+    "learned thresholds shrunk toward their median (weight of 10 positives)": shrunk_thresholds,
 }
 
 
@@ -204,6 +271,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None, help="rows whose name contains one of these")
     parser.add_argument("--counsel-project", type=Path, default=None,
                         help="keep the Counsel Chat project (and its embedding cache) here")
+    parser.add_argument("--why", action="store_true",
+                        help="instead of the rows: where learning gains or loses against zero-shot, "
+                        "per group of themes")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     makers = {"nhs": nhs_set, "phase1": phase1_set, "counsel": lambda: counsel_set(args.counsel_project)}
@@ -213,6 +283,9 @@ def main() -> None:
         s = makers[name]()
         print(f"\n{name}: {len(s.rows)} answers cross-validated, {s.Y.shape[1]} themes "
               f"({time.perf_counter() - started:.0f} s to load)", flush=True)
+        if args.why:
+            out[name] = why(s, args.sizes, args.draws)
+            continue
         print("| row | " + " | ".join(str(n) for n in args.sizes) + " | seconds |\n| --- | "
               + " | ".join("---:" for _ in args.sizes) + " | ---: |", flush=True)
         out[name] = {}
