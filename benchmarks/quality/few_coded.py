@@ -181,15 +181,17 @@ def sparse_or_zero_shot(s: Set, coded, held, *, below: int = 10):
     return A
 
 
-def shrunk_thresholds(s: Set, coded, held, *, weight: float = 10.0):
-    """Each learned threshold shrunk toward the median learned threshold, with the weight of ``weight``
-    positives: (positives x threshold + weight x median) / (positives + weight)."""
+def shrunk_thresholds(s: Set, coded, held, *, weight: float = 10.0, below: float = np.inf):
+    """Each learned threshold (of a theme with fewer than ``below`` positives) shrunk toward the median
+    learned threshold, with the weight of ``weight`` positives: (positives x threshold + weight x median) /
+    (positives + weight)."""
     model = fitted(s, coded)
     learned = [f for f in model.fits if f.method == L.LEARNED]
     if learned:
         median = float(np.median([f.threshold for f in learned]))
         for f in learned:
-            f.threshold = (f.positives * f.threshold + weight * median) / (f.positives + weight)
+            if f.positives < below:
+                f.threshold = (f.positives * f.threshold + weight * median) / (f.positives + weight)
     return predicted(s, model, held)
 
 
@@ -260,6 +262,8 @@ ROWS = {
     "under 5 learned themes, a theme learned from under 10 positives also where zero-shot assigns it":
         sparse_or_zero_shot,
     "learned thresholds shrunk toward their median (weight of 10 positives)": shrunk_thresholds,
+    "the same, only for themes learned from under 10 positives":
+        lambda s, coded, held: shrunk_thresholds(s, coded, held, below=10),
 }
 
 
