@@ -74,11 +74,11 @@ ZERO_SHOT_KEPT = "zero-shot (too few decisions)"
 #: learned themes only when at least this many themes are learned; below, they keep the zero-shot run's
 #: assignment. Pooled over one to four themes, the calibration made them over-fire: with 20 coded
 #: answers (about two themes learned) the unlearned themes assigned four times the zero-shot run's
-#: answers, and macro kappa fell from 0.222 (zero-shot) to 0.100 on the NHS FFT train split's
-#: cross-validation, 0.189 to 0.108 on NHS phase 1 and 0.415 to 0.345 on Counsel Chat; from about
+#: answers, and macro kappa fell from 0.222 (zero-shot) to 0.102 on the NHS FFT train split's
+#: cross-validation, 0.189 to 0.113 on NHS phase 1 and 0.415 to 0.345 on Counsel Chat; from about
 #: 100 coded answers on, the pooled calibration beats the zero-shot assignment for them (NHS 0.278 against
-#: 0.257 at 100, 0.365 against 0.346 at 400). 3 let it in too early (NHS 0.192 at 20), 8 too late (0.266
-#: at 100); docs/performance.md, "Few coded answers".
+#: 0.256 at 100, 0.363 against 0.344 at 400). 3 let it in too early (NHS 0.198 at 20), 8 too late (0.266
+#: at 100): benchmarks/quality/few_coded.py, docs/performance.md "Few coded answers".
 MIN_POOLED_THEMES = 5
 #: The learners :func:`fit` chooses from, by mean leave-one-out kappa over the learned themes.
 RIDGE = "ridge"
@@ -386,7 +386,7 @@ def _reduced_tfidf(texts: list[str], analyzer: str, ngrams: tuple[int, int], dim
 # -- the learner -----------------------------------------------------------------------------------------
 @dataclass
 class ThemeFit:
-    """How one theme is scored: learned or from calibrated zero-shot, its decisions, threshold and fit."""
+    """How one theme is scored: learned or zero-shot (calibrated or not), its decisions, threshold and fit."""
 
     theme_id: str
     method: str
@@ -432,7 +432,7 @@ class Learner:
 
     @property
     def learned(self) -> np.ndarray:
-        """Per theme: scored by this learner (True) or by calibrated zero-shot scores (False)."""
+        """Per theme: scored by this learner (True) or by zero-shot scores, calibrated or not (False)."""
         return np.array([f.method == LEARNED for f in self.fits], dtype=bool)
 
     def predict(self, vectors: np.ndarray, prototype_scores: np.ndarray, zero_shot_thresholds: np.ndarray,
@@ -674,6 +674,7 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
     best = max(candidates, key=lambda c: (np.nan_to_num(figures[c], nan=-1.0), -list(candidates).index(c)))
     # Themes with too few decisions: one calibration of the prototype scores pooled over the learned themes,
     # when there are enough of them to pool (MIN_POOLED_THEMES); else they keep the zero-shot run's own
+    # scores, thresholds and assignments (predict)
     pooled = None
     if learned.sum() >= min_pooled_themes and (~learned).any() and n:
         rows, cols = np.nonzero(known[:, learned])
