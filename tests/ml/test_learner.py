@@ -112,6 +112,24 @@ def test_with_few_themes_learned_the_rest_keep_the_zero_shot_assignment():
     assert learner.describe()["b"]["method"] == "zero-shot (too few decisions)"
 
 
+def test_one_theme_per_unit_waits_until_every_score_is_a_probability():
+    vectors, prototype, labels = separable()
+    labels = np.column_stack([labels[:, 0], labels[:, 1] & ~labels[:, 0], ~labels[:, 0]])
+    labels[:3, 2] = ~labels[:3, 1]  # one theme per unit: a, or c, or (3 units) b
+    assert (labels.sum(axis=1) == 1).all()
+    prototype = np.column_stack([prototype, -prototype[:, 0]])
+    learner = L.fit(vectors, prototype, labels, ["a", "b", "c"])
+    assert learner.learned.tolist() == [True, False, True] and learner.zero_shot_coefficients is None
+    single = learner.settings()["single_label"]
+    assert single["comparable"] is False and single["one_per_unit"] is False
+    assert single["note"] == ("coders gave one theme per answer in 80 of 80; with 2 themes learned (one per "
+                              "answer needs 5, so that every theme's score is a probability) themes are "
+                              "suggested one by one; mark the codebook `exclusive: true` to make one per "
+                              "answer a rule")
+    # asked for, it is done all the same
+    assert L.fit(vectors, prototype, labels, ["a", "b", "c"], single_label=True).single_label["one_per_unit"]
+
+
 def test_with_enough_themes_learned_the_rest_are_calibrated_on_them():
     vectors, prototype, labels = separable(learned=5)
     ids = ["a", "b", "c", "d", "e", "rare"]

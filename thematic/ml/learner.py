@@ -115,11 +115,17 @@ ZERO_SHOT_CUT = 0.5
 #: the most probable; chosen only when it gives the coded units' leave-one-out probabilities a better mean
 #: kappa than the per-theme thresholds. It abstains where none clears only when the coders left some
 #: units without a theme and those probabilities say it pays (:func:`choose_abstain`). NHS FFT phase 1
-#: (single-label; benchmarks/quality/single_label.py, docs/performance.md).
+#: (single-label; benchmarks/quality/single_label.py, docs/performance.md). Not while some themes keep
+#: their zero-shot scores (fewer than :data:`MIN_POOLED_THEMES` learned): those are no probabilities to
+#: rank against the learned ones (Counsel Chat at 20 and 50 coded: +0.003; phase 1: -0.001 and 0.000).
 SINGLE_LABEL_SHARE = 0.95
 SINGLE_LABEL_MIN_UNITS = 20
 SINGLE_LABEL_NOTE = ("coders gave one theme per answer in {one} of {coded}; suggesting one theme per answer; "
                      "mark the codebook `exclusive: true` to make it a rule")
+SINGLE_LABEL_NOT_COMPARABLE = ("coders gave one theme per answer in {one} of {coded}; with {learned} themes "
+                               "learned (one per answer needs {needed}, so that every theme's score is a "
+                               "probability) themes are suggested one by one; mark the codebook "
+                               "`exclusive: true` to make one per answer a rule")
 SINGLE_LABEL_NOT_CHOSEN = ("coders gave one theme per answer in {one} of {coded}; one theme per answer "
                            "agreed less with them than a threshold per theme (held-out kappa {single} "
                            "against {each}), so themes are suggested one by one; mark the codebook "
@@ -494,6 +500,10 @@ class Learner:
         s = self.single_label
         if s["one_per_unit"]:
             return SINGLE_LABEL_NOTE.format(one=s["one_theme"], coded=s["coded_units"])
+        if not s.get("comparable", True):
+            return SINGLE_LABEL_NOT_COMPARABLE.format(one=s["one_theme"], coded=s["coded_units"],
+                                                      learned=int(self.learned.sum()),
+                                                      needed=self.min_pooled_themes)
         return SINGLE_LABEL_NOT_CHOSEN.format(one=s["one_theme"], coded=s["coded_units"],
                                               single=f"{s['loo_kappa']['one per unit']:.2f}",
                                               each=f"{s['loo_kappa']['per theme']:.2f}")
@@ -717,8 +727,12 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
         figure = {"one per unit": _mean_kappa(coded, one_per_unit(held, clears, abstain), themes),
                   "per theme": _mean_kappa(coded, clears, themes)}
         figure = {k: round(v, 4) for k, v in figure.items()}
+        # below MIN_POOLED_THEMES learned themes the unlearned ones keep their zero-shot scores, which are
+        # not probabilities: ranking them against the learned themes' probabilities is not asked for
+        comparable = bool(pooled is not None or learned.all())
+        better = figure["one per unit"] > figure["per theme"]
         single = {"coded_units": int(n), "one_theme": one, "abstain": abstain, "loo_kappa": figure,
-                  "one_per_unit": bool(single_label or figure["one per unit"] > figure["per theme"])}
+                  "comparable": comparable, "one_per_unit": bool(single_label or comparable and better)}
     return Learner(list(theme_ids), fitted[best], weights, intercepts, mean, scale, n, best, figures, pooled,
                    shared, single, min_pooled_themes)
 
