@@ -79,36 +79,82 @@ def test_best_threshold_and_kappa():
     assert np.isnan(L.kappas_at(np.zeros(4, bool), np.zeros((1, 4), bool))[0])
 
 
-def separable(n=80, d=16, seed=0):
-    """Two themes: theme 0 lives along axis 0, theme 1 has only three positives."""
+def separable(n=80, d=16, seed=0, learned=1, cut=0.3):
+    """``learned`` themes, theme t along axis t, then one theme with only three positives."""
     rng = np.random.default_rng(seed)
     vectors = rng.normal(size=(n, d))
-    labels = np.zeros((n, 2), dtype=bool)
-    labels[:, 0] = vectors[:, 0] > 0.3
-    labels[:3, 1] = True
-    prototype = rng.normal(scale=0.1, size=(n, 2))
+    labels = np.zeros((n, learned + 1), dtype=bool)
+    labels[:, :learned] = vectors[:, :learned] > cut
+    labels[:3, learned] = True
+    prototype = rng.normal(scale=0.1, size=(n, learned + 1))
     return vectors, prototype, labels
 
 
-def test_fit_learns_themes_with_enough_decisions_and_calibrates_the_prototype_for_the_rest():
+def test_with_few_themes_learned_the_rest_keep_the_zero_shot_assignment():
     vectors, prototype, labels = separable()
     learner = L.fit(vectors, prototype, labels, ["a", "b"])
     assert learner.learned.tolist() == [True, False]
-    assert learner.fits[1].method == L.TOO_FEW and learner.fits[1].positives == 3
+    assert learner.fits[1].method == L.ZERO_SHOT_KEPT and learner.fits[1].positives == 3
     assert learner.fits[0].training_kappa > 0.75
     zero_thresholds = np.array([0.05, 0.07])
     zero_assigned = prototype >= zero_thresholds
+    zero_assigned[5, 1] = False  # what suggest assigned (its margin, its structure), not a cut of the scores
     scores, thresholds, assigned = learner.predict(vectors, prototype, zero_thresholds, zero_assigned)
-    assert np.all((scores >= 0) & (scores <= 1))  # probabilities, for both themes
-    assert thresholds[0] == learner.fits[0].threshold and thresholds[1] == L.ZERO_SHOT_CUT
-    np.testing.assert_array_equal(assigned, scores >= thresholds[None, :])
+    # theme b, 3 positives and one theme learned: its zero-shot score, threshold and assignment as they were
+    np.testing.assert_array_equal(scores[:, 1], np.round(prototype[:, 1], L.DECIMALS))
+    assert thresholds[1] == 0.07 and thresholds[0] == learner.fits[0].threshold
+    np.testing.assert_array_equal(assigned[:, 1], zero_assigned[:, 1])
     assert (assigned[:, 0] == labels[:, 0]).mean() > 0.9
-    # theme b's prototype scores are noise. Pooled over a rare theme's decisions, they say "unlikely", so
-    # theme b no longer fires as the zero-shot rule makes it (on a quarter of the units)
-    labels[:, 0] = vectors[:, 0] > 1.0
-    learner = L.fit(vectors, prototype, labels, ["a", "b"])
-    _, _, assigned = learner.predict(vectors, prototype, zero_thresholds, zero_assigned)
-    assert zero_assigned[:, 1].mean() > 0.2 and not assigned[:, 1].any()
+    settings = learner.settings()
+    assert settings["zero_shot_calibration"] is None and settings["min_pooled_themes"] == 5
+    assert settings["unlearned_themes"] == ("the zero-shot run's own scores, thresholds and assignments "
+                                            "(1 themes learned; a pooled calibration needs 5)")
+    assert learner.describe()["b"]["method"] == "zero-shot (too few decisions)"
+
+
+def test_one_theme_per_unit_waits_until_every_score_is_a_probability():
+    vectors, prototype, labels = separable()
+    labels = np.column_stack([labels[:, 0], labels[:, 1] & ~labels[:, 0], ~labels[:, 0]])
+    labels[:3, 2] = ~labels[:3, 1]  # one theme per unit: a, or c, or (3 units) b
+    assert (labels.sum(axis=1) == 1).all()
+    prototype = np.column_stack([prototype, -prototype[:, 0]])
+    learner = L.fit(vectors, prototype, labels, ["a", "b", "c"])
+    assert learner.learned.tolist() == [True, False, True] and learner.zero_shot_coefficients is None
+    single = learner.settings()["single_label"]
+    assert single["comparable"] is False and single["one_per_unit"] is False
+    assert single["note"] == ("coders gave one theme per answer in 80 of 80; with 2 themes learned (one per "
+                              "answer needs 5, so that every theme's score is a probability) themes are "
+                              "suggested one by one; mark the codebook `exclusive: true` to make one per "
+                              "answer a rule")
+    # asked for, it is done all the same
+    assert L.fit(vectors, prototype, labels, ["a", "b", "c"], single_label=True).single_label["one_per_unit"]
+
+
+def test_with_enough_themes_learned_the_rest_are_calibrated_on_them():
+    vectors, prototype, labels = separable(learned=5)
+    ids = ["a", "b", "c", "d", "e", "rare"]
+    learner = L.fit(vectors, prototype, labels, ids)
+    assert learner.learned.tolist() == [True] * 5 + [False]
+    assert learner.fits[5].method == L.TOO_FEW and len(learner.zero_shot_coefficients) == 3
+    assert learner.settings()["unlearned_themes"].startswith("calibrated zero-shot: one logistic regression")
+    zero_thresholds = np.full(6, 0.05)
+    zero_assigned = prototype >= zero_thresholds
+    scores, thresholds, assigned = learner.predict(vectors, prototype, zero_thresholds, zero_assigned)
+    assert np.all((scores >= 0) & (scores <= 1))  # probabilities, for every theme
+    assert thresholds[5] == L.ZERO_SHOT_CUT
+    np.testing.assert_array_equal(assigned, scores >= thresholds[None, :])
+    # the rare theme's prototype scores are noise. Pooled over the learned themes' decisions (positive on
+    # one unit in six), they say "unlikely", so it no longer fires as the zero-shot rule makes it (on a
+    # fifth of the units)
+    vectors, prototype, labels = separable(learned=5, cut=1.0)
+    learner = L.fit(vectors, prototype, labels, ids)
+    _, _, assigned = learner.predict(vectors, prototype, zero_thresholds, prototype >= zero_thresholds)
+    assert (prototype[:, 5] >= 0.05).mean() > 0.2 and not assigned[:, 5].any()
+    # one learned theme fewer: the rare theme is assigned as the zero-shot run assigned it
+    learner = L.fit(vectors, prototype[:, 1:], labels[:, 1:], ids[1:])
+    _, _, assigned = learner.predict(vectors, prototype[:, 1:], zero_thresholds[1:],
+                                     prototype[:, 1:] >= zero_thresholds[1:])
+    np.testing.assert_array_equal(assigned[:, 4], prototype[:, 5] >= 0.05)
 
 
 def test_the_calibrated_probabilities_match_the_rate_of_positives():
@@ -205,7 +251,7 @@ def test_the_minimum_counts_positives_and_negatives():
     labels[:, 1] = True
     labels[:4, 1] = False  # 76 positives, 4 negatives: too few negatives
     learner = L.fit(vectors, prototype, labels, ["a", "b"])
-    assert learner.fits[1].method == L.TOO_FEW and learner.fits[1].negatives == 4
+    assert learner.fits[1].method == L.ZERO_SHOT_KEPT and learner.fits[1].negatives == 4
     assert L.MIN_POSITIVES == 5 and L.MIN_NEGATIVES == 5
 
 
@@ -345,11 +391,14 @@ def test_suggest_learned_is_repeatable_and_follows_the_chosen_coder(keyed, bow):
     assert one == two
     ana = L.suggest_learned(keyed, model=bow, from_coder="ana")
     assert ana.parameters["from_coder"] == "ana"
-    assert ana.parameters["themes"]["mixed-support"]["method"] == L.TOO_FEW
+    assert ana.parameters["themes"]["mixed-support"]["method"] == L.ZERO_SHOT_KEPT
     assert ana.parameters["themes"]["mixed-support"]["positives"] == 0
-    # a theme without decisions: its prototype score calibrated on the learned themes' decisions
-    assert ana.parameters["thresholds"]["mixed-support"] == L.ZERO_SHOT_CUT
-    assert len(ana.parameters["zero_shot_calibration"]) == 3
+    # a theme without decisions, three themes learned: the zero-shot run's threshold, no pooled calibration
+    zero = ana.parameters["zero_shot"]["thresholds"]["mixed-support"]
+    assert ana.parameters["thresholds"]["mixed-support"] == zero != L.ZERO_SHOT_CUT
+    assert ana.parameters["zero_shot_calibration"] is None
+    assert ana.parameters["unlearned_themes"].startswith("the zero-shot run's own scores")
+    assert ana.parameters["threshold_rule"].endswith(ana.parameters["zero_shot"]["threshold_rule"])
     assert ana.parameters["learner"] in L.CANDIDATES
 
 
@@ -400,9 +449,9 @@ def test_cli_suggest_learn(cli, keyed_cli):
     assert result.exit_code == 0, result.stderr
     assert "suggest run 1:" in result.stdout
     assert ("learned from ana's 112 coded units: 3 of 4 themes learned by ridge + prototype (held-out kappa "
-            "on the decisions 0.59); mixed-support scored zero-shot, calibrated on the learned themes (fewer "
-            "than 5 units coded with, or 5 without, the theme); check the figures with "
-            "`thematic evaluate`") in " ".join(result.stderr.split())
+            "on the decisions 0.59); mixed-support kept the zero-shot suggestions (fewer than 5 units coded "
+            "with, or 5 without, the theme; calibrating them on the learned themes needs 5 learned themes); "
+            "check the figures with `thematic evaluate`") in " ".join(result.stderr.split())
     result = cli("suggest", "--learn", "--json", project=keyed_cli.path)
     assert result.exit_code == 0
     assert json.loads(result.stdout)["parameters"]["from_coder"] == "consensus"

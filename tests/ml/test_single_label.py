@@ -36,7 +36,7 @@ def test_the_learner_measures_one_theme_per_unit_when_95_percent_of_coded_units_
     chosen = figure["one per unit"] > figure["per theme"]
     # the coders left no unit without a theme: neither does the learner
     assert info == {"coded_units": 100, "one_theme": 100 - doubles, "abstain": False, "loo_kappa": figure,
-                    "one_per_unit": chosen}
+                    "comparable": True, "one_per_unit": chosen}
     assert set(figure) == {"one per unit", "per theme"}
     note = learner.settings()["single_label"]["note"]
     if chosen:  # one theme each: the best that clears its threshold, else the best

@@ -176,9 +176,13 @@ def learned_note(run) -> str:
     if params.get("learner") in figures:
         line += f" by {params['learner']} (held-out kappa on the decisions {figures[params['learner']]:.2f})"
     if kept:
-        line += (f"; {', '.join(kept)} scored zero-shot, calibrated on the learned themes (fewer than "
-                 f"{params.get('min_positives')} units coded with, or {params.get('min_negatives')} without, "
-                 "the theme)")
+        why = (f"fewer than {params.get('min_positives')} units coded with, or {params.get('min_negatives')} "
+               "without, the theme")
+        if params.get("zero_shot_calibration") is not None or "min_pooled_themes" not in params:
+            line += f"; {', '.join(kept)} scored zero-shot, calibrated on the learned themes ({why})"
+        else:  # too few learned themes to calibrate on (learner.MIN_POOLED_THEMES)
+            line += (f"; {', '.join(kept)} kept the zero-shot suggestions ({why}; calibrating them on the "
+                     f"learned themes needs {params['min_pooled_themes']} learned themes)")
     single = params.get("single_label")
     if single and single.get("note"):
         line += f"; {single['note']}"

@@ -20,8 +20,12 @@ What is learned (``docs/learning.md`` gives the reasons and the figures behind t
 5. Identical answers (:func:`sharing_keys`: same question, same normalised text) share the coders'
    decisions: a unit whose key a coded unit has gets the share of decisions per theme as its score.
 6. A theme with fewer than :data:`MIN_POSITIVES` positive or :data:`MIN_NEGATIVES` negative decisions
-   is scored by one logistic regression of the decisions on the prototype inputs, pooled over the
-   learned themes, and assigned at :data:`ZERO_SHOT_CUT`.
+   is not learned. With at least :data:`MIN_POOLED_THEMES` learned themes it is scored by one logistic
+   regression of the decisions on the prototype inputs, pooled over the learned themes, and assigned at
+   :data:`ZERO_SHOT_CUT` (method :data:`TOO_FEW`); with fewer, it keeps the zero-shot run's own score,
+   threshold and assignment, as ``suggest`` gave them (method :data:`ZERO_SHOT_KEPT`): a calibration
+   pooled over one to four themes made the rare themes over-fire. The run's settings say which
+   (``unlearned_themes``).
 7. Coders who give one theme per unit (at least :data:`SINGLE_LABEL_SHARE` of the coded units have exactly
    one): where it agrees better with their decisions (leave-one-out, as in 3), each unit gets one theme,
    the most probable of those that clear their thresholds, else the most probable (:func:`one_per_unit`);
@@ -65,6 +69,17 @@ METHOD = ("ridge regression on the unit features (sentence embedding, character 
 
 LEARNED = "learned"
 TOO_FEW = "calibrated zero-shot (too few decisions)"
+ZERO_SHOT_KEPT = "zero-shot (too few decisions)"
+#: Themes with too few decisions are scored by the calibration of their zero-shot scores pooled over the
+#: learned themes only when at least this many themes are learned; below, they keep the zero-shot run's
+#: assignment. Pooled over one to four themes, the calibration made them over-fire: with 20 coded
+#: answers (about two themes learned) the unlearned themes assigned four times the zero-shot run's
+#: answers, and macro kappa fell from 0.222 (zero-shot) to 0.102 on the NHS FFT train split's
+#: cross-validation, 0.189 to 0.113 on NHS phase 1 and 0.415 to 0.345 on Counsel Chat; from about
+#: 100 coded answers on, the pooled calibration beats the zero-shot assignment for them (NHS 0.278 against
+#: 0.256 at 100, 0.363 against 0.344 at 400). 3 let it in too early (NHS 0.198 at 20), 8 too late (0.266
+#: at 100): benchmarks/quality/few_coded.py, docs/performance.md "Few coded answers".
+MIN_POOLED_THEMES = 5
 #: The learners :func:`fit` chooses from, by mean leave-one-out kappa over the learned themes.
 RIDGE = "ridge"
 RIDGE_PROTOTYPE = "ridge + prototype"
@@ -91,7 +106,8 @@ TOKEN_WEIGHT = 0.5
 #: Up to this many units the SVDs are exact, from the units x units Gram matrix (cheaper than the
 #: randomized SVD there); above, scikit-learn's randomized TruncatedSVD.
 EXACT_SVD_UNITS = 2000
-#: A theme with too few decisions is assigned when its pooled-calibrated zero-shot probability reaches this.
+#: A theme with too few decisions, scored by the pooled calibration (:data:`MIN_POOLED_THEMES`), is assigned
+#: when its calibrated zero-shot probability reaches this.
 ZERO_SHOT_CUT = 0.5
 #: When at least this share of the coded units (and at least :data:`SINGLE_LABEL_MIN_UNITS` of them) got
 #: exactly one theme, the learner suggests one theme per unit (:func:`one_per_unit`), even when the
@@ -99,11 +115,17 @@ ZERO_SHOT_CUT = 0.5
 #: the most probable; chosen only when it gives the coded units' leave-one-out probabilities a better mean
 #: kappa than the per-theme thresholds. It abstains where none clears only when the coders left some
 #: units without a theme and those probabilities say it pays (:func:`choose_abstain`). NHS FFT phase 1
-#: (single-label; benchmarks/quality/single_label.py, docs/performance.md).
+#: (single-label; benchmarks/quality/single_label.py, docs/performance.md). Not while some themes keep
+#: their zero-shot scores (fewer than :data:`MIN_POOLED_THEMES` learned): those are no probabilities to
+#: rank against the learned ones (Counsel Chat at 20 and 50 coded: +0.003; phase 1: -0.001 and 0.000).
 SINGLE_LABEL_SHARE = 0.95
 SINGLE_LABEL_MIN_UNITS = 20
 SINGLE_LABEL_NOTE = ("coders gave one theme per answer in {one} of {coded}; suggesting one theme per answer; "
                      "mark the codebook `exclusive: true` to make it a rule")
+SINGLE_LABEL_NOT_COMPARABLE = ("coders gave one theme per answer in {one} of {coded}; with {learned} themes "
+                               "learned (one per answer needs {needed}, so that every theme's score is a "
+                               "probability) themes are suggested one by one; mark the codebook "
+                               "`exclusive: true` to make one per answer a rule")
 SINGLE_LABEL_NOT_CHOSEN = ("coders gave one theme per answer in {one} of {coded}; one theme per answer "
                            "agreed less with them than a threshold per theme (held-out kappa {single} "
                            "against {each}), so themes are suggested one by one; mark the codebook "
@@ -370,7 +392,7 @@ def _reduced_tfidf(texts: list[str], analyzer: str, ngrams: tuple[int, int], dim
 # -- the learner -----------------------------------------------------------------------------------------
 @dataclass
 class ThemeFit:
-    """How one theme is scored: learned or from calibrated zero-shot, its decisions, threshold and fit."""
+    """How one theme is scored: learned or zero-shot (calibrated or not), its decisions, threshold and fit."""
 
     theme_id: str
     method: str
@@ -412,10 +434,11 @@ class Learner:
     zero_shot_coefficients: tuple[float, ...] | None = None  # pooled calibration of the prototype scores
     shared: dict = field(default_factory=dict, repr=False)  # sharing key -> (theme shares, known counts)
     single_label: dict | None = None  # coders gave one theme per unit: what fit measured and chose
+    min_pooled_themes: int = MIN_POOLED_THEMES  # learned themes needed for the pooled calibration
 
     @property
     def learned(self) -> np.ndarray:
-        """Per theme: scored by this learner (True) or by calibrated zero-shot scores (False)."""
+        """Per theme: scored by this learner (True) or by zero-shot scores, calibrated or not (False)."""
         return np.array([f.method == LEARNED for f in self.fits], dtype=bool)
 
     def predict(self, vectors: np.ndarray, prototype_scores: np.ndarray, zero_shot_thresholds: np.ndarray,
@@ -425,9 +448,10 @@ class Learner:
 
         Learned themes: calibrated probabilities, assigned at or above the learned threshold. Themes with
         too few decisions: the probability that the pooled calibration of the prototype scores gives,
-        assigned at :data:`ZERO_SHOT_CUT` or more. Units whose sharing key (``keys``) a coded unit has:
-        the coders' share of decisions per theme, assigned at one half or more. ``zero_shot_thresholds``
-        and ``zero_shot_assigned`` are used only when nothing was learned at all.
+        assigned at :data:`ZERO_SHOT_CUT` or more, when there is one (at least :data:`MIN_POOLED_THEMES`
+        learned themes); else their prototype scores, ``zero_shot_thresholds`` and ``zero_shot_assigned``
+        as they are. Units whose sharing key (``keys``) a coded unit has: the coders' share of decisions
+        per theme, assigned at one half or more.
         """
         prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
         scores = prototype_scores.copy()
@@ -462,10 +486,24 @@ class Learner:
     def describe(self) -> dict:
         return {fit.theme_id: fit.describe() for fit in self.fits}
 
+    def unlearned_rule(self) -> str | None:
+        """How the themes with too few decisions are scored, in words (None: every theme is learned)."""
+        if self.learned.all():
+            return None
+        if self.zero_shot_coefficients is not None:
+            return ("calibrated zero-shot: one logistic regression of the decisions on the zero-shot scores, "
+                    f"pooled over the {int(self.learned.sum())} learned themes, assigned at {ZERO_SHOT_CUT}")
+        return (f"the zero-shot run's own scores, thresholds and assignments ({int(self.learned.sum())} "
+                f"themes learned; a pooled calibration needs {self.min_pooled_themes})")
+
     def _note(self) -> str:
         s = self.single_label
         if s["one_per_unit"]:
             return SINGLE_LABEL_NOTE.format(one=s["one_theme"], coded=s["coded_units"])
+        if not s.get("comparable", True):
+            return SINGLE_LABEL_NOT_COMPARABLE.format(one=s["one_theme"], coded=s["coded_units"],
+                                                      learned=int(self.learned.sum()),
+                                                      needed=self.min_pooled_themes)
         return SINGLE_LABEL_NOT_CHOSEN.format(one=s["one_theme"], coded=s["coded_units"],
                                               single=f"{s['loo_kappa']['one per unit']:.2f}",
                                               each=f"{s['loo_kappa']['per theme']:.2f}")
@@ -477,6 +515,8 @@ class Learner:
             "candidates_loo_kappa": {k: round(float(v), 4) for k, v in self.candidates.items()},
             "zero_shot_calibration": (None if self.zero_shot_coefficients is None else
                                       [round(float(c), DECIMALS) for c in self.zero_shot_coefficients]),
+            "unlearned_themes": self.unlearned_rule(),
+            "min_pooled_themes": self.min_pooled_themes,
             "shared_texts": len(self.shared),
             "single_label": (None if self.single_label is None else
                              {**self.single_label, "note": self._note()}),
@@ -578,7 +618,8 @@ def _held_out_kappa(X: np.ndarray, y: np.ndarray) -> float:
 
 def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, theme_ids: Sequence[str], *,
         known: np.ndarray | None = None, keys: Sequence[str] | None = None,
-        candidates: Sequence[str] = CANDIDATES, single_label: bool | None = None) -> Learner:
+        candidates: Sequence[str] = CANDIDATES, single_label: bool | None = None,
+        min_pooled_themes: int = MIN_POOLED_THEMES) -> Learner:
     """Learn every theme that has enough decisions, from these training units only (rows of the arrays).
 
     ``vectors``: (n, d) unit features (:func:`unit_features`, or plain embeddings); ``prototype_scores``:
@@ -587,8 +628,9 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
     for identical-text sharing. ``candidates``: the learners to choose from by mean leave-one-out kappa
     over the learned themes (:data:`CANDIDATES`). ``single_label``: suggest one theme per unit (True),
     as many as clear their thresholds (False), or decide from the decisions (None: one per unit when at
-    least :data:`SINGLE_LABEL_SHARE` of the coded units have exactly one theme). Pure: reads nothing but
-    its arguments.
+    least :data:`SINGLE_LABEL_SHARE` of the coded units have exactly one theme). ``min_pooled_themes``:
+    the fewest learned themes from which the themes with too few decisions get the pooled calibration
+    (:data:`MIN_POOLED_THEMES`; the benchmarks measure others). Pure: reads nothing but its arguments.
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     prototype_scores = np.asarray(prototype_scores, dtype=np.float64)
@@ -640,14 +682,21 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
         kappas = [f.training_kappa for f in fits if f.method == LEARNED]
         figures[candidate] = float(np.mean(kappas)) if kappas else float("nan")
     best = max(candidates, key=lambda c: (np.nan_to_num(figures[c], nan=-1.0), -list(candidates).index(c)))
-    # Themes with too few decisions: one calibration of the prototype scores pooled over the learned themes.
+    # Themes with too few decisions: one calibration of the prototype scores pooled over the learned themes,
+    # when there are enough of them to pool (MIN_POOLED_THEMES); else they keep the zero-shot run's own
+    # scores, thresholds and assignments (predict)
     pooled = None
-    if learned.any() and (~learned).any() and n:
+    if learned.sum() >= min_pooled_themes and (~learned).any() and n:
         rows, cols = np.nonzero(known[:, learned])
         X = inputs[:, learned][rows, cols][:, 1:3]
         y = labels[:, learned][rows, cols]
         if y.any() and not y.all():
             pooled = _logistic(X, y)[1]
+    if pooled is None:
+        for fits in fitted.values():
+            for f in fits:
+                if f.method == TOO_FEW:
+                    f.method = ZERO_SHOT_KEPT
     shared: dict = {}
     if keys is not None:
         keys = list(keys)
@@ -678,10 +727,14 @@ def fit(vectors: np.ndarray, prototype_scores: np.ndarray, labels: np.ndarray, t
         figure = {"one per unit": _mean_kappa(coded, one_per_unit(held, clears, abstain), themes),
                   "per theme": _mean_kappa(coded, clears, themes)}
         figure = {k: round(v, 4) for k, v in figure.items()}
+        # below MIN_POOLED_THEMES learned themes the unlearned ones keep their zero-shot scores, which are
+        # not probabilities: ranking them against the learned themes' probabilities is not asked for
+        comparable = bool(pooled is not None or learned.all())
+        better = figure["one per unit"] > figure["per theme"]
         single = {"coded_units": int(n), "one_theme": one, "abstain": abstain, "loo_kappa": figure,
-                  "one_per_unit": bool(single_label or figure["one per unit"] > figure["per theme"])}
+                  "comparable": comparable, "one_per_unit": bool(single_label or comparable and better)}
     return Learner(list(theme_ids), fitted[best], weights, intercepts, mean, scale, n, best, figures, pooled,
-                   shared, single)
+                   shared, single, min_pooled_themes)
 
 
 # -- zero-shot prototype scores for a project ------------------------------------------------------------
@@ -819,7 +872,8 @@ def suggest_learned(project, *, from_coder: str = "consensus", model=None, seed:
         **info,
         "thresholds": {tid: float(x) for tid, x in zip(theme_ids, thresholds, strict=True)},
         "threshold_rule": "learned per theme (leave-one-out kappa on the coder's decisions); themes with too "
-                          f"few decisions: {zero_shot.rule}",
+                          "few decisions: " + (zero_shot.rule if info["zero_shot_calibration"] is None else
+                                               f"pooled zero-shot calibration, {ZERO_SHOT_CUT}"),
         "zero_shot": {
             "settings": zero_shot.settings,
             "threshold_rule": zero_shot.rule,
