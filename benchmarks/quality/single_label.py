@@ -1,6 +1,7 @@
 """Machine coding of single-label short answers: NHS FFT phase 1 answers against their one code each.
 
-Run: PYTHONPATH=. .venv/bin/python benchmarks/quality/single_label.py [--cv] [--json FILE] [--only NAME ...]
+Run: PYTHONPATH=. .venv/bin/python benchmarks/quality/single_label.py [--cv] [--codebook FILE] [--json FILE]
+[--only NAME ...]
 
 Data: ``../shared/data/nhs_fft/phase1_items.csv`` (README there): 10,302 real patient answers from three
 trusts, one code each from a framework of 44 subcategories (names only, no definitions; generic ones among
@@ -13,10 +14,19 @@ Figures: macro binary Cohen's kappa over the themes with at least :data:`MIN_TES
 (their count is printed), on all test answers and on the test answers whose text no train answer has
 ("unseen"); themes per answer (the coder: 1.00).
 
+Codebook: the 44 subcategory names (the default), or ``--codebook FILE`` (a codebook whose themes are
+the 44 subcategories, matched by name, else by id against the name's slug, e.g.
+``nhs-phase1-codebook.yaml``, with definitions). The catch-all figures count the answers given the
+codebook's catch-all themes (:func:`thematic.ml.residual.residual_like`: "Miscellaneous", "Other") against
+the coder's.
+
 Rows go through thematic's own functions as ``suggest`` and ``suggest --learn`` call them: the zero-shot
-scores of :func:`thematic.ml.zeroshot.score_units` with ``suggest``'s thresholds, margin,
+scores of :func:`thematic.ml.zeroshot.score_units` with ``suggest``'s thresholds, margin, then the steps of
+:func:`thematic.ml.suggest.score_and_assign` (which needs a project; :func:`zero_shot` repeats its lines):
+the catch-all themes made residual (:func:`thematic.ml.residual.implied_groups`),
 :func:`thematic.ml.structure.apply_structure` with the codebook's groups (as written: independent themes;
-or ``exclusive: true``, ``required: true``) and the non-answer routing; the learner
+or ``exclusive: true``, ``required: true``) and the non-answer routing with the themes for "nothing"
+(:func:`thematic.ml.residual.route_non_answers`); the learner
 (:func:`thematic.ml.learner.fit` / ``predict`` on :func:`thematic.ml.learner.unit_features`, the zero-shot
 prototype scores that ``suggest --learn`` uses, identical-text keys). Vectors: ``vector_cache.py``.
 """
@@ -45,15 +55,47 @@ MODES = ((False, "per-theme thresholds (before)"), (None, "one per answer when c
 DRAWS = 3
 
 
+def slug(name: str) -> str:
+    """``"Amount/clarity of information"`` -> ``"amount-clarity-of-information"``."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def codebook_themes(path: Path, names: list[str]) -> tuple:
+    """(the codebook at ``path``, its themes in the order of ``names``): each theme is matched to a name by
+    its name, else by its id against the name's slug (a theme renamed, e.g. "Miscellaneous" -> "Other")."""
+    from thematic.codebook.load import load_codebook
+
+    book = load_codebook(path)
+    by_name = {t.name: t for t in book.themes}
+    by_id = {t.id: t for t in book.themes}
+    themes = [by_name.get(name) or by_id.get(slug(name)) for name in names]
+    missing = [name for name, t in zip(names, themes, strict=True) if t is None]
+    if missing or len({t.id for t in themes}) != len(names) or len(book.themes) != len(names):
+        raise SystemExit(f"{path}: its themes are not the {len(names)} subcategories "
+                         f"(no theme for {missing[:5]}; {len(book.themes)} themes)")
+    return book, themes
+
+
 class Phase1:
-    def __init__(self):
+    def __init__(self, codebook: Path | None = None):
         import pandas as pd
+
+        from thematic.codebook.model import Codebook, Theme
 
         items = pd.read_csv(DATA / "phase1_items.csv", keep_default_na=False)
         categories = pd.read_csv(DATA / "phase1_categories.csv", keep_default_na=False)
         self.items = items
         self.theme_names = list(dict.fromkeys(categories["subcategory"]))
         index = {name: t for t, name in enumerate(self.theme_names)}
+        if codebook is None:
+            self.themes = [Theme(id=f"t{t:02d}", name=name, definition="")
+                           for t, name in enumerate(self.theme_names)]
+            self.book = Codebook(codebook="phase1", themes=tuple(self.themes))
+        else:
+            self.book, self.themes = codebook_themes(codebook, self.theme_names)
+        self.ids = [t.id for t in self.themes]
         self.Y = np.zeros((len(items), len(self.theme_names)), dtype=bool)
         self.Y[np.arange(len(items)), [index[s] for s in items["subcategory"]]] = True
         self.texts = items["text"].tolist()
@@ -76,17 +118,20 @@ class Phase1:
 
 
 def themes_of(data, residual=()):
-    from thematic.codebook.model import Theme
+    from dataclasses import replace
 
-    return [Theme(id=f"t{t:02d}", name=name, definition="", residual=f"t{t:02d}" in residual)
-            for t, name in enumerate(data.theme_names)]
+    return [replace(t, residual=t.residual or t.id in residual) for t in data.themes]
 
 
 def codebook_groups(data, exclusive=False, required=False, residual=()):
-    from thematic.codebook.model import Codebook
+    """The codebook's groups: as written (no argument), or made ``exclusive`` / ``required`` / with these
+    ``residual`` themes."""
+    from dataclasses import replace
 
-    return Codebook(codebook="phase1", themes=tuple(themes_of(data, residual)), exclusive=exclusive,
-                    required=required).groups
+    if not (exclusive or required or residual):
+        return data.book.groups
+    return replace(data.book, themes=tuple(themes_of(data, residual)), exclusive=exclusive,
+                   required=required).groups
 
 
 GENERIC = ("miscellaneous", "general", "other", "none of the above")
@@ -97,7 +142,14 @@ def generic_themes(data) -> list[str]:
     import re
 
     pattern = re.compile(r"\b(" + "|".join(GENERIC) + r")\b", re.IGNORECASE)
-    return [f"t{t:02d}" for t, name in enumerate(data.theme_names) if pattern.search(name)]
+    return [t.id for t in data.themes if pattern.search(t.name)]
+
+
+def catch_all(data) -> list[int]:
+    """Columns of the codebook's catch-all themes (:func:`thematic.ml.residual.residual_like`)."""
+    from thematic.ml.residual import residual_like
+
+    return [data.ids.index(t) for t in residual_like(data.themes)]
 
 
 # -- zero-shot ---------------------------------------------------------------------------------------------
@@ -122,15 +174,19 @@ def zero_shot_scores(data, U):
 
 
 def zero_shot(data, U, groups, residual=()):
-    """``suggest``'s assignment of every answer under a codebook with these groups."""
+    """``suggest``'s assignment of every answer under a codebook with these groups: the lines of
+    :func:`thematic.ml.suggest.score_and_assign` after its thresholds."""
+    from thematic.ml import residual as R
     from thematic.ml import zeroshot
     from thematic.ml.structure import apply_structure
 
     scores, limits, assigned, blank = zero_shot_scores(data, U)
-    ids = [f"t{t:02d}" for t in range(len(data.theme_names))]
-    assigned = apply_structure(scores, limits, groups, ids, assigned=assigned)
-    return zeroshot.route_non_answers(assigned, scores, blank, groups, ids,
-                                      zeroshot.non_answer_themes(themes_of(data, residual)))
+    themes = themes_of(data, residual)
+    groups = R.implied_groups(themes, groups)  # "Other", "Miscellaneous": residual unless marked
+    implied = sorted({t for g in groups for t in g.residual} - {t.id for t in themes if t.residual})
+    assigned = apply_structure(scores, limits, groups, data.ids, assigned=assigned)
+    takers = zeroshot.non_answer_themes(themes) + implied
+    return R.route_non_answers(assigned, scores, blank, groups, data.ids, themes, takers, data.questions)
 
 
 # -- learned -----------------------------------------------------------------------------------------------
@@ -162,7 +218,7 @@ def learned(data, U, rows, score_rows, single_label=None):
 
     F = features(data, U)
     P, limits, Z = prototype_inputs(data, U)
-    ids = [f"t{t:02d}" for t in range(len(data.theme_names))]
+    ids = data.ids
     model = L.fit(F.matrix[rows], P[rows], data.Y[rows], ids, keys=[F.keys[i] for i in rows],
                   single_label=single_label)
     scores, thresholds, assigned = model.predict(F.matrix[score_rows], P[score_rows], limits, Z[score_rows],
@@ -187,12 +243,14 @@ def figures(data, A: np.ndarray, rows=None) -> dict:
     Y = data.Y[rows]
     A = np.asarray(A, dtype=bool)
     unseen = np.flatnonzero(data.unseen)
-    generic = [int(t[1:]) for t in generic_themes(data)]
+    generic = [data.ids.index(t) for t in generic_themes(data)]
+    other = catch_all(data)
     return {"macro_kappa": round(kappa_columns(Y, A, data.scored), 4),
             "macro_kappa_unseen": round(kappa_columns(Y[unseen], A[unseen], data.scored), 4),
             "themes_per_answer": round(float(A.sum(axis=1).mean()), 3),
             "none": round(float((A.sum(axis=1) == 0).mean()), 4),
-            "generic_assigned": int(A[:, generic].sum()), "generic_coded": int(Y[:, generic].sum())}
+            "generic_assigned": int(A[:, generic].sum()), "generic_coded": int(Y[:, generic].sum()),
+            "catch_all_assigned": int(A[:, other].sum()), "catch_all_coded": int(Y[:, other].sum())}
 
 
 def rows_table(data, U, rows_fit, rows_score, only=None) -> dict:
@@ -207,7 +265,8 @@ def rows_table(data, U, rows_fit, rows_score, only=None) -> dict:
         out[name] = figures(data, A)
         row = out[name]
         print(f"| {name} | {row['macro_kappa']:.3f} | {row['macro_kappa_unseen']:.3f} | "
-              f"{row['themes_per_answer']:.2f} | {row['generic_assigned']} |", flush=True)
+              f"{row['themes_per_answer']:.2f} | {row['generic_assigned']} | {row['catch_all_assigned']} "
+              f"({row['catch_all_coded']}) |", flush=True)
 
     names = vectors_for(data.theme_names).astype(np.float64)
     S = U[rows_score] @ names.T
@@ -248,7 +307,8 @@ def rows_table(data, U, rows_fit, rows_score, only=None) -> dict:
             row["per_draw"] = [f["macro_kappa"] for f in figs]
             out[name] = row
             print(f"| {name} | {row['macro_kappa']:.3f} | {row['macro_kappa_unseen']:.3f} | "
-                  f"{row['themes_per_answer']:.2f} | {row['generic_assigned']:.0f} |", flush=True)
+                  f"{row['themes_per_answer']:.2f} | {row['generic_assigned']:.0f} | "
+                  f"{row['catch_all_assigned']:.0f} ({row['catch_all_coded']:.0f}) |", flush=True)
     data.set_scored(rng_rows, rows_score, data._minimum)
     for single, tag in MODES:
         name = f"learned from all train, {tag}"
@@ -267,19 +327,23 @@ def rows_table(data, U, rows_fit, rows_score, only=None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", action="store_true", help="train split only: 5-fold cross-validation")
+    parser.add_argument("--codebook", type=Path, default=None,
+                        help="a codebook of the 44 subcategories (default: their names only)")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--only", nargs="*", default=None, help="rows whose name contains one of these")
     args = parser.parse_args()
     from vector_cache import vectors_for
 
-    data = Phase1()
+    data = Phase1(args.codebook)
     started = time.perf_counter()
     U = vectors_for(data.texts).astype(np.float64)
     print(f"{len(data.texts)} answers, train {len(data.train)}, test {len(data.test)} "
           f"({int(data.unseen.sum())} unseen); vectors {time.perf_counter() - started:.1f} s; generic: "
-          f"{[data.theme_names[int(t[1:])] for t in generic_themes(data)]}", flush=True)
-    header = "| method | macro kappa | unseen | themes per answer | generic themes assigned |\n" + \
-             "| --- | ---: | ---: | ---: | ---: |"
+          f"{[data.theme_names[data.ids.index(t)] for t in generic_themes(data)]}; codebook "
+          f"{args.codebook or 'names only'}, catch-all: {[data.themes[t].name for t in catch_all(data)]}",
+          flush=True)
+    header = ("| method | macro kappa | unseen | themes per answer | generic themes assigned | catch-all "
+              "assigned (coded) |\n| --- | ---: | ---: | ---: | ---: | ---: |")
     out: dict = {}
     if args.cv:
         train = data.train
@@ -292,12 +356,14 @@ def main() -> None:
             print(f"fold {k}: {len(held)} held out, {len(data.scored)} themes scored\n{header}", flush=True)
             per_fold.append(rows_table(data, U, rest, held, args.only))
         out["cv"] = {name: {key: round(float(np.mean([f[name][key] for f in per_fold])), 4)
-                            for key in ("macro_kappa", "macro_kappa_unseen", "themes_per_answer")}
+                            for key in ("macro_kappa", "macro_kappa_unseen", "themes_per_answer",
+                                        "catch_all_assigned", "catch_all_coded")}
                      for name in per_fold[0]}
         print(f"mean over {FOLDS} folds\n{header}")
         for name, row in out["cv"].items():
             print(f"| {name} | {row['macro_kappa']:.3f} | {row['macro_kappa_unseen']:.3f} | "
-                  f"{row['themes_per_answer']:.2f} | |")
+                  f"{row['themes_per_answer']:.2f} | | {row['catch_all_assigned']:.0f} "
+                  f"({row['catch_all_coded']:.0f}) |")
     else:
         data._minimum = MIN_TEST_POSITIVES
         data.set_scored(data.train, data.test, MIN_TEST_POSITIVES)
