@@ -216,25 +216,24 @@ def thematic_zero_shot_before(data, U, names):
 def zero_shot_scores(data, U, settings=None, questions=True):
     """`thematic suggest`'s zero-shot scores of every answer from the theme names alone, through its own
     functions (thematic.ml.zeroshot.score_units: keyword and word cues, non-answers restated under their
-    question), and its assignment (thresholds, margin, structure, non-answers), as (scores, thresholds,
-    assigned). ``questions=False``: as if the questions' texts were unknown."""
+    question), and its assignment (suggest.assign_structured: thresholds, margin, structure with the
+    catch-all "Not assigned" residual, non-answers), as (scores, thresholds, assigned).
+    ``questions=False``: as if the questions' texts were unknown."""
     from vector_cache import vectors_for
 
+    from thematic.codebook.model import Codebook
     from thematic.ml import suggest as S
     from thematic.ml import zeroshot
-    from thematic.ml.structure import apply_structure
 
     settings = S.Settings() if settings is None else settings
     themes = themes_of(data)
     tv = S.theme_vectors(themes, vectors_for)
-    zero_shot = zeroshot.score_units(U, tv, themes, data.texts, vectors_for, settings,
-                                     questions=data.questions if questions else None)
+    asked = data.questions if questions else None
+    zero_shot = zeroshot.score_units(U, tv, themes, data.texts, vectors_for, settings, questions=asked)
     scores = zero_shot.scores
     limits, _ = S.theme_thresholds(scores, settings)
-    assigned = S.assign(scores, limits, settings.margin)
-    ids = [t.id for t in themes]
-    assigned = apply_structure(scores, limits, [], ids, assigned=assigned)
-    assigned = zeroshot.route_non_answers(assigned, scores, zero_shot.blank, [], ids)
+    groups = Codebook(codebook="nhs-fft", themes=tuple(themes)).groups  # the codebook as the CLI makes it
+    assigned = S.assign_structured(scores, limits, themes, groups, zero_shot.blank, asked, settings.margin)[0]
     return scores, limits, assigned
 
 

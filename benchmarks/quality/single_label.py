@@ -174,19 +174,13 @@ def zero_shot_scores(data, U):
 
 
 def zero_shot(data, U, groups, residual=()):
-    """``suggest``'s assignment of every answer under a codebook with these groups: the lines of
-    :func:`thematic.ml.suggest.score_and_assign` after its thresholds."""
-    from thematic.ml import residual as R
-    from thematic.ml import zeroshot
-    from thematic.ml.structure import apply_structure
+    """``suggest``'s assignment of every answer under a codebook with these groups
+    (:func:`thematic.ml.suggest.assign_structured`, as :func:`thematic.ml.suggest.score_and_assign` calls it
+    after its thresholds)."""
+    from thematic.ml import suggest as S
 
-    scores, limits, assigned, blank = zero_shot_scores(data, U)
-    themes = themes_of(data, residual)
-    groups = R.implied_groups(themes, groups)  # "Other", "Miscellaneous": residual unless marked
-    implied = sorted({t for g in groups for t in g.residual} - {t.id for t in themes if t.residual})
-    assigned = apply_structure(scores, limits, groups, data.ids, assigned=assigned)
-    takers = zeroshot.non_answer_themes(themes) + implied
-    return R.route_non_answers(assigned, scores, blank, groups, data.ids, themes, takers, data.questions)
+    scores, limits, _, blank = zero_shot_scores(data, U)
+    return S.assign_structured(scores, limits, themes_of(data, residual), groups, blank, data.questions)[0]
 
 
 # -- learned -----------------------------------------------------------------------------------------------

@@ -103,3 +103,19 @@ def test_suggest_says_which_theme_it_read_as_a_catch_all(make_project, bow, cli,
                                              for t in THEMES], name="marked")
     result = cli("suggest", project=marked.path)
     assert result.exit_code == 0 and "catch-all" not in result.stderr
+
+
+def test_assign_structured_is_suggest_s_assignment_on_given_scores():
+    """The one assignment function suggest and the benchmarks call: 'Other' yields to a theme that clears,
+    a non-answer to 'What could be better?' goes to 'Nothing to improve', the margin keeps a close second."""
+    themes = [Theme(t["id"], t["name"], t["definition"]) for t in THEMES]
+    groups = Codebook("c", themes=tuple(themes)).groups
+    scores = np.array([[0.60, 0.10, 0.10, 0.58],    # food and the catch-all both clear: food alone
+                       [0.10, 0.10, 0.20, 0.30],    # a non-answer: nothing to improve
+                       [0.50, 0.48, 0.10, 0.10],    # food and staff within the margin: both
+                       [0.10, 0.10, 0.10, 0.45]])   # only the catch-all clears: it stays
+    blank = np.array([False, True, False, False])
+    assigned, implied = S.assign_structured(scores, np.full(4, 0.4), themes, groups, blank,
+                                            ["What could be better?"] * 4)
+    assert implied == ["other"]
+    assert assigned.astype(int).tolist() == [[1, 0, 0, 0], [0, 0, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1]]

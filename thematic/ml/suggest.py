@@ -444,15 +444,37 @@ class ZeroShotRun:
     implied_residual: list = field(default_factory=list)  # themes made residual by their words (residual.py)
 
 
+def assign_structured(scores: np.ndarray, limits: np.ndarray, themes: Sequence, groups: Sequence,
+                      blank: np.ndarray, questions: Sequence[str | None] | None,
+                      margin: float = MARGIN) -> tuple[np.ndarray, list[str]]:
+    """Which themes each unit gets from its zero-shot ``scores`` and each theme's threshold (``limits``), as
+    ``suggest`` assigns them, and the themes made residual by their words: thresholds and ``margin``
+    (:func:`assign`), the codebook's structure with its catch-all themes residual where a group marks none
+    (:func:`thematic.ml.residual.implied_groups`, :func:`thematic.ml.structure.apply_structure`), then the
+    non-answers (``blank``) under their ``questions`` (:func:`thematic.ml.residual.route_non_answers`).
+    One function, so that ``suggest``, ``suggest --learn`` and the benchmarks assign alike."""
+    from thematic.ml import residual, zeroshot
+    from thematic.ml.structure import apply_structure
+
+    theme_ids = [t.id for t in themes]
+    assigned = assign(scores, limits, margin)
+    groups = residual.implied_groups(themes, groups)  # "Other", "Miscellaneous": residual unless marked
+    implied = sorted({t for g in groups for t in g.residual} - {t.id for t in themes if t.residual})
+    assigned = apply_structure(scores, limits, groups, theme_ids, assigned=assigned)
+    takers = zeroshot.non_answer_themes(themes) + implied
+    assigned = residual.route_non_answers(assigned, scores, blank, groups, theme_ids, themes, takers,
+                                          questions)
+    return assigned, implied
+
+
 def score_and_assign(project, units, themes, groups=(), *, vectors: np.ndarray | None = None, model=None,
                      thresholds=None, settings: Settings = Settings()) -> ZeroShotRun:
     """The zero-shot scores and assignments of ``units`` against ``themes``, exactly as ``thematic
     suggest`` stores them (and as ``suggest --learn`` starts from): the scores of the module docstring,
     thresholds from their distribution over ``units`` (or ``thresholds``, as :func:`suggest` takes them),
     then the structure of ``groups`` (the codebook's; none: independent themes) and the non-answers."""
-    from thematic.ml import residual, zeroshot
+    from thematic.ml import zeroshot
     from thematic.ml.embed import embed_texts, unit_vectors
-    from thematic.ml.structure import apply_structure  # exclusive groups, required, residual themes
 
     U = unit_vectors(project, units, model=model) if vectors is None else vectors
     theme_vectors = embed_theme_texts(project, themes, model=model)
@@ -466,13 +488,8 @@ def score_and_assign(project, units, themes, groups=(), *, vectors: np.ndarray |
     if thresholds is not None:
         limits = _override(limits, thresholds, theme_ids)
         rule = "given" if not isinstance(thresholds, dict) or "*" in thresholds else rule + "; some given"
-    assigned = assign(scores, limits, settings.margin)
-    groups = residual.implied_groups(themes, groups)  # "Other", "Miscellaneous": residual unless marked
-    implied = sorted({t for g in groups for t in g.residual} - {t.id for t in themes if t.residual})
-    assigned = apply_structure(scores, limits, groups, theme_ids, assigned=assigned)
-    takers = zeroshot.non_answer_themes(themes) + implied
-    assigned = residual.route_non_answers(assigned, scores, found.blank, groups, theme_ids, themes, takers,
-                                          questions)
+    assigned, implied = assign_structured(scores, limits, themes, groups, found.blank, questions,
+                                          settings.margin)
     restated = int(found.restated.sum())
     theme_texts = {tid: {"positive": int((theme_vectors.positive_owner == i).sum()),
                          "negative": int((theme_vectors.negative_owner == i).sum())}
