@@ -86,7 +86,8 @@ def fine_tune(texts: list[str], pairs: list[tuple[int, int, float]], *, seed: in
     """(the tuned SentenceTransformer, wall seconds, CPU seconds of this process, steps): one epoch over
     ``pairs`` (module docstring)."""
     import torch
-    from sentence_transformers import SentenceTransformer, losses
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import losses
 
     from thematic.ml.embed import resolve_model_dir
 
@@ -202,6 +203,22 @@ def run_fold(data, U: np.ndarray, k: int, size: str, iterations: int) -> dict:
     return out
 
 
+def probe(data, k: int, size: str, iterations: int, steps: int) -> int:
+    """Seconds per training step (:func:`fine_tune` on the first ``steps`` batches of the fold's pairs)."""
+    fold = nhs_fft.cv_folds(data.groups, data.train)
+    others = data.train[fold != k]
+    rows = others if size == "all" else np.sort(np.random.default_rng([16, k]).choice(others, size=int(size),
+                                                                                       replace=False))
+    pairs = setfit_pairs(data.Y, rows, data.texts, iterations, np.random.default_rng([16, k, 1]))
+    load = [round(x, 2) for x in os.getloadavg()]
+    _, seconds, cpu, done = fine_tune(data.texts, pairs[:steps * BATCH])
+    print(json.dumps({"fold": k, "size": size, "pairs": len(pairs), "steps": done,
+                      "seconds_per_step": round(seconds / done, 2), "cpu_s_per_step": round(cpu / done, 2),
+                      "steps_for_all_pairs": (len(pairs) + BATCH - 1) // BATCH, "load_before": load,
+                      "load_after": [round(x, 2) for x in os.getloadavg()]}))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, nargs="+", default=[0])
@@ -209,8 +226,13 @@ def main() -> int:
     parser.add_argument("--iterations", type=int, default=4,
                         help="SetFit iterations: per training answer, this many positive and negative pairs")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here (one JSON list)")
+    parser.add_argument("--probe-steps", type=int, default=0,
+                        help="only time this many training steps on the first fold's pairs (no learning, "
+                        "no re-embedding): seconds per step and the load average")
     args = parser.parse_args()
     data = nhs_fft.Data()
+    if args.probe_steps:
+        return probe(data, args.folds[0], args.sizes[0], args.iterations, args.probe_steps)
     U, _ = data.vectors()
     rows = []
     for size in args.sizes:
