@@ -304,7 +304,6 @@ def assignments(data: Set, themes, groups, scores, limits, blank, *, residual=()
     was written, the flagged themes not taking non-answers), "nothing themes" (today's, plus the themes
     that speak of nothing to improve / nothing good, which go first in a group that has one)."""
     from thematic.codebook.model import Codebook
-    from thematic.ml import residual as thematic_residual
     from thematic.ml import suggest as S
     from thematic.ml import zeroshot
     from thematic.ml.structure import apply_structure
@@ -315,14 +314,9 @@ def assignments(data: Set, themes, groups, scores, limits, blank, *, residual=()
     first = nothing_themes(themes) if takers_rule.startswith("nothing") else []
 
     def run(groups):
-        a = S.assign(scores, limits, S.MARGIN)
         if takers_rule == "suggest now":  # exactly as suggest.score_and_assign
-            groups = thematic_residual.implied_groups(themes, groups)
-            implied = sorted({t for g in groups for t in g.residual} - {t.id for t in themes if t.residual})
-            a = apply_structure(scores, limits, groups, ids, assigned=a)
-            return thematic_residual.route_non_answers(a, scores, blank, groups, ids, themes,
-                                                       zeroshot.non_answer_themes(themes) + implied,
-                                                       data.questions)
+            return S.assign_structured(scores, limits, themes, groups, blank, data.questions)[0]
+        a = S.assign(scores, limits, S.MARGIN)
         a = apply_structure(scores, limits, groups, ids, assigned=a)
         if not first:
             return zeroshot.route_non_answers(a, scores, blank, groups, ids, takers)
