@@ -247,10 +247,16 @@ def why(s: Set, sizes, draws) -> dict:
 
 
 ZERO_SHOT = "zero-shot run (nothing learned)"
-THEMATIC = "thematic: pooled calibration from 5 learned themes, else the zero-shot run's assignment"
+THEMATIC = ("thematic: learned where the leave-one-out kappa reaches 0.1; pooled calibration from 5 learned "
+            "themes, else the zero-shot run's assignment")
 ROWS = {
     ZERO_SHOT: lambda s, coded, held: s.Z[held],
     THEMATIC: learner(),
+    "before: every theme with 5 positives and 5 negatives learned, however its leave-one-out kappa":
+        learner(min_learned_kappa=-2.0),
+    "learned where the leave-one-out kappa reaches 0.05": learner(min_learned_kappa=0.05),
+    "learned where the leave-one-out kappa reaches 0.15": learner(min_learned_kappa=0.15),
+    "learned where the leave-one-out kappa reaches 0.2": learner(min_learned_kappa=0.2),
     "before: pooled calibration from 1 learned theme": learner(min_pooled_themes=1),
     "pooled calibration from 3 learned themes": learner(min_pooled_themes=3),
     "pooled calibration from 8 learned themes": learner(min_pooled_themes=8),

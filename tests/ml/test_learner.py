@@ -112,6 +112,27 @@ def test_with_few_themes_learned_the_rest_keep_the_zero_shot_assignment():
     assert learner.describe()["b"]["method"] == "zero-shot (too few decisions)"
 
 
+def test_a_theme_whose_decisions_do_not_hold_out_is_scored_as_one_with_too_few():
+    # theme a follows its feature; theme b has 8 positives that no feature predicts
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(120, 16))
+    labels = np.zeros((120, 2), dtype=bool)
+    labels[:, 0] = vectors[:, 0] > 0.3
+    labels[rng.choice(120, size=8, replace=False), 1] = True
+    prototype = rng.normal(scale=0.1, size=(120, 2))
+    learner = L.fit(vectors, prototype, labels, ["a", "b"])
+    assert learner.learned.tolist() == [True, False]
+    b = learner.fits[1]
+    assert b.method == L.ZERO_SHOT_KEPT and (b.positives, b.negatives) == (8, 112)
+    # its leave-one-out kappa, the reason, is on record: below the floor
+    assert b.training_kappa < L.MIN_LEARNED_KAPPA and learner.describe()["b"]["training_kappa"] < 0.1
+    assert learner.settings()["min_learned_kappa"] == L.MIN_LEARNED_KAPPA == 0.1
+    # with no floor it would be learned, its threshold cut through noise
+    unguarded = L.fit(vectors, prototype, labels, ["a", "b"], min_learned_kappa=-1.0)
+    assert unguarded.learned.tolist() == [True, True]
+    assert unguarded.fits[0].threshold == learner.fits[0].threshold
+
+
 def test_one_theme_per_unit_waits_until_every_score_is_a_probability():
     vectors, prototype, labels = separable()
     labels = np.column_stack([labels[:, 0], labels[:, 1] & ~labels[:, 0], ~labels[:, 0]])
@@ -450,7 +471,8 @@ def test_cli_suggest_learn(cli, keyed_cli):
     assert "suggest run 1:" in result.stdout
     assert ("learned from ana's 112 coded units: 3 of 4 themes learned by ridge + prototype (held-out kappa "
             "on the decisions 0.59); mixed-support kept the zero-shot suggestions (fewer than 5 units coded "
-            "with, or 5 without, the theme; calibrating them on the learned themes needs 5 learned themes); "
+            "with, or 5 without, the theme, or a leave-one-out kappa below 0.1 on its decisions; calibrating "
+            "them on the learned themes needs 5 learned themes); "
             "check the figures with `thematic evaluate`") in " ".join(result.stderr.split())
     result = cli("suggest", "--learn", "--json", project=keyed_cli.path)
     assert result.exit_code == 0

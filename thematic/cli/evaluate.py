@@ -178,6 +178,8 @@ def learned_note(run) -> str:
     if kept:
         why = (f"fewer than {params.get('min_positives')} units coded with, or {params.get('min_negatives')} "
                "without, the theme")
+        if params.get("min_learned_kappa") is not None:
+            why += f", or a leave-one-out kappa below {params['min_learned_kappa']} on its decisions"
         if params.get("zero_shot_calibration") is not None or "min_pooled_themes" not in params:
             line += f"; {', '.join(kept)} scored zero-shot, calibrated on the learned themes ({why})"
         else:  # too few learned themes to calibrate on (learner.MIN_POOLED_THEMES)
