@@ -3,6 +3,8 @@
 Run: PYTHONPATH=. .venv/bin/python benchmarks/quality/nhs_fft_learners.py --cv [--only NAME ...]
      PYTHONPATH=. .venv/bin/python benchmarks/quality/nhs_fft_learners.py --small [--only NAME ...]
      PYTHONPATH=. .venv/bin/python benchmarks/quality/nhs_fft_learners.py --orders [--draws 3]
+     PYTHONPATH=. .venv/bin/python benchmarks/quality/nhs_fft_learners.py --orders-cv --round2 \
+         --cv-draws 2 --bands
 
 Data, vectors, features and folds as in ``nhs_fft.py`` (the train split only, except ``--orders``, which is
 its learning curve on test). Every row is measured beside thematic's own learner in the same run:
@@ -21,7 +23,13 @@ its learning curve on test). Every row is measured beside thematic's own learner
   answers, refitting after each batch) for other review orders: positives first for the themes with
   fewest positives ("hunt"), k-means cold start then thematic's order, half random and half thematic's,
   thematic's order over the learned themes only with the rest random, thematic's order weighted by
-  information density; ``--orders-cv`` the same on the train split's folds.
+  information density; ``--orders-cv`` the same on the train split's folds (``--cv-draws``: draws per
+  fold; ``--bands``: kappa by theme frequency; ``--json``: each fold and draw's figure).
+- ``--round2`` adds round 2's orders (issue 16): batches that bring the most themes to the learning
+  minimum (``coverage``), the most frequent distinct texts first, k-center diversity among the uncertain
+  units or over all, a committee of the learner and the zero-shot run, the units' summed uncertainty,
+  random to 200 then thematic's, stratified random, and bounds that read the coder's answers before they
+  are given (``oracle ...``: true positives of the themes short of the minimum; the learner's errors).
 """
 
 from __future__ import annotations
@@ -319,7 +327,224 @@ def hunt_order(scores, thresholds, unit_vectors, coded_labels, coded_vectors, le
     return np.array(order, dtype=int)
 
 
+# -- review orders, round 2 (issue 16) -----------------------------------------------------------------------
+def turn_order(key, vectors, turns, limit, *, batch=50, quota=None, start=()):
+    """review_order's loop on any key (units x themes, smaller first): the themes in ``turns`` take turns,
+    each taking its smallest-key unit not yet taken that is no near-duplicate of one taken in the current
+    batch; ``quota[t]``: at most that many units for theme t (None: no cap). ``start``: rows already taken
+    (they count toward the first batch)."""
+    n = key.shape[0]
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    queues = {t: np.argsort(key[:, t], kind="stable") for t in turns}
+    position = dict.fromkeys(turns, 0)
+    used = dict.fromkeys(turns, 0)
+    taken = np.zeros(n, dtype=bool)
+    taken[list(start)] = True
+    order: list[int] = []
+    batch_rows: list[int] = list(start)
+    while len(order) < limit:
+        progressed = False
+        for t in turns:
+            if len(order) >= limit:
+                break
+            if quota is not None and used[t] >= quota[t]:
+                continue
+            queue = queues[t]
+            while position[t] < len(queue) and taken[queue[position[t]]]:
+                position[t] += 1
+            for i in queue[position[t]:position[t] + L.SCAN]:
+                if taken[i] or (batch_rows and (unit[batch_rows] @ unit[i]).max() >= L.NEAR_DUPLICATE):
+                    continue
+                taken[i] = True
+                order.append(int(i))
+                batch_rows.append(int(i))
+                used[t] += 1
+                progressed = True
+                break
+            if len(batch_rows) >= batch:
+                batch_rows = []
+        if not progressed:
+            if not batch_rows:
+                break
+            batch_rows = []
+    return np.array(order, dtype=int)
+
+
+def _log_odds_distance(scores, thresholds):
+    p = np.clip(scores, 1e-6, 1 - 1e-6)
+    cut = np.clip(thresholds, 1e-6, 1 - 1e-6)
+    return np.abs(np.log(p / (1 - p)) - np.log(cut / (1 - cut))[None, :])
+
+
+def _fill(order, rest, step):
+    """``order`` then the rows of ``rest`` (an ordering of all rows) not in it, up to ``step``."""
+    seen = set(int(i) for i in order)
+    out = [int(i) for i in order]
+    for i in rest:
+        if len(out) >= step:
+            break
+        if int(i) not in seen:
+            seen.add(int(i))
+            out.append(int(i))
+    return np.array(out[:step], dtype=int)
+
+
+def coverage_order(s, model, pool, coded, scores, thresholds, step, *, share=1.0, per_missing=2,
+                   oracle=False, rest=True):
+    """Idea (a): batches that bring the most themes to the learning minimum. The themes short of
+    L.MIN_POSITIVES coded positives take turns, those nearest the minimum first (4 positives, then 3, ...),
+    each taking its most likely positive: the rank average of its score (learned, pooled-calibrated or
+    zero-shot) and, where it has coded positives, the largest cosine to one of them; at most
+    ``per_missing`` units per missing positive per batch. Up to ``share`` of the batch; the rest is
+    thematic's order (``rest`` False: only the hunted units). ``oracle``: the theme's true positives
+    instead (a bound, not an order)."""
+    c = np.array(coded)
+    positives = s.Y[c].sum(axis=0)
+    short = [t for t in np.argsort(-positives, kind="stable") if positives[t] < L.MIN_POSITIVES]
+    V = s.Un[pool]
+    key = np.zeros_like(scores)
+    for t in short:
+        r = np.argsort(np.argsort(-scores[:, t], kind="stable"), kind="stable").astype(float)
+        if positives[t] > 0:
+            near = (V @ s.Un[c[s.Y[c, t]]].T).max(axis=1)
+            r = (r + np.argsort(np.argsort(-near, kind="stable"), kind="stable")) / 2
+        if oracle:
+            r = np.where(s.Y[pool, t], r, r + len(pool))
+        key[:, t] = r
+    hunt = int(round(step * share))
+    quota = {t: per_missing * (L.MIN_POSITIVES - int(positives[t])) for t in short}
+    first = turn_order(key, s.U[pool], short, hunt, quota=quota) if short and hunt else np.array([], int)
+    if not rest:
+        return first
+    after = L.review_order(scores, thresholds, s.U[pool], learned=model.learned, limit=step + len(first))
+    return _fill(first, after, step)
+
+
+def frequent_order(s, model, pool, scores, thresholds, step, *, share=0.5):
+    """Idea (b): the most frequent distinct texts first (one unit per sharing key; the coder's decision
+    is shared by every copy), ``share`` of the batch; the rest thematic's order."""
+    from collections import Counter
+
+    keys = [s.keys[i] for i in pool]
+    counts = Counter(keys)
+    first, seen = [], set()
+    for i in sorted(range(len(pool)), key=lambda i: -counts[keys[i]]):
+        if len(first) >= int(round(step * share)) or counts[keys[i]] < 2:
+            break
+        if keys[i] not in seen:
+            seen.add(keys[i])
+            first.append(i)
+    rest = L.review_order(scores, thresholds, s.U[pool], learned=model.learned, limit=step + len(first))
+    return _fill(first, rest, step)
+
+
+def k_center(s, pool, coded, candidates, step):
+    """Greedy k-center: among ``candidates`` (rows of pool), repeatedly the one farthest (cosine) from
+    every coded unit and every one already picked."""
+    V = s.Un[pool[candidates]]
+    nearest = (V @ s.Un[np.array(coded)].T).max(axis=1)
+    picked = []
+    for _ in range(min(step, len(candidates))):
+        j = int(np.argmin(nearest))
+        picked.append(int(candidates[j]))
+        nearest = np.maximum(nearest, V @ V[j])
+        nearest[j] = np.inf
+    return np.array(picked, dtype=int)
+
+
+def committee_order(s, model, pool, scores, thresholds, step):
+    """Idea (d): a committee of two, the learner and the zero-shot run. Learned themes take turns at
+    the units where the two disagree (learned assignment against the zero-shot run's), nearest the learned
+    threshold first; then the rest of thematic's order."""
+    assigned = scores >= thresholds[None, :]
+    distance = _log_odds_distance(scores, thresholds)
+    key = distance + 1e3 * (assigned == s.Z[pool])
+    learned = np.flatnonzero(model.learned)
+    if not len(learned):
+        return L.review_order(scores, thresholds, s.U[pool], learned=model.learned, limit=step)
+    return turn_order(key, s.U[pool], list(learned), step)
+
+
+def total_uncertainty_order(s, model, pool, scores, thresholds, step):
+    """Multi-label uncertainty per unit: the sum over learned themes of p(1-p) of the calibrated
+    probability (sharpest where several themes are unsure at once); near-duplicates wait."""
+    learned = model.learned
+    p = scores[:, learned] if learned.any() else scores
+    u = (p * (1 - p)).sum(axis=1)
+    return turn_order(-u[:, None], s.U[pool], [0], step)
+
+
+def pick2(strategy, s, model, pool, coded, step, draw):
+    scores, thresholds, _ = model.predict(s.F[pool], s.P[pool], s.limits, s.Z[pool],
+                                          keys=[s.keys[i] for i in pool])
+
+    def thematic(limit):
+        return L.review_order(scores, thresholds, s.U[pool], learned=model.learned, limit=limit)
+
+    if strategy == "coverage":
+        return coverage_order(s, model, pool, coded, scores, thresholds, step)
+    if strategy == "coverage, half":
+        return coverage_order(s, model, pool, coded, scores, thresholds, step, share=0.5)
+    if strategy == "coverage, half, rest random":
+        first = coverage_order(s, model, pool, coded, scores, thresholds, step // 2, share=1.0)
+        rng = np.random.default_rng([draw, len(coded)])
+        return _fill(first, rng.permutation(len(pool)), step)
+    if strategy == "oracle coverage, one per missing positive, rest random":
+        first = coverage_order(s, model, pool, coded, scores, thresholds, step, oracle=True, per_missing=1,
+                               rest=False)
+        return _fill(first, np.random.default_rng([draw, len(coded)]).permutation(len(pool)), step)
+    if strategy == "oracle coverage":
+        return coverage_order(s, model, pool, coded, scores, thresholds, step, oracle=True)
+    if strategy == "frequent texts half":
+        return frequent_order(s, model, pool, scores, thresholds, step)
+    if strategy == "k-center among thematic's top 4 x batch":
+        candidates = thematic(4 * step)
+        return k_center(s, pool, coded, candidates, step)
+    if strategy == "k-center over all uncoded (core-set)":
+        rng = np.random.default_rng([draw, len(coded)])
+        return k_center(s, pool, coded, rng.permutation(len(pool))[:1500], step)
+    if strategy == "committee: learner against zero-shot":
+        return committee_order(s, model, pool, scores, thresholds, step)
+    if strategy == "total uncertainty over learned themes":
+        return total_uncertainty_order(s, model, pool, scores, thresholds, step)
+    if strategy == "oracle errors":  # a bound, not an order: themes take turns at what the learner gets wrong
+        assigned = scores >= thresholds[None, :]
+        key = _log_odds_distance(scores, thresholds) + 1e3 * (assigned == s.Y[pool])
+        return turn_order(key, s.U[pool], list(range(scores.shape[1])), step)
+    if strategy == "thematic over learned themes, a quarter of each batch, rest random":
+        rng = np.random.default_rng([draw, len(coded)])
+        cols = np.flatnonzero(model.learned)
+        first = (L.review_order(scores[:, cols], thresholds[cols], s.U[pool], limit=step // 4) if len(cols)
+                 else np.array([], dtype=int))
+        return _fill(first, rng.permutation(len(pool)), step)
+    if strategy == "stratified random (k-means strata)":
+        # a representative sample with less spread than a random one: the uncoded units sorted by their
+        # k-means cluster (step clusters), then every (n / step)-th from a random start
+        from sklearn.cluster import KMeans
+
+        rng = np.random.default_rng([draw, len(coded)])
+        labels = KMeans(step, n_init=1, random_state=draw).fit_predict(s.Un[pool])
+        ranked = np.lexsort((rng.random(len(pool)), labels))
+        every = len(pool) / step
+        return ranked[(rng.random() * every + every * np.arange(step)).astype(int)]
+    if strategy == "random to 200, then thematic":
+        if len(coded) < 200:
+            return np.random.default_rng([draw, len(coded)]).permutation(len(pool))[:step]
+        return thematic(step)
+    raise ValueError(strategy)
+
+
+ROUND2 = ("coverage", "coverage, half", "coverage, half, rest random", "oracle coverage",
+          "frequent texts half", "k-center among thematic's top 4 x batch",
+          "k-center over all uncoded (core-set)", "committee: learner against zero-shot",
+          "total uncertainty over learned themes", "random to 200, then thematic", "oracle errors",
+          "oracle coverage, one per missing positive, rest random", "stratified random (k-means strata)",
+          "thematic over learned themes, a quarter of each batch, rest random")
+
+
 def pick(strategy, s: Setup, model, pool, coded, step, draw):
+    if strategy in ROUND2:
+        return pick2(strategy, s, model, pool, coded, step, draw)
     scores, thresholds, _ = model.predict(s.F[pool], s.P[pool], s.limits, s.Z[pool],
                                           keys=[s.keys[i] for i in pool])
     rng = np.random.default_rng([draw, len(coded)])
@@ -377,7 +602,7 @@ def _coded_in_order(s: Setup, strategy, pool_rows, held, sizes, *, draw):
     for n in sizes:
         while len(coded) < n:
             step = min(n - len(coded), 50 if len(coded) < 200 else 100)
-            if strategy == "random":
+            if strategy == "random" or (strategy == "random to 200, then thematic" and len(coded) < 200):
                 coded = list(order[:len(coded) + step])
                 continue
             pool = np.array(sorted(set(pool_rows.tolist()) - set(coded)))
@@ -392,20 +617,45 @@ ORDERS = ("random", "thematic", "hunt", "k-means, then thematic", "half thematic
           "thematic, density-weighted, beta 3")
 
 
-def order_curve(s: Setup, strategy, *, draws=3, sizes=(50, 100, 200, 400), cv=False) -> dict:
-    """Macro kappa after coding n answers in this order. ``cv``: on the train split alone, one draw per
-    fold: the coder codes answers of the other folds, the figure is ``cv_figure``'s on the fold."""
+#: Per order, size -> the figure of each fold and draw (``--orders-cv``), for paired differences.
+RAW: dict = {}
+#: Per order, size -> (kappa per scored theme, themes per answer, the coder's) of each fold and draw.
+BANDS: dict = {}
+
+
+def bands(s: Setup, strategy, n) -> str:
+    """One table row: mean kappa of the scored themes by how many train positives they have, and themes
+    per answer against the coders', after n coded in this order (``--orders-cv --bands``)."""
+    Yt = s.Y[s.data.train]
+    counts = Yt.sum(axis=0)[np.flatnonzero(Yt.sum(axis=0) >= 20)]
+    rows = BANDS[strategy][n]
+    kappas = np.mean([r[0] for r in rows], axis=0)
+    cells = [kappas[m].mean() for m in (counts >= 300, (counts >= 77) & (counts < 300), counts < 77)]
+    return (f"| {strategy}, {n} coded | " + " | ".join(f"{c:.3f}" for c in cells)
+            + f" | {np.mean([r[1] for r in rows]):.2f} ({np.mean([r[2] for r in rows]):.2f}) |")
+
+
+def order_curve(s: Setup, strategy, *, draws=3, sizes=(50, 100, 200, 400), cv=False, cv_draws=1) -> dict:
+    """Macro kappa after coding n answers in this order. ``cv``: on the train split alone, ``cv_draws``
+    draws per fold (the first random 50 of each): the coder codes answers of the other folds, the figure
+    is ``cv_figure``'s on the fold."""
     if cv:
         d = s.data
         out = {n: [] for n in sizes}
         Yt = s.Y[d.train]
         themes = np.flatnonzero(Yt.sum(axis=0) >= 20)
-        for k in range(B.FOLDS):
-            pool_rows, held = d.train[s.fold != k], d.train[s.fold == k]
-            assigned = _coded_in_order(s, strategy, pool_rows, held, sizes, draw=k)
-            for n in sizes:
-                A = assigned[n]
-                out[n].append(np.mean([B.kappa(s.Y[held, t], A[:, t]) for t in themes]))
+        for r in range(cv_draws):
+            for k in range(B.FOLDS):
+                pool_rows, held = d.train[s.fold != k], d.train[s.fold == k]
+                draw = k if r == 0 else 100 * r + k
+                assigned = _coded_in_order(s, strategy, pool_rows, held, sizes, draw=draw)
+                for n in sizes:
+                    A = assigned[n]
+                    per_theme = np.array([B.kappa(s.Y[held, t], A[:, t]) for t in themes])
+                    out[n].append(per_theme.mean())
+                    BANDS.setdefault(strategy, {}).setdefault(n, []).append(
+                        (per_theme, A.sum(axis=1).mean(), s.Y[held].sum(axis=1).mean()))
+        RAW[strategy] = {n: [round(float(x), 5) for x in v] for n, v in out.items()}
         return {n: round(float(np.mean(v)), 4) for n, v in out.items()}
     d = s.data
     test_keys = [s.keys[i] for i in d.test]
@@ -420,7 +670,7 @@ def order_curve(s: Setup, strategy, *, draws=3, sizes=(50, 100, 200, 400), cv=Fa
         for n in sizes:
             while len(coded) < n:
                 step = min(n - len(coded), 50 if len(coded) < 200 else 100)
-                if strategy == "random":
+                if strategy == "random" or (strategy == "random to 200, then thematic" and len(coded) < 200):
                     coded = list(order[:len(coded) + step])
                     continue
                 pool = np.array(sorted(set(d.train.tolist()) - set(coded)))
@@ -439,12 +689,24 @@ def main() -> None:
     parser.add_argument("--orders-cv", action="store_true",
                         help="review orders, on the train split's folds (one draw per fold)")
     parser.add_argument("--draws", type=int, default=3)
-    parser.add_argument("--only", nargs="*", default=None, help="rows whose name contains one of these")
+    parser.add_argument("--cv-draws", type=int, default=1, help="--orders-cv: draws per fold")
+    parser.add_argument("--round2", action="store_true", help="--orders, --orders-cv: round 2's orders too")
+    parser.add_argument("--json", type=Path, help="--orders-cv: each fold and draw's figure, per order")
+    parser.add_argument("--bands", action="store_true",
+                        help="--orders-cv: then kappa by theme frequency and themes per answer, per order")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="rows named one of these (else: whose name contains one of these)")
     args = parser.parse_args()
     s = Setup()
+    orders = ORDERS + (ROUND2 if args.round2 else ())
 
     def wanted(name):
-        return not args.only or any(o.lower() in name.lower() for o in args.only)
+        if not args.only:
+            return True
+        if any(o.lower() == name.lower() for o in args.only):
+            return True
+        names = [n.lower() for n in (*VARIANTS, *SMALL, *orders)]
+        return any(o.lower() in name.lower() for o in args.only if o.lower() not in names)
 
     if args.cv:
         print("| learner | CV macro kappa | seconds |\n| --- | ---: | ---: |")
@@ -460,16 +722,29 @@ def main() -> None:
                 print(f"| {name} | {row[0]:.4f} | {row[1]:.4f} |", flush=True)
     if args.orders:
         print("| order | 50 | 100 | 200 | 400 |\n| --- | ---: | ---: | ---: | ---: |")
-        for name in ORDERS:
+        for name in orders:
             if wanted(name):
                 row = order_curve(s, name, draws=args.draws)
                 print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in row.values()) + " |", flush=True)
     if args.orders_cv:
-        print("| order (train CV) | 50 | 100 | 200 | 400 |\n| --- | ---: | ---: | ---: | ---: |")
-        for name in ORDERS:
+        print("| order (train CV) | 50 | 100 | 200 | 400 | time |\n"
+              "| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name in orders:
             if wanted(name):
-                row = order_curve(s, name, cv=True)
-                print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in row.values()) + " |", flush=True)
+                t0 = time.perf_counter()
+                row = order_curve(s, name, cv=True, cv_draws=args.cv_draws)
+                print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in row.values())
+                      + f" | {time.perf_counter() - t0:.0f} s |", flush=True)
+                if args.json:
+                    import json
+
+                    args.json.write_text(json.dumps(RAW, indent=1))
+        if args.bands:
+            print("\n| order, coded | themes with 300+ train positives (4) | 77 to 237 (16) | 20 to 60 (12) "
+                  "| themes per answer (coders) |\n| --- | ---: | ---: | ---: | ---: |")
+            for n in (200, 400):
+                for name in BANDS:
+                    print(bands(s, name, n))
 
 
 if __name__ == "__main__":
