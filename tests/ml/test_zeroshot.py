@@ -251,3 +251,67 @@ def test_score_matrix_reads_sentences_only_for_units_of_several(bow):
     found = Z.score_units(U, vectors, themes, texts, bow.encode, settings)
     assert found.sentences.units.tolist() == [1, 2] and found.sentences.texts == 4
     assert Z.score_units(U, vectors, themes, texts, bow.encode, off).sentences is None
+
+
+def test_suggest_command_reads_long_answers_by_their_sentences(cli, tmp_path, project_location):
+    """End to end: `thematic suggest` embeds the sentences of the answers of several sentences into the
+    project's cache (once), stores the setting and counts, and stores the scores the sentence rule gives."""
+    from tests.ml.conftest import write_csv
+    from thematic.ingest.segment import text_sha256
+    from thematic.ml.embed import embed_texts
+    from thematic.store.codebooks import require_current
+    from thematic.store.corpus import list_units
+    from thematic.store.project import open_project
+
+    answers = ["Long waits at the clinic\nI waited three hours. The receptionist never explained why.",
+               "The food was cold. The portions were small.", "Lovely staff",
+               "Nurses were rude.\nNobody introduced themselves. I felt ignored.", "Parking was impossible",
+               "The food was cold. Parking was impossible."]
+    codebook = write_codebook(tmp_path / "cb.yaml", [
+        {"id": "waiting", "name": "Waiting times", "definition": "How long people waited."},
+        {"id": "food", "name": "Food and drink", "definition": "Meals and drinks."},
+        {"id": "staff", "name": "Staff attitude", "definition": "How staff behaved."}])
+    assert cli("init").exit_code == 0
+    assert cli("import", write_csv(tmp_path / "a.csv", answers), "--id", "respondent_id",
+               "--text", "answer").exit_code == 0
+    assert cli("codebook", "use", codebook).exit_code == 0
+    result = cli("suggest")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("suggest run 1: 6 units of question answer against codebook test")
+    sentences = ["Long waits at the clinic", "I waited three hours.", "The receptionist never explained why.",
+                 "The food was cold.", "The portions were small.", "Nurses were rude.",
+                 "Nobody introduced themselves.", "I felt ignored.", "Parking was impossible."]
+
+    def cached() -> set[str]:
+        project = open_project(project_location)
+        try:
+            return {row[0] for row in project.conn.execute("SELECT text_sha256 FROM embeddings").fetchall()}
+        finally:
+            project.close()
+
+    first = cached()
+    assert {text_sha256(s) for s in sentences} <= first
+    assert cli("suggest").exit_code == 0
+    assert cached() == first   # the second run embeds nothing
+
+    project = open_project(project_location)
+    try:
+        run = store.latest_suggest_run(project)
+        assert run.parameters["sentences"] == {"units": 4, "texts": 9}
+        assert run.parameters["settings"]["sentence_weight"] == 0.25
+        units = list_units(project)
+        themes = list(require_current(project).codebook.themes)
+        embed = lambda texts: embed_texts(project, texts)  # noqa: E731  the cache, no model
+        U = embed([u.text for u in units]).astype(np.float64)
+        vectors = S.embed_theme_texts(project, themes)
+        texts = [u.text for u in units]
+        found = Z.score_units(U, vectors, themes, texts, embed, S.Settings())
+        stored = store.run_scores(project, run.id)
+        assert [[stored[u.id][t.id][0] for t in themes] for u in units] == found.scores.tolist()
+        whole = Z.score_units(U, vectors, themes, texts, embed,
+                              S.Settings(title_weight=0, sentence_mean=0, sentence_weight=0)).scores
+        one = [texts.index("Lovely staff"), texts.index("Parking was impossible")]
+        assert whole[one].tolist() == found.scores[one].tolist()      # one sentence: scored as before
+        assert all(whole[i].tolist() != found.scores[i].tolist() for i in range(6) if i not in one)
+    finally:
+        project.close()
