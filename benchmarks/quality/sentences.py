@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -39,10 +38,6 @@ sys.path.insert(0, str(HERE.parents[1]))
 sys.path.insert(0, str(HERE))
 
 import definitions as D  # noqa: E402
-import vector_cache  # noqa: E402
-
-if os.environ.get("VECTOR_CACHE"):  # another folder for the cache (e.g. a copy of the shared one)
-    vector_cache.CACHE = Path(os.environ["VECTOR_CACHE"])
 
 FOLDS = 5
 
@@ -248,6 +243,68 @@ def learned(draws: int, size: int) -> dict:
     return out
 
 
+def embedding_time() -> dict:
+    """Counsel Chat through the product path on a new project (ONNX Runtime on the CPU, nothing cached):
+    seconds to embed the 815 questions, then their sentences and first lines (what the first ``suggest``
+    adds), and the scoring with every vector cached, with and without the sentences."""
+    import tempfile
+
+    from zero_shot import build_project, load_questions
+
+    from thematic.ml import suggest as S
+    from thematic.ml import zeroshot
+    from thematic.ml.embed import embed_texts, unit_vectors
+    from thematic.store import corpus
+    from thematic.store.codebooks import require_current
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        project = build_project(Path(tmp) / "cc.db", load_questions())
+        units = corpus.list_units(project)
+        texts = [u.text for u in units]
+        themes = list(require_current(project).codebook.themes)
+        S.embed_theme_texts(project, themes)
+        started = time.perf_counter()
+        U = unit_vectors(project, units).astype(np.float64)
+        out["embed 815 questions (s)"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        found = zeroshot.sentence_vectors(texts, lambda some: embed_texts(project, some))
+        seconds = round(time.perf_counter() - started, 1)
+        out[f"embed their {found.texts} sentences and first lines (s)"] = seconds
+        vectors = S.embed_theme_texts(project, themes)
+        embed = lambda some: embed_texts(project, some)  # noqa: E731
+        zeroshot.score_units(U, vectors, themes, texts, embed, whole_settings())   # vocabulary, once
+        for name, settings in (("whole text", whole_settings()), ("with sentences", S.Settings())):
+            started = time.perf_counter()
+            zeroshot.score_units(U, vectors, themes, texts, embed, settings)
+            out[f"score_units, every vector cached, {name} (s)"] = round(time.perf_counter() - started, 2)
+        project.close()
+    for name, value in out.items():
+        print(f"{name}: {value}", flush=True)
+    return out
+
+
+def nhs_fft_check() -> dict:
+    """``nhs_fft.py``'s zero-shot row on the NHS train split (names only, no codebook groups; the figure its
+    ``--zero-shot-grid`` gives at the defaults): with the sentences and without."""
+    from nhs_fft import Data, kappa, zero_shot_scores
+
+    from thematic.ml import suggest as S
+
+    data = Data()
+    U = D.embed(data.texts)
+    Y = data.Y[data.train]
+    themes = np.flatnonzero(Y.sum(axis=0) >= 20)
+    out = {}
+    for name, settings in (("whole text", whole_settings()), ("suggest now", S.Settings())):
+        A = zero_shot_scores(data, U.astype(np.float64), settings, True)[2][data.train]
+        out[name] = (round(float(np.mean([kappa(Y[:, t], A[:, t]) for t in themes])), 4),
+                     round(float(A.sum(axis=1).mean()), 2))
+        print(f"NHS FFT train (nhs_fft.py's zero-shot) | {name} | macro kappa, themes per answer {out[name]}",
+              flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=None)
@@ -257,7 +314,19 @@ def main() -> None:
     parser.add_argument("--learned", action="store_true", help="the learner's features instead (Counsel CV)")
     parser.add_argument("--draws", type=int, default=5)
     parser.add_argument("--size", type=int, default=400)
+    parser.add_argument("--time", action="store_true", help="embedding and scoring times (Counsel Chat)")
+    parser.add_argument("--nhs-fft", action="store_true", help="nhs_fft.py's zero-shot row, train split")
     args = parser.parse_args()
+    if args.nhs_fft:
+        out = nhs_fft_check()
+        if args.json:
+            args.json.write_text(json.dumps(out, indent=2))
+        return
+    if args.time:
+        out = embedding_time()
+        if args.json:
+            args.json.write_text(json.dumps(out, indent=2))
+        return
     if args.learned:
         out = learned(args.draws, args.size)
         if args.json:

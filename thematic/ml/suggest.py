@@ -17,7 +17,11 @@ Scoring (all vectors L2-normalised, so dot products are cosine similarities):
    is embedded once; a word's cue for a theme is its best cosine to one of the theme's texts or the parts
    of its name, centred over the vocabulary and over the themes. The score rises by ``WORD_WEIGHT`` times
    the best cue among the unit's words, weighted by ``min(1, WORD_LENGTH / n)`` for ``n`` content words.
-5. The question. A non-answer ("Nothing.", "n/a") to a question that asks what to improve is scored as
+5. Sentences of long answers (:mod:`thematic.ml.zeroshot`). A unit of two or more sentences is also read
+   by its sentences: its vector gets its first line's (``TITLE_WEIGHT``; where it has several lines) and
+   is mixed with its sentences' mean vector (``SENTENCE_MEAN``), and the similarity part of its score is
+   mixed with the soft maximum of its sentences' (``SENTENCE_WEIGHT``, ``SENTENCE_TEMPERATURE``).
+6. The question. A non-answer ("Nothing.", "n/a") to a question that asks what to improve is scored as
    "No complaints.", to one that asks what was good as "Nothing was good." (without word cues), when the
    codebook has no theme for non-answers (:func:`thematic.ml.zeroshot.non_answer_themes`).
 
@@ -51,6 +55,11 @@ score that gave the best macro kappa on that split for the top theme alone.
 ``WORD_WEIGHT`` and ``WORD_LENGTH`` were chosen on the NHS FFT train split (short answers, names only)
 and the Counsel Chat train+val questions together: the largest weight that costs Counsel Chat nothing
 (docs/performance.md, "Zero-shot suggestions that read the answers").
+
+``TITLE_WEIGHT``, ``SENTENCE_MEAN``, ``SENTENCE_WEIGHT`` and ``SENTENCE_TEMPERATURE`` were chosen on the
+Counsel Chat train+val questions by 5-fold cross-validation and checked on the NHS FFT train split and the
+demo's answer key (benchmarks/quality/sentences.py; docs/performance.md, "Sentence-level scores for long
+answers").
 
 The catch-all and "nothing" rules (:mod:`thematic.ml.residual`) have no constants; they were measured
 on the NHS phase-1 and multi-label train splits, Counsel Chat train+val and the demo's answer key
