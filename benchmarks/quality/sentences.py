@@ -218,7 +218,7 @@ def learned(draws: int, size: int) -> dict:
     peak = np.array([U[i] if len(s) < 2 else _normalise(D.embed(s.sentences).max(axis=0))
                      for i, s in enumerate(sents)])
     views = {"features today": base}
-    for w in (0.5, 1.0):
+    for w in (0.5,):
         views[f"+ sentence mean vector x {w:g}"] = np.hstack([base, w * mean])
         views[f"+ sentence max-pooled vector x {w:g}"] = np.hstack([base, w * peak])
     dev = data.train

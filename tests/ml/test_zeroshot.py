@@ -315,3 +315,17 @@ def test_suggest_command_reads_long_answers_by_their_sentences(cli, tmp_path, pr
         assert all(whole[i].tolist() != found.scores[i].tolist() for i in range(6) if i not in one)
     finally:
         project.close()
+
+
+def test_unit_sentences_skip_spacy_only_where_it_would_find_one_sentence():
+    from thematic.ingest.segment import sentences
+
+    texts = ["Hello!!!", "e.g. this", "Wait... what", "Fine?!", "ok .", "a\nb. c", "Dr. Who\n\nyes", "x",
+             "Fine ?! ", "No full stop at all", "Two. Sentences.", "Ends with a question?", "Why? Because.",
+             "\u0964 Hindi danda first", "Smart\u2026 ellipsis"]
+    nlp = Z._sentencizer()[0]
+    lines = [[line.strip() for line in t.splitlines() if line.strip()] for t in texts]
+    every = iter(sentences([line for ls in lines for line in ls], nlp=nlp))
+    by_spacy = [[segment.text for _ in ls for segment in next(every)] for ls in lines]
+    assert [s.sentences for s in Z.unit_sentences(texts)] == by_spacy
+    assert by_spacy[2] == ["Wait... what"] and by_spacy[10] == ["Two.", "Sentences."]   # "..." is one token

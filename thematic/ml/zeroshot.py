@@ -346,12 +346,14 @@ def word_scores(words: UnitWords, text_vectors: np.ndarray, owner: np.ndarray, n
 @lru_cache(maxsize=1)
 def _sentencizer():
     """spaCy's blank English pipeline with the rule-based sentencizer (the same on every machine, fast;
-    imported without torch)."""
+    imported without torch); every character of its end-of-sentence tokens (with white space, to strip),
+    and a pattern that finds one."""
     from thematic.ml.suggest import _import_spacy
 
     nlp = _import_spacy().blank("en")
     nlp.add_pipe("sentencizer")
-    return nlp
+    chars = "".join(sorted(set("".join(nlp.get_pipe("sentencizer").punct_chars))))
+    return nlp, chars + " \t", re.compile("[" + re.escape(chars) + "]")
 
 
 @dataclass
@@ -374,11 +376,16 @@ def unit_sentences(texts: Sequence[str]) -> list[Split]:
     """
     from thematic.ingest.segment import sentences
 
+    nlp, ends, inner = _sentencizer()
     lines = [[line.strip() for line in str(t).splitlines() if line.strip()] for t in texts]
-    split = iter(sentences([line for ls in lines for line in ls], nlp=_sentencizer()))
+    # A line with no end-of-sentence character before its last run of them is one sentence: the
+    # sentencizer starts a sentence only after such a token. Only the others go through spaCy (most short
+    # answers need not).
+    several = list(dict.fromkeys(line for ls in lines for line in ls if inner.search(line.rstrip(ends))))
+    split = dict(zip(several, ([seg.text for seg in s] for s in sentences(several, nlp=nlp)), strict=True))
     out = []
     for ls in lines:
-        parts = [segment.text for _ in ls for segment in next(split)]
+        parts = [part for line in ls for part in split.get(line, (line,))]
         out.append(Split(parts, ls[0] if len(ls) > 1 else None))
     return out
 
