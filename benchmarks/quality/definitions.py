@@ -249,14 +249,17 @@ def positive_scores(units: np.ndarray, themes, variant: Variant, centring: float
 _ACTIVE: dict = {}
 
 
-def _patched_score_matrix(unit_vectors, theme_vectors, hits=None, settings=None, *, words=None):
+def _patched_score_matrix(unit_vectors, theme_vectors, hits=None, settings=None, *, words=None,
+                          sentences=None):
     from thematic.ml import suggest as S
 
     settings = S.Settings() if settings is None else settings
-    base = _ORIGINAL(unit_vectors, theme_vectors, hits, settings, words=words)
+    base = _ORIGINAL(unit_vectors, theme_vectors, hits, settings, words=words, sentences=sentences)
     variant, themes = _ACTIVE["variant"], _ACTIVE["themes"]
     if variant == TODAY:
         return base
+    # the variants replace the whole text's similarity: measured before the sentences of long answers
+    base = _ORIGINAL(unit_vectors, theme_vectors, hits, settings, words=words)
     units = np.asarray(unit_vectors, dtype=np.float64)
     today = units @ theme_vectors.prototypes(settings.centring).T
     return np.round(base - today + positive_scores(units, themes, variant, settings.centring), 6)

@@ -1,8 +1,9 @@
 """Sentence vectors for the quality benchmarks, cached on disk so a rerun embeds nothing.
 
-The cache is one ``.npz`` per model fingerprint under ``benchmarks/quality/.cache/`` (gitignored): the
-sha256 of each text and its L2-normalised float32 vector. Texts missing from it are embedded with
-thematic's own model loader (:func:`thematic.ml.embed.load_model`, CPU unless a GPU is there) and appended.
+The cache is one ``.npz`` per model fingerprint under ``benchmarks/quality/.cache/`` (gitignored;
+``VECTOR_CACHE=FOLDER`` names another): the sha256 of each text and its L2-normalised float32 vector.
+Texts missing from it are embedded with thematic's own model loader (:func:`thematic.ml.embed.load_model`,
+CPU unless a GPU is there) and appended.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-CACHE = Path(__file__).resolve().parent / ".cache"
+# VECTOR_CACHE=FOLDER: another folder (e.g. a copy of the shared cache, so that a run adds to the copy)
+CACHE = Path(os.environ.get("VECTOR_CACHE") or Path(__file__).resolve().parent / ".cache")
 
 
 def vectors_for(texts: list[str], *, model_name: str | None = None, batch_size: int = 64) -> np.ndarray:

@@ -129,11 +129,12 @@ def route(assigned, scores):
 WORDS: dict = {}  # the units' word cues (thematic.ml.zeroshot.UnitWords), set in main()
 
 
-def scores_for(S, U, vectors, hits, centring, boost, word_weight=None):
+def scores_for(S, U, vectors, hits, centring, boost, word_weight=None, sentences=True):
     settings = S.Settings(centring=centring, keyword_boost=boost)
     if word_weight is not None:
         settings = S.Settings(centring=centring, keyword_boost=boost, word_weight=word_weight)
-    return S.score_matrix(U, vectors, hits, settings, words=WORDS.get("words"))
+    return S.score_matrix(U, vectors, hits, settings, words=WORDS.get("words"),
+                          sentences=WORDS.get("sentences") if sentences else None)
 
 
 def pick_top1(S, U, vectors, hits, truth, rows) -> tuple[tuple, dict]:
@@ -156,8 +157,8 @@ def pick_multi(S, scores, truth, rows) -> tuple[tuple, dict]:
 
 
 def evaluate(S, U, vectors, hits, truth, rows, n_themes, centring, boost, z, margin,
-             word_weight=None) -> dict:
-    scores = scores_for(S, U, vectors, hits, centring, boost, word_weight)
+             word_weight=None, sentences=True) -> dict:
+    scores = scores_for(S, U, vectors, hits, centring, boost, word_weight, sentences)
     limits, _ = S.theme_thresholds(scores, S.Settings(z=z))
     assigned = route(S.assign(scores, limits, margin), scores)
     return {"settings": {"centring": centring, "keyword_boost": boost, "z": z, "margin": margin},
@@ -212,6 +213,7 @@ def main() -> None:
 
     WORDS["words"] = zeroshot.unit_words([u.text for u in units], lambda v: embed_texts(project, v))
     WORDS["blank"] = zeroshot.non_answers([u.text for u in units])
+    WORDS["sentences"] = zeroshot.sentence_vectors([u.text for u in units], lambda v: embed_texts(project, v))
     defaults = S.Settings()
     assert np.array_equal(scores_for(S, U, vectors, hits, defaults.centring, defaults.keyword_boost),
                           stored_scores), "the benchmark's scores differ from the stored run's"
@@ -249,7 +251,8 @@ def main() -> None:
     rng = np.random.default_rng(0)
     order = rng.permutation(dev)
     folds = np.array_split(order, args.folds)
-    cv: dict[str, list] = {"picked": [], "defaults": [], "defaults without word cues": []}
+    cv: dict[str, list] = {"picked": [], "defaults": [], "defaults without word cues": [],
+                           "defaults without sentences (whole text only)": []}
     for k, fold in enumerate(folds):
         train = np.concatenate([f for j, f in enumerate(folds) if j != k])
         (fc, fb), _ = pick_top1(S, U, vectors, hits, truth, train)
@@ -260,6 +263,9 @@ def main() -> None:
         cv["defaults without word cues"].append(evaluate(
             S, U, vectors, hits, truth, fold, len(themes), defaults.centring, defaults.keyword_boost,
             defaults.z, defaults.margin, word_weight=0.0))
+        cv["defaults without sentences (whole text only)"].append(evaluate(
+            S, U, vectors, hits, truth, fold, len(themes), defaults.centring, defaults.keyword_boost,
+            defaults.z, defaults.margin, sentences=False))
 
     def summary(evals: list[dict]) -> dict:
         out = {}

@@ -48,8 +48,13 @@ def test_run_stores_parameters_seed_model_and_codebook(make_project, bow):
     assert params["codebook"] == "ai-therapy" and params["codebook_version"] == 1
     assert len(params["codebook_hash"]) >= 16
     assert params["settings"] == {"centring": 0.5, "negative_weight": 0.5, "keyword_boost": 0.05,
-                                  "word_weight": 0.5, "word_length": 4, "z": 0.5, "margin": 0.05,
+                                  "word_weight": 0.5, "word_length": 4, "title_weight": 0.25,
+                                  "sentence_mean": 0.25, "sentence_weight": 0.25,
+                                  "sentence_temperature": 0.05, "z": 0.5, "margin": 0.05,
                                   "floor": 0.2, "min_units_for_distribution": 20}
+    # the demo's 74 answers of two or more sentences: 182 distinct sentences, and 2 answers of several
+    # lines whose first lines are embedded too ("Two things." is one of the sentences already)
+    assert params["sentences"] == {"units": 74, "texts": 183}
     assert params["threshold_rule"] == "theme mean + 0.5 sd over the units"
     assert set(params["thresholds"]) == {"negative-responses", "possibilities-of-ai", "mixed-support",
                                          "therapeutic-risks"}

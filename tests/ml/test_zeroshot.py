@@ -176,3 +176,156 @@ def test_the_learner_starts_from_the_zero_shot_run_suggest_stores(make_project, 
     assert zero.scores.tolist() == [[stored[u.id][t][0] for t in ids] for u in units]
     assert zero.assigned.tolist() == [[bool(stored[u.id][t][1]) for t in ids] for u in units]
     assert [bool(row[2]) for row in zero.assigned] == [u.text in ("Nothing.", "n/a") for u in units]
+
+
+# -- sentences of long answers ---------------------------------------------------------------------------
+def test_unit_sentences_split_lines_then_sentences_and_keep_a_first_line_of_several():
+    splits = Z.unit_sentences(["Why do I feel low?\nI sleep badly. My job is fine!\n\n  It began in May.",
+                               "The staff were kind. The food was cold.", "Lovely staff", "", "Title\nBody"])
+    assert [(s.sentences, s.title) for s in splits] == [
+        (["Why do I feel low?", "I sleep badly.", "My job is fine!", "It began in May."],
+         "Why do I feel low?"),
+        (["The staff were kind.", "The food was cold."], None),
+        (["Lovely staff"], None), ([], None), (["Title", "Body"], "Title")]
+
+
+def test_sentence_vectors_embed_each_distinct_sentence_once_and_skip_units_of_one_sentence():
+    asked: list[list[str]] = []
+
+    def embed(texts):
+        asked.append(list(texts))
+        return np.eye(8)[: len(texts)]
+
+    found = Z.sentence_vectors(["One sentence only.", "Same. Same. Other.", "Head\nSame.", "x"], embed)
+    assert asked == [["Same.", "Other.", "Head"]]   # one call, each text once (first lines too)
+    assert found.units.tolist() == [1, 2] and found.starts.tolist() == [0, 3] and found.texts == 3
+    assert found.counts().tolist() == [3, 2]
+    assert found.vectors.argmax(axis=1).tolist() == [0, 0, 1, 2, 0]    # Same. Same. Other. | Head Same.
+    assert found.titles.argmax(axis=1).tolist() == [0, 2] and found.titles[0].tolist() == [0.0] * 8
+
+
+def test_sentence_cosines_on_given_vectors():
+    """One unit [1, 0, 0] with a title [0, 1, 0] and two sentences [0, 1, 0] and [0, 0, 1], against the
+    prototypes [1, 0, 0] and [0, 1, 0]; the score worked out by hand."""
+    from math import exp, log, sqrt
+
+    sentences = Z.UnitSentences(np.array([0]), np.array([0]), np.array([[0.0, 1, 0], [0, 0, 1]]),
+                                np.array([[0.0, 1, 0]]), 3)
+    P = np.array([[1.0, 0, 0], [0, 1, 0]])
+    got = Z.sentence_cosines(np.array([[1.0, 0, 0]]), sentences, P, title_weight=0.25, mean_weight=0.25,
+                             weight=0.25, temperature=0.05)
+    t = [1 / sqrt(1.0625), 0.25 / sqrt(1.0625), 0.0]                      # u + 0.25 title, normalised
+    m = [0.0, sqrt(0.5), sqrt(0.5)]                                       # the sentences' mean, normalised
+    v = [0.75 * a + 0.25 * b for a, b in zip(t, m, strict=True)]
+    v = [x / sqrt(sum(y * y for y in v)) for x in v]
+    soft = [0.0, 1 + 0.05 * log((1 + exp(-1 / 0.05)) / 2)]               # cosines [0, 0] and [1, 0]
+    expected = [0.75 * v[0] + 0.25 * soft[0], 0.75 * v[1] + 0.25 * soft[1]]
+    assert got[0].tolist() == pytest.approx(expected, abs=1e-12)
+    assert [round(x, 6) for x in expected] == [0.65728, 0.565346]
+    # no weights: the whole text's cosine
+    plain = Z.sentence_cosines(np.array([[1.0, 0, 0]]), sentences, P, title_weight=0, mean_weight=0,
+                               weight=0, temperature=0.05)
+    assert plain.tolist() == [[1.0, 0.0]]
+
+
+def test_score_matrix_reads_sentences_only_for_units_of_several(bow):
+    from thematic.codebook.model import Theme
+
+    themes = [Theme("wait", "Waiting times", "Long waits."), Theme("food", "Food", "The meals.")]
+    texts = ["Long waits", "The staff were kind. The meals were cold and late.", "Nice food. Good."]
+    vectors = S.theme_vectors(themes, bow.encode)
+    U = bow.encode(texts).astype(np.float64)
+    sentences = Z.sentence_vectors(texts, bow.encode)
+    assert sentences.units.tolist() == [1, 2]
+    settings = S.Settings()
+    whole = S.score_matrix(U, vectors, None, settings)
+    read = S.score_matrix(U, vectors, None, settings, sentences=sentences)
+    assert read[0].tolist() == whole[0].tolist()             # one sentence: as before
+    P = vectors.prototypes(settings.centring)
+    expected = Z.sentence_cosines(U[[1, 2]], sentences, P, title_weight=0.25, mean_weight=0.25, weight=0.25,
+                                  temperature=0.05)
+    assert read[1:].tolist() == np.round(expected, 6).tolist() and read[1:].tolist() != whole[1:].tolist()
+    off = S.Settings(title_weight=0, sentence_mean=0, sentence_weight=0)
+    assert S.score_matrix(U, vectors, None, off, sentences=sentences).tolist() == whole.tolist()
+    # score_units finds the sentences itself, and leaves them out when the settings do
+    found = Z.score_units(U, vectors, themes, texts, bow.encode, settings)
+    assert found.sentences.units.tolist() == [1, 2] and found.sentences.texts == 4
+    assert Z.score_units(U, vectors, themes, texts, bow.encode, off).sentences is None
+
+
+def test_suggest_command_reads_long_answers_by_their_sentences(cli, tmp_path, project_location):
+    """End to end: `thematic suggest` embeds the sentences of the answers of several sentences into the
+    project's cache (once), stores the setting and counts, and stores the scores the sentence rule gives."""
+    from tests.ml.conftest import write_csv
+    from thematic.ingest.segment import text_sha256
+    from thematic.ml.embed import embed_texts
+    from thematic.store.codebooks import require_current
+    from thematic.store.corpus import list_units
+    from thematic.store.project import open_project
+
+    answers = ["Long waits at the clinic\nI waited three hours. The receptionist never explained why.",
+               "The food was cold. The portions were small.", "Lovely staff",
+               "Nurses were rude.\nNobody introduced themselves. I felt ignored.", "Parking was impossible",
+               "The food was cold. Parking was impossible."]
+    codebook = write_codebook(tmp_path / "cb.yaml", [
+        {"id": "waiting", "name": "Waiting times", "definition": "How long people waited."},
+        {"id": "food", "name": "Food and drink", "definition": "Meals and drinks."},
+        {"id": "staff", "name": "Staff attitude", "definition": "How staff behaved."}])
+    assert cli("init").exit_code == 0
+    assert cli("import", write_csv(tmp_path / "a.csv", answers), "--id", "respondent_id",
+               "--text", "answer").exit_code == 0
+    assert cli("codebook", "use", codebook).exit_code == 0
+    result = cli("suggest")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("suggest run 1: 6 units of question answer against codebook test")
+    sentences = ["Long waits at the clinic", "I waited three hours.", "The receptionist never explained why.",
+                 "The food was cold.", "The portions were small.", "Nurses were rude.",
+                 "Nobody introduced themselves.", "I felt ignored.", "Parking was impossible."]
+
+    def cached() -> set[str]:
+        project = open_project(project_location)
+        try:
+            return {row[0] for row in project.conn.execute("SELECT text_sha256 FROM embeddings").fetchall()}
+        finally:
+            project.close()
+
+    first = cached()
+    assert {text_sha256(s) for s in sentences} <= first
+    assert cli("suggest").exit_code == 0
+    assert cached() == first   # the second run embeds nothing
+
+    project = open_project(project_location)
+    try:
+        run = store.latest_suggest_run(project)
+        assert run.parameters["sentences"] == {"units": 4, "texts": 9}
+        assert run.parameters["settings"]["sentence_weight"] == 0.25
+        units = list_units(project)
+        themes = list(require_current(project).codebook.themes)
+        embed = lambda texts: embed_texts(project, texts)  # noqa: E731  the cache, no model
+        U = embed([u.text for u in units]).astype(np.float64)
+        vectors = S.embed_theme_texts(project, themes)
+        texts = [u.text for u in units]
+        found = Z.score_units(U, vectors, themes, texts, embed, S.Settings())
+        stored = store.run_scores(project, run.id)
+        assert [[stored[u.id][t.id][0] for t in themes] for u in units] == found.scores.tolist()
+        whole = Z.score_units(U, vectors, themes, texts, embed,
+                              S.Settings(title_weight=0, sentence_mean=0, sentence_weight=0)).scores
+        one = [texts.index("Lovely staff"), texts.index("Parking was impossible")]
+        assert whole[one].tolist() == found.scores[one].tolist()      # one sentence: scored as before
+        assert all(whole[i].tolist() != found.scores[i].tolist() for i in range(6) if i not in one)
+    finally:
+        project.close()
+
+
+def test_unit_sentences_skip_spacy_only_where_it_would_find_one_sentence():
+    from thematic.ingest.segment import sentences
+
+    texts = ["Hello!!!", "e.g. this", "Wait... what", "Fine?!", "ok .", "a\nb. c", "Dr. Who\n\nyes", "x",
+             "Fine ?! ", "No full stop at all", "Two. Sentences.", "Ends with a question?", "Why? Because.",
+             "\u0964 Hindi danda first", "Smart\u2026 ellipsis"]
+    nlp = Z._sentencizer()[0]
+    lines = [[line.strip() for line in t.splitlines() if line.strip()] for t in texts]
+    every = iter(sentences([line for ls in lines for line in ls], nlp=nlp))
+    by_spacy = [[segment.text for _ in ls for segment in next(every)] for ls in lines]
+    assert [s.sentences for s in Z.unit_sentences(texts)] == by_spacy
+    assert by_spacy[2] == ["Wait... what"] and by_spacy[10] == ["Two.", "Sentences."]   # "..." is one token

@@ -77,12 +77,14 @@ def _load_sentencizer():
     return nlp, "spacy blank 'en' + sentencizer"
 
 
-def sentences(texts: Iterable[str], *, batch_size: int = 512) -> Iterator[list[Segment]]:
+def sentences(texts: Iterable[str], *, batch_size: int = 512, nlp=None) -> Iterator[list[Segment]]:
     """Split each text into sentences with spaCy (``nlp.pipe`` in batches); yields one list per text.
 
+    ``nlp``: the spaCy pipeline that sets sentence boundaries (default: the one ``--unit sentence`` uses).
     Whitespace around a sentence is not part of it; a text with no words yields an empty list.
     """
-    nlp, _ = _load_sentencizer()
+    if nlp is None:
+        nlp, _ = _load_sentencizer()
     for doc in nlp.pipe(texts, batch_size=batch_size):
         segments = []
         for sent in doc.sents:

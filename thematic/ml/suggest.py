@@ -17,7 +17,11 @@ Scoring (all vectors L2-normalised, so dot products are cosine similarities):
    is embedded once; a word's cue for a theme is its best cosine to one of the theme's texts or the parts
    of its name, centred over the vocabulary and over the themes. The score rises by ``WORD_WEIGHT`` times
    the best cue among the unit's words, weighted by ``min(1, WORD_LENGTH / n)`` for ``n`` content words.
-5. The question. A non-answer ("Nothing.", "n/a") to a question that asks what to improve is scored as
+5. Sentences of long answers (:mod:`thematic.ml.zeroshot`). A unit of two or more sentences is also read
+   by its sentences: its vector gets its first line's (``TITLE_WEIGHT``; where it has several lines) and
+   is mixed with its sentences' mean vector (``SENTENCE_MEAN``), and the similarity part of its score is
+   mixed with the soft maximum of its sentences' (``SENTENCE_WEIGHT``, ``SENTENCE_TEMPERATURE``).
+6. The question. A non-answer ("Nothing.", "n/a") to a question that asks what to improve is scored as
    "No complaints.", to one that asks what was good as "Nothing was good." (without word cues), when the
    codebook has no theme for non-answers (:func:`thematic.ml.zeroshot.non_answer_themes`).
 
@@ -52,6 +56,11 @@ score that gave the best macro kappa on that split for the top theme alone.
 and the Counsel Chat train+val questions together: the largest weight that costs Counsel Chat nothing
 (docs/performance.md, "Zero-shot suggestions that read the answers").
 
+``TITLE_WEIGHT``, ``SENTENCE_MEAN``, ``SENTENCE_WEIGHT`` and ``SENTENCE_TEMPERATURE`` were chosen on the
+Counsel Chat train+val questions by 5-fold cross-validation and checked on the NHS FFT train split and the
+demo's answer key (benchmarks/quality/sentences.py; docs/performance.md, "Sentence-level scores for long
+answers").
+
 The catch-all and "nothing" rules (:mod:`thematic.ml.residual`) have no constants; they were measured
 on the NHS phase-1 and multi-label train splits, Counsel Chat train+val and the demo's answer key
 (benchmarks/quality/definitions.py, docs/performance.md "Zero-shot with definitions (issue 16)"), as were
@@ -77,6 +86,10 @@ NEGATIVE_WEIGHT = 0.5
 KEYWORD_BOOST = 0.05
 WORD_WEIGHT = 0.5
 WORD_LENGTH = 4
+TITLE_WEIGHT = 0.25
+SENTENCE_MEAN = 0.25
+SENTENCE_WEIGHT = 0.25
+SENTENCE_TEMPERATURE = 0.05
 Z = 0.5
 MARGIN = 0.05
 FLOOR = 0.2
@@ -276,6 +289,10 @@ class Settings:
     keyword_boost: float = KEYWORD_BOOST
     word_weight: float = WORD_WEIGHT
     word_length: float = WORD_LENGTH
+    title_weight: float = TITLE_WEIGHT
+    sentence_mean: float = SENTENCE_MEAN
+    sentence_weight: float = SENTENCE_WEIGHT
+    sentence_temperature: float = SENTENCE_TEMPERATURE
     z: float = Z
     margin: float = MARGIN
     floor: float = FLOOR
@@ -283,15 +300,25 @@ class Settings:
 
 
 def score_matrix(unit_vectors: np.ndarray, theme_vectors: ThemeVectors, hits: np.ndarray | None = None,
-                 settings: Settings = Settings(), *, words=None) -> np.ndarray:
+                 settings: Settings = Settings(), *, words=None, sentences=None) -> np.ndarray:
     """Units x themes scores (see the module docstring), rounded to :data:`DECIMALS`.
 
     ``words``: the units' :class:`thematic.ml.zeroshot.UnitWords` (the word cues); None leaves them out.
+    ``sentences``: the :class:`thematic.ml.zeroshot.UnitSentences` of the units of several sentences,
+    whose similarity part is then :func:`thematic.ml.zeroshot.sentence_cosines`; None leaves them out.
     """
     units = np.asarray(unit_vectors, dtype=np.float64)
     n, t = units.shape[0], theme_vectors.n_themes
     prototypes = theme_vectors.prototypes(settings.centring)
     scores = units @ prototypes.T
+    if sentences is not None and len(sentences.units) and (settings.title_weight or settings.sentence_mean
+                                                           or settings.sentence_weight):
+        from thematic.ml.zeroshot import sentence_cosines
+
+        scores[sentences.units] = sentence_cosines(
+            units[sentences.units], sentences, prototypes, title_weight=settings.title_weight,
+            mean_weight=settings.sentence_mean, weight=settings.sentence_weight,
+            temperature=settings.sentence_temperature)
     if words is not None and settings.word_weight:
         from thematic.ml.zeroshot import word_scores
 
@@ -442,6 +469,7 @@ class ZeroShotRun:
     settings: dict  # the Settings used, as a dict
     theme_texts: dict  # theme id -> {"positive": n, "negative": n}: the texts its prototype was made of
     implied_residual: list = field(default_factory=list)  # themes made residual by their words (residual.py)
+    sentences: dict = field(default_factory=dict)  # units scored by their sentences, sentence texts embedded
 
 
 def assign_structured(scores: np.ndarray, limits: np.ndarray, themes: Sequence, groups: Sequence,
@@ -468,7 +496,7 @@ def assign_structured(scores: np.ndarray, limits: np.ndarray, themes: Sequence, 
 
 
 def score_and_assign(project, units, themes, groups=(), *, vectors: np.ndarray | None = None, model=None,
-                     thresholds=None, settings: Settings = Settings()) -> ZeroShotRun:
+                     thresholds=None, settings: Settings = Settings(), progress=None) -> ZeroShotRun:
     """The zero-shot scores and assignments of ``units`` against ``themes``, exactly as ``thematic
     suggest`` stores them (and as ``suggest --learn`` starts from): the scores of the module docstring,
     thresholds from their distribution over ``units`` (or ``thresholds``, as :func:`suggest` takes them),
@@ -481,8 +509,8 @@ def score_and_assign(project, units, themes, groups=(), *, vectors: np.ndarray |
     theme_ids = [t.id for t in themes]
     questions = question_texts(project, units)
     found = zeroshot.score_units(U, theme_vectors, themes, [u.text for u in units],
-                                 lambda some: embed_texts(project, some, model=model), settings,
-                                 questions=questions)
+                                 lambda some: embed_texts(project, some, model=model, progress=progress),
+                                 settings, questions=questions)
     scores = found.scores
     limits, rule = theme_thresholds(scores, settings)
     if thresholds is not None:
@@ -496,7 +524,9 @@ def score_and_assign(project, units, themes, groups=(), *, vectors: np.ndarray |
                    for i, tid in enumerate(theme_ids)}
     return ZeroShotRun(scores, np.asarray(limits, dtype=np.float64), assigned, rule, found.lemmatizer,
                        theme_vectors, len(found.words.vocabulary), int(found.blank.sum()) + restated,
-                       restated, asdict(settings), theme_texts, implied)
+                       restated, asdict(settings), theme_texts, implied,
+                       {"units": 0 if found.sentences is None else len(found.sentences.units),
+                        "texts": 0 if found.sentences is None else found.sentences.texts})
 
 
 def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=None,
@@ -519,7 +549,7 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
     if progress:
         progress("scoring", 0, len(units))
     zero_shot = score_and_assign(project, units, themes, version.codebook.groups, vectors=U, model=model,
-                                 thresholds=thresholds, settings=settings)
+                                 thresholds=thresholds, settings=settings, progress=progress)
     scores, limits, rule, assigned = (zero_shot.scores, zero_shot.thresholds, zero_shot.rule,
                                       zero_shot.assigned)
     if progress:
@@ -546,6 +576,7 @@ def suggest(project, *, model=None, thresholds=None, seed: int = 0, progress=Non
         "non_answers_restated": zero_shot.non_answers_restated,
         "theme_texts": zero_shot.theme_texts,
         "implied_residual": zero_shot.implied_residual,
+        "sentences": zero_shot.sentences,
     }
     created_at = utc_now()
     with project.transaction():

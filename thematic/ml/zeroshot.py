@@ -33,6 +33,16 @@ statement it makes, :data:`RESTATED` ("No complaints." / "Nothing was good."), t
 as every unit but the word cues, and assigned by the same rule. This applies only where the codebook has
 no theme for non-answers (with one, non-answers go there) and where the question is known.
 
+**Sentences of long answers** (:func:`unit_sentences`, :func:`sentence_vectors`, :func:`sentence_cosines`).
+One averaged vector of a text of several sentences dilutes the sentence that names the topic (and the model
+reads only the first 256 word pieces). A unit of at least :data:`MIN_SENTENCES` sentences (its non-empty
+lines, each split by spaCy's rule-based sentencizer) is read three ways at once, each sentence embedded and
+cached like any text: its vector gets its first line's added with weight ``title_weight`` where it has
+several lines (a title, or a first line that says what the rest is about), is then mixed with the mean of
+its sentence vectors (weight ``sentence_mean``), and its cosine to each theme is mixed with the sentences'
+soft maximum (weight ``sentence_weight``, temperature ``sentence_temperature``). A unit of one sentence is
+scored as before.
+
 :func:`score_units` is the whole zero-shot scoring that ``thematic suggest`` runs.
 
 How the settings were chosen, what was measured and did not pay: docs/performance.md, "Zero-shot
@@ -45,12 +55,14 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 MIN_WORD_UNITS = 2
 MAX_VOCABULARY = 5000
 WORD_LENGTH = 4
+MIN_SENTENCES = 2
 
 _WORD = re.compile(r"[a-z][a-z'\-]*[a-z]")
 _NON_ANSWER = re.compile(
@@ -183,13 +195,15 @@ def restatements(blank: np.ndarray, questions: Sequence[str | None] | None) -> n
 @dataclass
 class ZeroShotScores:
     """What :func:`score_units` gives: the scores, which units are non-answers still to route (no theme,
-    or the residual theme), which were scored as a restatement, the units' words, the lemmatizer."""
+    or the residual theme), which were scored as a restatement, the units' words, the lemmatizer, the
+    sentences of the units of several (None when the settings leave sentences out)."""
 
     scores: np.ndarray
     blank: np.ndarray
     restated: np.ndarray
     words: UnitWords
     lemmatizer: str
+    sentences: UnitSentences | None = None
 
 
 def score_units(unit_vectors: np.ndarray, theme_vectors, themes: Sequence, texts: Sequence[str], embed,
@@ -202,7 +216,9 @@ def score_units(unit_vectors: np.ndarray, theme_vectors, themes: Sequence, texts
 
     hits, lemmatizer = keyword_hits(texts, themes)
     words = unit_words(texts, embed)
-    scores = score_matrix(unit_vectors, theme_vectors, hits, settings, words=words)
+    sentences = (sentence_vectors(texts, embed) if settings.title_weight or settings.sentence_mean
+                 or settings.sentence_weight else None)
+    scores = score_matrix(unit_vectors, theme_vectors, hits, settings, words=words, sentences=sentences)
     blank = non_answers(texts)
     restated = restatements(blank, None if non_answer_themes(themes) else questions)
     keys = sorted({key for key in restated if key})
@@ -214,7 +230,7 @@ def score_units(unit_vectors: np.ndarray, theme_vectors, themes: Sequence, texts
                                         keyword_hits(statements, themes)[0], settings)
         for key, row in zip(keys, statement_scores, strict=True):
             scores[restated == key] = row
-    return ZeroShotScores(scores, blank & (restated == ""), restated != "", words, lemmatizer)
+    return ZeroShotScores(scores, blank & (restated == ""), restated != "", words, lemmatizer, sentences)
 
 
 # -- word cues -------------------------------------------------------------------------------------------
@@ -324,3 +340,116 @@ def word_scores(words: UnitWords, text_vectors: np.ndarray, owner: np.ndarray, n
             out[i] = cues[idx].max(axis=0)
     weight = np.minimum(1.0, length / np.maximum(words.lengths, 1.0))
     return out * weight[:, None]
+
+
+# -- sentences of long answers ---------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _sentencizer():
+    """spaCy's blank English pipeline with the rule-based sentencizer (the same on every machine, fast;
+    imported without torch); every character of its end-of-sentence tokens (with white space, to strip),
+    and a pattern that finds one."""
+    from thematic.ml.suggest import _import_spacy
+
+    nlp = _import_spacy().blank("en")
+    nlp.add_pipe("sentencizer")
+    chars = "".join(sorted(set("".join(nlp.get_pipe("sentencizer").punct_chars))))
+    return nlp, chars + " \t", re.compile("[" + re.escape(chars) + "]")
+
+
+@dataclass
+class Split:
+    """A unit's sentences and its first line where it has several lines (else None)."""
+
+    sentences: list[str]
+    title: str | None
+
+
+def unit_sentences(texts: Sequence[str]) -> list[Split]:
+    """Each text's sentences: its non-empty lines, each split by spaCy's rule-based sentencizer
+    (:func:`thematic.ingest.segment.sentences`); and its first line where it has several.
+
+    >>> for split in unit_sentences(["Can I stop? I feel low.\\nIt started in May.", "Lovely staff", ""]):
+    ...     print(split.sentences, split.title)
+    ['Can I stop?', 'I feel low.', 'It started in May.'] Can I stop? I feel low.
+    ['Lovely staff'] None
+    [] None
+    """
+    from thematic.ingest.segment import sentences
+
+    nlp, ends, inner = _sentencizer()
+    lines = [[line.strip() for line in str(t).splitlines() if line.strip()] for t in texts]
+    # A line with no end-of-sentence character before its last run of them is one sentence: the
+    # sentencizer starts a sentence only after such a token. Only the others go through spaCy (most short
+    # answers need not).
+    several = list(dict.fromkeys(line for ls in lines for line in ls if inner.search(line.rstrip(ends))))
+    split = dict(zip(several, ([seg.text for seg in s] for s in sentences(several, nlp=nlp)), strict=True))
+    out = []
+    for ls in lines:
+        parts = [part for line in ls for part in split.get(line, (line,))]
+        out.append(Split(parts, ls[0] if len(ls) > 1 else None))
+    return out
+
+
+@dataclass
+class UnitSentences:
+    """The units of at least :data:`MIN_SENTENCES` sentences, their sentence vectors and first lines."""
+
+    units: np.ndarray       # (m,) indices of those units
+    starts: np.ndarray      # (m,) each unit's first row in ``vectors`` (a unit's rows are contiguous)
+    vectors: np.ndarray     # (n_sentences, d), unit length
+    titles: np.ndarray      # (m, d): each unit's first line's vector, zeros where it has one line
+    texts: int              # distinct sentence and first-line texts
+
+    def counts(self) -> np.ndarray:
+        return np.diff(np.append(self.starts, len(self.vectors)))
+
+
+def sentence_vectors(texts: Sequence[str], embed, min_sentences: int = MIN_SENTENCES) -> UnitSentences:
+    """:class:`UnitSentences` of ``texts``; ``embed(list of texts) -> vectors`` embeds every sentence and
+    first line once (in a project, :func:`thematic.ml.embed.embed_texts`, cached by text like the units)."""
+    splits = unit_sentences(texts)
+    units = np.array([i for i, s in enumerate(splits) if len(s.sentences) >= min_sentences], dtype=int)
+    distinct = list(dict.fromkeys([p for i in units for p in splits[i].sentences]
+                                  + [splits[i].title for i in units if splits[i].title is not None]))
+    if not distinct:
+        return UnitSentences(units, np.zeros(0, dtype=int), np.zeros((0, 0)), np.zeros((0, 0)), 0)
+    V = np.asarray(embed(distinct), dtype=np.float64)
+    row = {t: k for k, t in enumerate(distinct)}
+    order = [row[p] for i in units for p in splits[i].sentences]
+    counts = np.array([len(splits[i].sentences) for i in units], dtype=int)
+    titles = np.zeros((len(units), V.shape[1]))
+    for j, i in enumerate(units):
+        if splits[i].title is not None:
+            titles[j] = V[row[splits[i].title]]
+    return UnitSentences(units, np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int), V[order], titles,
+                         len(distinct))
+
+
+def sentence_cosines(unit_vectors: np.ndarray, sentences: UnitSentences, prototypes: np.ndarray, *,
+                     title_weight: float, mean_weight: float, weight: float,
+                     temperature: float) -> np.ndarray:
+    """(len(sentences.units), themes): the sentence part of the score of the units of several sentences
+    (``unit_vectors``: their whole-text vectors, in ``sentences.units`` order).
+
+    The unit's vector ``v = normalise(u + title_weight * title)`` (the title term only where the unit has
+    one), then ``v = normalise((1 - mean_weight) * v + mean_weight * normalise(mean of its sentences))``;
+    the score ``(1 - weight) * v . p + weight * softmax`` where ``softmax = m + T log(mean exp((c - m) / T))``
+    over the sentences' cosines ``c`` to the prototype ``p`` (``m`` their max; ``T = temperature``).
+    """
+    from thematic.ml.suggest import _normalise
+
+    U = np.asarray(unit_vectors, dtype=np.float64)
+    P = np.asarray(prototypes, dtype=np.float64)
+    counts = sentences.counts()
+    v = _normalise(U + title_weight * sentences.titles)
+    means = _normalise(np.add.reduceat(sentences.vectors, sentences.starts, axis=0) / counts[:, None])
+    v = _normalise((1 - mean_weight) * v + mean_weight * means)
+    whole = v @ P.T
+    if not weight:
+        return whole
+    c = sentences.vectors @ P.T
+    owner = np.repeat(np.arange(len(counts)), counts)
+    top = np.maximum.reduceat(c, sentences.starts, axis=0)
+    spread = np.add.reduceat(np.exp((c - top[owner]) / temperature), sentences.starts, axis=0)
+    soft = top + temperature * np.log(spread / counts[:, None])
+    return (1 - weight) * whole + weight * soft
