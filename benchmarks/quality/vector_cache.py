@@ -3,7 +3,8 @@
 The cache is one ``.npz`` per model fingerprint under ``benchmarks/quality/.cache/`` (gitignored;
 ``VECTOR_CACHE=FOLDER`` names another): the sha256 of each text and its L2-normalised float32 vector.
 Texts missing from it are embedded with thematic's own model loader (:func:`thematic.ml.embed.load_model`,
-CPU unless a GPU is there) and appended.
+CPU unless a GPU is there) and appended. ``VECTOR_MODEL=NAME_OR_FOLDER`` embeds with another model (what
+``thematic suggest --model`` accepts; its own ``.npz``), for measuring a model against the default.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ CACHE = Path(os.environ.get("VECTOR_CACHE") or Path(__file__).resolve().parent /
 
 def vectors_for(texts: list[str], *, model_name: str | None = None, batch_size: int = 64) -> np.ndarray:
     """(len(texts), d) float32 vectors of ``texts``, from the cache where there."""
+    model_name = model_name or os.environ.get("VECTOR_MODEL") or None
     from thematic.ml.embed import folder_fingerprint, load_model, resolve_model_dir, text_sha256
 
     _, folder = resolve_model_dir(model_name)
