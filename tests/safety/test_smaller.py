@@ -72,7 +72,13 @@ def test_ctrl_c_exits_130_with_a_message(small):
         time.sleep(0.05)
     assert b"selected:" in seen
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=30)
+    # stdin stays open until it has exited, as a terminal's does; communicate() closed it at once, and a
+    # helper's full-suite runs at load 12 saw exit 0 twice (not reproduced here: one suspect removed)
+    process.wait(timeout=30)
+    err = process.stderr.read()
+    process.stdin.close()
+    process.stdout.close()
+    process.stderr.close()
     assert process.returncode == 130
     assert err.decode().strip() == "interrupted (Ctrl-C); everything saved before this point is kept"
 
