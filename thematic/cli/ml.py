@@ -134,8 +134,9 @@ def render_suggest_run(run) -> None:
         table.add_row(safe(theme.id), f"{theme.threshold:.3f}", str(theme.units), f"{share:.1f}")
     console.print(table)
     console.print(f"{run.unassigned_units} units with no theme; see them with `thematic suggestions`")
-    if implied_residual_note(run):
-        note(implied_residual_note(run))
+    implied = implied_residual_note(run)
+    if implied:
+        note(implied)
 
 
 def implied_residual_note(run) -> str | None:
@@ -296,8 +297,9 @@ def render_run(summary) -> None:
         render_discovery(summary.discovery)
     if summary.discovery_note:
         note(summary.discovery_note)
-    if implied_residual_note(summary.suggested):
-        note(implied_residual_note(summary.suggested))
+    implied = implied_residual_note(summary.suggested)
+    if implied:
+        note(implied)
     if summary.csv_path:
         console.print(f"\nwrote {safe(summary.csv_path)}")
     note("machine suggestions are the coder `machine`: review them with `thematic review` before reporting")

@@ -298,6 +298,11 @@ class Settings:
     floor: float = FLOOR
     min_units_for_distribution: int = MIN_UNITS_FOR_DISTRIBUTION
 
+    @property
+    def reads_sentences(self) -> bool:
+        """Whether units of several sentences are also read by their sentences (step 5)."""
+        return bool(self.title_weight or self.sentence_mean or self.sentence_weight)
+
 
 def score_matrix(unit_vectors: np.ndarray, theme_vectors: ThemeVectors, hits: np.ndarray | None = None,
                  settings: Settings = Settings(), *, words=None, sentences=None) -> np.ndarray:
@@ -311,8 +316,7 @@ def score_matrix(unit_vectors: np.ndarray, theme_vectors: ThemeVectors, hits: np
     n, t = units.shape[0], theme_vectors.n_themes
     prototypes = theme_vectors.prototypes(settings.centring)
     scores = units @ prototypes.T
-    if sentences is not None and len(sentences.units) and (settings.title_weight or settings.sentence_mean
-                                                           or settings.sentence_weight):
+    if sentences is not None and len(sentences.units) and settings.reads_sentences:
         from thematic.ml.zeroshot import sentence_cosines
 
         scores[sentences.units] = sentence_cosines(

@@ -216,8 +216,7 @@ def score_units(unit_vectors: np.ndarray, theme_vectors, themes: Sequence, texts
 
     hits, lemmatizer = keyword_hits(texts, themes)
     words = unit_words(texts, embed)
-    sentences = (sentence_vectors(texts, embed) if settings.title_weight or settings.sentence_mean
-                 or settings.sentence_weight else None)
+    sentences = sentence_vectors(texts, embed) if settings.reads_sentences else None
     scores = score_matrix(unit_vectors, theme_vectors, hits, settings, words=words, sentences=sentences)
     blank = non_answers(texts)
     restated = restatements(blank, None if non_answer_themes(themes) else questions)
