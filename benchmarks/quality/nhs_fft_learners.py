@@ -296,35 +296,7 @@ def hunt_order(scores, thresholds, unit_vectors, coded_labels, coded_vectors, le
         elif positives[t] > 0:
             key[:, t] = -(unit_vectors @ coded_vectors[coded_labels[:, t]].T).max(axis=1)
     turns = [t for t in np.argsort(positives, kind="stable") if positives[t] > 0]
-    queues = {t: np.argsort(key[:, t], kind="stable") for t in turns}
-    position = dict.fromkeys(turns, 0)
-    taken = np.zeros(n, dtype=bool)
-    order: list[int] = []
-    batch_rows: list[int] = []
-    while len(order) < limit:
-        progressed = False
-        for t in turns:
-            if len(order) >= limit:
-                break
-            queue = queues[t]
-            while position[t] < len(queue) and taken[queue[position[t]]]:
-                position[t] += 1
-            for i in queue[position[t]:position[t] + L.SCAN]:
-                if taken[i] or (batch_rows and (unit_vectors[batch_rows] @ unit_vectors[i]).max()
-                                >= L.NEAR_DUPLICATE):
-                    continue
-                taken[i] = True
-                order.append(int(i))
-                batch_rows.append(int(i))
-                progressed = True
-                break
-            if len(batch_rows) >= batch:
-                batch_rows = []
-        if not progressed:
-            if not batch_rows:
-                break
-            batch_rows = []
-    return np.array(order, dtype=int)
+    return turn_order(key, unit_vectors, turns, limit, batch=batch)
 
 
 # -- review orders, round 2 (issue 16) -----------------------------------------------------------------------
